@@ -1,0 +1,64 @@
+# The two commands: `make run` and `make test`. README and .ci/run call these targets.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3.13 || command -v python3)
+VENV := .venv
+BIN := $(abspath $(VENV))/bin
+export DEBUG ?= true
+export PATH := $(BIN):$(PATH)
+
+.PHONY: install run run-services test pytest lint format lock check-deploy bench clean
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+
+## Start web, Celery worker and beat on embedded defaults with the demo at http://127.0.0.1:8000
+run: install
+	python manage.py migrate --no-input
+	python manage.py seed_demo --if-empty
+	honcho start -f Procfile
+
+## The production-like processes (gunicorn, worker, beat) against DATABASE_URL/REDIS_URL
+run-services: install
+	python manage.py migrate --no-input
+	DEBUG=false python manage.py collectstatic --no-input -v0
+	DEBUG=false honcho start -f Procfile.services
+
+## The whole suite: lint, then every test (embedded defaults, or PostgreSQL/Redis when set)
+test: install lint pytest
+
+pytest: install
+	PHASETRANSFER_VAR_DIR=$(CURDIR)/var/test python -m pytest
+
+lint: install
+	ruff check .
+	ruff format --check .
+
+format: install
+	ruff check --fix .
+	ruff format .
+
+## Re-pin every Python dependency after changing pyproject.toml
+lock:
+	rm -rf /tmp/phasetransfer-lock && $(PYTHON) -m venv /tmp/phasetransfer-lock
+	/tmp/phasetransfer-lock/bin/pip install --quiet -e ".[dev]"
+	/tmp/phasetransfer-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
+
+check-deploy: install
+	DEBUG=false SECRET_KEY=$$(python -c 'import secrets; print(secrets.token_urlsafe(64))') \
+	ALLOWED_HOSTS=phase-transfer.example.gov.uk python manage.py check --deploy --fail-level WARNING
+
+## Benchmarks (not part of make test); results go in the README
+bench: install
+	python tests/benchmarks/bench_allocation.py
+
+clean:
+	rm -rf $(VENV) node_modules var staticfiles

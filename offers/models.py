@@ -1,0 +1,1 @@
+"""Offer day, letters and the notification outbox (issue 7)."""

@@ -1,0 +1,1 @@
+"""Panel sessions, membership, scheduling and decisions (issue 6)."""

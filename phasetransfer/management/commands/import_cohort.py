@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from phasetransfer.management.commands._report import print_report
+from phasetransfer.selectors import RoundNotFound, round_by_key
+from phasetransfer.services.imports.cohort import cohort_import
+from phasetransfer.services.imports.csvfile import CsvRejected
+
+
+class Command(BaseCommand):
+    help = "Import a round's cohort of children and contacts from CSV (all-or-nothing)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path)
+        parser.add_argument(
+            "--round", required=True, help="Round id or phase-year, e.g. secondary-2027"
+        )
+
+    def handle(self, *args: Any, file: Path, round: str, **options: Any) -> None:
+        if not file.is_file():
+            raise CommandError(f"No such file: {file}")
+        try:
+            target = round_by_key(round)
+            report = cohort_import(round=target, source=file)
+        except (CsvRejected, RoundNotFound) as exc:
+            raise CommandError(f"Rejected: {exc} Nothing was imported.") from None
+        print_report(self, report)

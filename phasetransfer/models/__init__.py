@@ -1,0 +1,37 @@
+from phasetransfer.models.cases import AuditEvent, Case, CaseState, Child, Contact
+from phasetransfer.models.choices import (
+    ConsultationGround,
+    ContactRelationship,
+    Need,
+    Phase,
+    SettingKind,
+)
+from phasetransfer.models.ops import Heartbeat
+from phasetransfer.models.preferences import Consultation, ConsultationStatus, Preference
+from phasetransfer.models.rounds import Round, statutory_deadline_for
+from phasetransfer.models.settings import Setting, SettingContact, SettingPlaces, serving_phase
+from phasetransfer.models.users import User
+
+__all__ = [
+    "AuditEvent",
+    "Case",
+    "CaseState",
+    "Child",
+    "Consultation",
+    "ConsultationGround",
+    "ConsultationStatus",
+    "Contact",
+    "ContactRelationship",
+    "Heartbeat",
+    "Need",
+    "Phase",
+    "Preference",
+    "Round",
+    "Setting",
+    "SettingContact",
+    "SettingKind",
+    "SettingPlaces",
+    "User",
+    "serving_phase",
+    "statutory_deadline_for",
+]

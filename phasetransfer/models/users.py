@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+
+
+class EmailUserManager(UserManager["User"]):
+    def _create_user(  # type: ignore[override]
+        self, email: str, password: str | None, **extra_fields: Any
+    ) -> User:
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(  # type: ignore[override]
+        self, email: str, password: str | None = None, **extra_fields: Any
+    ) -> User:
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(  # type: ignore[override]
+        self, email: str, password: str | None = None, **extra_fields: Any
+    ) -> User:
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """Everyone who signs in: families, young people, LA staff, panel members, schools.
+
+    Families sign in with their email address, so the email is the username.
+    """
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField("email address", unique=True)
+    full_name = models.CharField(max_length=200, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = EmailUserManager()  # type: ignore[misc]
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email

@@ -1,0 +1,241 @@
+"""Django settings, read from the environment.
+
+Embedded defaults (no DATABASE_URL, no REDIS_URL) run everything on one machine
+with SQLite and a file-system Celery broker. Production secrets have no default:
+with DEBUG false, SECRET_KEY and ALLOWED_HOSTS must be set.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from phasetransfer.env import envbool, envint, envlist, envrequired, envstr
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(envstr("PHASETRANSFER_VAR_DIR") or BASE_DIR / "var")
+# Embedded defaults keep their database, broker queue and mail here.
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = envbool("DEBUG", default=False)
+if DEBUG:
+    SECRET_KEY = envstr("SECRET_KEY") or "insecure-development-key-only-for-debug-mode"
+    ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+else:
+    SECRET_KEY = envrequired("SECRET_KEY")
+    ALLOWED_HOSTS = envlist("ALLOWED_HOSTS")
+    if not ALLOWED_HOSTS:
+        envrequired("ALLOWED_HOSTS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "phasetransfer",
+    "panels",
+    "offers",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "phasetransfer.middleware.StaticFilesMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "phasetransfer.middleware.PrivatePagesMiddleware",
+]
+
+ROOT_URLCONF = "phasetransfer.urls"
+WSGI_APPLICATION = "phasetransfer.wsgi.application"
+AUTH_USER_MODEL = "phasetransfer.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "phasetransfer.context_processors.service",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------
+DATABASE_URL = envstr("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "db.sqlite3",
+            # A file, not memory, so a Celery worker started by a test can share it.
+            "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")},
+            "OPTIONS": {
+                # The web server and the worker write at the same time on make run.
+                "timeout": 30,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+# A Celery worker started by a test must use the test database, whose name
+# only the test process knows.
+_db_name_override = envstr("PHASETRANSFER_DB_NAME")
+if _db_name_override:
+    DATABASES["default"]["NAME"] = _db_name_override
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis, cache and Celery -----------------------------------------------
+REDIS_URL = envstr("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": envstr("CACHE_KEY_PREFIX", "phasetransfer"),
+        }
+    }
+    CELERY_BROKER_URL = REDIS_URL
+    # Tasks must finish (or be killed) well inside the time after which Redis
+    # hands an unacknowledged task to another worker.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CELERY_BROKER_URL = "filesystem://"
+    _broker_dir = VAR_DIR / "celery-broker"
+    for _folder in ("queue", "processed", "control"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "data_folder_processed": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
+        "store_processed": False,
+    }
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 240, minimum=1)
+CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", 300, minimum=1)
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TIMEZONE = "Europe/London"
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Staff pages show when the worker last ran a scheduled task.
+    "heartbeat": {"task": "phasetransfer.heartbeat", "schedule": 60.0, "args": ["worker"]},
+}
+
+# --- Email ------------------------------------------------------------------
+EMAIL_HOST = envstr("EMAIL_HOST")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = envint("EMAIL_PORT", 25, minimum=1)
+    EMAIL_HOST_USER = envstr("EMAIL_HOST_USER", "") or ""
+    EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD", "") or ""
+    EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", default=False)
+    EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10, minimum=1)
+else:
+    # Without an SMTP server, mail is written to files so nothing leaves the machine.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "phase-transfer@example.gov.uk")
+
+# --- Passwords, sessions ---------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 60 * 60 * 8, minimum=60)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# --- Security headers (production) -----------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if not DEBUG:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    if envbool("TRUST_X_FORWARDED_PROTO", default=False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
+
+# --- Locale -------------------------------------------------------------------
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Europe/London"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files (GOV.UK Frontend comes from npm, see Makefile) ------------
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(envstr("STATIC_ROOT") or BASE_DIR / "staticfiles")
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it even before collectstatic
+STATICFILES_DIRS = [BASE_DIR / "phasetransfer" / "static"]
+_govuk_dist = BASE_DIR / "node_modules" / "govuk-frontend" / "dist"
+if _govuk_dist.exists():
+    STATICFILES_DIRS.append(("govuk-frontend", _govuk_dist))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+MEDIA_ROOT = VAR_DIR / "media"
+
+# --- REST framework -----------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 100,
+}
+
+# --- Logging: operational events only; never a child's or family's details ---
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- Service ------------------------------------------------------------------
+SERVICE_NAME = "Phase transfer"
+LOCAL_AUTHORITY_NAME = envstr("LOCAL_AUTHORITY_NAME", "Kent County Council")
+LOCAL_AUTHORITY_CODE = envstr("LOCAL_AUTHORITY_CODE", "886")
+SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000")

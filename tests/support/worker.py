@@ -1,0 +1,88 @@
+"""A real Celery worker process on the real broker, for tests where delivery itself matters."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(settings.BASE_DIR)
+
+
+@dataclass
+class Worker:
+    queue: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+@contextmanager
+def celery_worker(
+    tmp_path: Path, *, concurrency: int = 1, extra_env: dict[str, str] | None = None
+) -> Iterator[Worker]:
+    """Start ``celery worker`` on its own queue against the test database; stop it after."""
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    env = {
+        **os.environ,
+        "PHASETRANSFER_DB_NAME": str(connection.settings_dict["NAME"]),
+        **(extra_env or {}),
+    }
+    log = tmp_path / f"{queue}.log"
+    pool = (
+        ["--pool=solo"] if concurrency == 1 else ["--pool=prefork", f"--concurrency={concurrency}"]
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "phasetransfer",
+        "worker",
+        "-Q",
+        queue,
+        *pool,
+        "--loglevel=INFO",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
+    with log.open("wb") as handle:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT
+        )
+    worker = Worker(queue=queue, process=process, log=log)
+    try:
+        yield worker
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wait_for(
+    condition: Callable[[], bool], *, timeout: float = 60, worker: Worker | None = None
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        if worker is not None and worker.process.poll() is not None:
+            raise AssertionError("the worker died:\n" + worker.output())
+        time.sleep(0.2)
+    detail = ("\nworker log:\n" + worker.output()) if worker else ""
+    raise AssertionError(f"condition not met within {timeout}s{detail}")
