@@ -142,6 +142,7 @@ CELERY_TIMEZONE = "Europe/London"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Staff pages show when the worker last ran a scheduled task.
     "heartbeat": {"task": "phasetransfer.heartbeat", "schedule": 60.0, "args": ["worker"]},
+    "flush-outbox": {"task": "phasetransfer.flush_outbox", "schedule": 60.0},
 }
 
 # --- Email ------------------------------------------------------------------

@@ -6,7 +6,14 @@ from phasetransfer.models.choices import (
     Phase,
     SettingKind,
 )
+from phasetransfer.models.invitations import (
+    Invitation,
+    InvitationChannel,
+    LinkAttempt,
+    PreferenceSubmission,
+)
 from phasetransfer.models.ops import Heartbeat
+from phasetransfer.models.outbox import EmailStatus, OutboundEmail
 from phasetransfer.models.preferences import Consultation, ConsultationStatus, Preference
 from phasetransfer.models.rounds import Round, statutory_deadline_for
 from phasetransfer.models.settings import Setting, SettingContact, SettingPlaces, serving_phase
@@ -22,10 +29,16 @@ __all__ = [
     "ConsultationStatus",
     "Contact",
     "ContactRelationship",
+    "EmailStatus",
     "Heartbeat",
+    "Invitation",
+    "InvitationChannel",
+    "LinkAttempt",
     "Need",
+    "OutboundEmail",
     "Phase",
     "Preference",
+    "PreferenceSubmission",
     "Round",
     "Setting",
     "SettingContact",
