@@ -8,6 +8,9 @@ class PhaseTransferConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        # Load the Celery app with Django (not in the package __init__), so that
+        # phasetransfer.allocation stays importable without Django or Celery.
+        from phasetransfer import celery  # noqa: F401
         from phasetransfer.roles import sync_role_groups
 
         # Groups and their permissions follow the code: re-synced after every migrate.
