@@ -6,7 +6,7 @@ BIN := $(abspath $(VENV))/bin
 export DEBUG ?= true
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install run run-services test pytest lint format lock check-deploy bench clean
+.PHONY: install run run-services test pytest browser-deps lint format lock check-deploy bench bench-journey clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -35,8 +35,20 @@ run-services: install
 ## The whole suite: lint, then every test (embedded defaults, or PostgreSQL/Redis when set)
 test: install lint pytest
 
-pytest: install
+pytest: install browser-deps
 	PHASETRANSFER_VAR_DIR=$(CURDIR)/var/test python -m pytest
+
+## Debian's Chromium for the browser tests (tests/browser): Playwright cannot download its own here
+browser-deps:
+	@if [ -x /usr/bin/chromium ]; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+		echo "The browser tests need Chromium at /usr/bin/chromium, and apt-get is not here to install it." >&2; \
+		echo "Install Chromium with this system's package manager, then run make test again." >&2; \
+		exit 1; \
+	fi; \
+	echo "Installing Chromium for the browser tests: apt-get install -y chromium"; \
+	apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }; \
+	[ -x /usr/bin/chromium ] || { echo "apt-get did not install /usr/bin/chromium." >&2; exit 1; }
 
 lint: install
 	ruff check .
@@ -59,6 +71,10 @@ check-deploy: install
 ## Benchmarks (not part of make test); results go in the README
 bench: install
 	python tests/benchmarks/bench_allocation.py
+
+## Load test of the family journey: gunicorn + PostgreSQL + locust, 50 users for 60 s (see the script)
+bench-journey: install
+	tests/benchmarks/run_journey_load.sh
 
 clean:
 	rm -rf $(VENV) node_modules var staticfiles

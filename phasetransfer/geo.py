@@ -59,3 +59,34 @@ def locate_postcode(postcode: str) -> tuple[float, float] | None:
     """The centroid of the postcode's district, if the service knows the district."""
     outcode = outcode_of(postcode)
     return outcode_centroids().get(outcode) if outcode else None
+
+
+@cache
+def _districts() -> dict[str, tuple[str, str]]:
+    with (DATA_DIR / "kent-districts.csv").open(newline="", encoding="utf-8") as handle:
+        return {
+            row["outcode"]: (row["district"], row["send_area"]) for row in csv.DictReader(handle)
+        }
+
+
+OUTSIDE = "Outside Kent"
+
+
+def district_of(postcode: str) -> str:
+    outcode = outcode_of(postcode)
+    found = _districts().get(outcode) if outcode else None
+    return found[0] if found else OUTSIDE
+
+
+def area_of(postcode: str) -> str:
+    outcode = outcode_of(postcode)
+    found = _districts().get(outcode) if outcode else None
+    return found[1] if found else OUTSIDE
+
+
+def send_areas() -> list[str]:
+    return sorted({area for _, area in _districts().values()})
+
+
+def districts() -> list[str]:
+    return sorted({district for district, _ in _districts().values()})

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from phasetransfer.models import Case, Round
+from phasetransfer.models import Case, Round, Setting
 
 
 class RoundNotFound(LookupError):
@@ -40,3 +40,22 @@ def cases_of_family(*, user: object) -> QuerySet[Case]:
         .distinct()
         .order_by("-round__entry_year", "reference")
     )
+
+
+def case_for_family(*, user: object, reference: str) -> Case:
+    """One of the user's own cases; any other reference is 404, so nothing is revealed."""
+    from django.http import Http404
+
+    case = cases_of_family(user=user).filter(reference=reference).first()
+    if case is None:
+        raise Http404("No such case")
+    return case
+
+
+def settings_search(*, query: str, limit: int = 20) -> QuerySet[Setting]:
+    """Settings whose name or town contains ``query``, or whose postcode starts with it."""
+    text = " ".join(query.split())
+    if len(text) < 2:
+        return Setting.objects.none()
+    matches = Q(name__icontains=text) | Q(town__icontains=text) | Q(postcode__istartswith=text)
+    return Setting.objects.filter(matches).order_by("name")[:limit]

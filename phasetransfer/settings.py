@@ -11,7 +11,14 @@ from pathlib import Path
 
 import dj_database_url
 
-from phasetransfer.env import envbool, envint, envlist, envrequired, envstr
+from phasetransfer.env import (
+    ImproperlyConfiguredEnv,
+    envbool,
+    envint,
+    envlist,
+    envrequired,
+    envstr,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("PHASETRANSFER_VAR_DIR") or BASE_DIR / "var")
@@ -37,6 +44,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "axes",
     "phasetransfer",
     "panels",
     "offers",
@@ -52,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "phasetransfer.middleware.PrivatePagesMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "phasetransfer.urls"
@@ -143,6 +153,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Staff pages show when the worker last ran a scheduled task.
     "heartbeat": {"task": "phasetransfer.heartbeat", "schedule": 60.0, "args": ["worker"]},
     "flush-outbox": {"task": "phasetransfer.flush_outbox", "schedule": 60.0},
+    # Offer day: "release whatever is due and not yet released", never an ETA task.
+    "offers-release-due": {"task": "offers.release_due", "schedule": 60.0},
+    "offers-render-letters": {"task": "offers.render_letters_due", "schedule": 60.0},
+    # Hourly; the task acts from 8am London and emails each overdue chaser once a day.
+    "chase-consultations": {"task": "phasetransfer.chase_consultations", "schedule": 3600.0},
 }
 
 # --- Email ------------------------------------------------------------------
@@ -159,6 +174,20 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "phase-transfer@example.gov.uk")
+# Only a deployment that says it is production may email real families. Anywhere
+# else (a laptop, CI, a staging copy of live data) mail goes only to reserved
+# test domains (RFC 2606) unless an allow-list is given: a rehearsal cannot reach a parent.
+DEPLOYMENT = envstr("DEPLOYMENT", "development")
+if DEPLOYMENT not in {"production", "staging", "development"}:
+    raise ImproperlyConfiguredEnv(
+        f"DEPLOYMENT={DEPLOYMENT!r}: use production, staging or development"
+    )
+EMAIL_RECIPIENT_ALLOWLIST: list[str] = envlist(
+    "EMAIL_RECIPIENT_ALLOWLIST",
+    []
+    if DEPLOYMENT == "production"
+    else ["example", "example.com", "example.org", "example.net", "test", "invalid", "localhost"],
+)
 
 # --- Passwords, sessions ---------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -170,6 +199,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sign-in lockout (django-axes): per email address and IP address together, so
+# an attacker cannot lock a family out from elsewhere, and the answer is the
+# same whether or not the address has an account.
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = envint("AXES_COOLOFF_MINUTES", 30, minimum=1) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "phasetransfer/locked_out.html"
+AXES_USERNAME_FORM_FIELD = "username"
+# Only the proxy in front of us may say who the client is.
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    if envbool("TRUST_X_FORWARDED_FOR", default=False)
+    else ["REMOTE_ADDR"]
+)
+AXES_VERBOSE = False
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 60 * 60 * 8, minimum=60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -240,3 +289,11 @@ SERVICE_NAME = "Phase transfer"
 LOCAL_AUTHORITY_NAME = envstr("LOCAL_AUTHORITY_NAME", "Kent County Council")
 LOCAL_AUTHORITY_CODE = envstr("LOCAL_AUTHORITY_CODE", "886")
 SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000")
+MEDIATION_CONTACT = envstr(
+    "MEDIATION_CONTACT",
+    "the council's independent SEND mediation service (demo: set MEDIATION_CONTACT)",
+)
+ADVICE_CONTACT = envstr(
+    "ADVICE_CONTACT",
+    "Information, Advice and Support Kent (IASK), free and impartial, www.iask.org.uk",
+)

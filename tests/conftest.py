@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 from django.test import Client
 
 from phasetransfer.models import Case, User
 from phasetransfer.roles import Role
-from tests.factories import PASSWORD, CaseFactory, ContactFactory, UserFactory
+from tests.factories import CaseFactory, ContactFactory, UserFactory
+from tests.support.smtp import RecordingHandler, smtp_server
 
 
 @pytest.fixture
@@ -26,5 +30,24 @@ def parent_with_case(db: None) -> tuple[User, Case]:
 
 
 def signed_in(client: Client, user: User) -> Client:
-    assert client.login(email=user.email, password=PASSWORD)
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     return client
+
+
+@pytest.fixture
+def smtp(settings: Any) -> Iterator[RecordingHandler]:
+    """Django's SMTP backend pointed at a real SMTP server on loopback."""
+    with smtp_server() as (handler, port):
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = port
+        settings.EMAIL_USE_TLS = False
+        settings.EMAIL_TIMEOUT = 5
+        yield handler
+
+
+def send_outbox() -> int:
+    """Send every pending email now, as the worker would; returns how many were sent."""
+    from phasetransfer.services.email import email_send, emails_due
+
+    return sum(email_send(email_id=pk) for pk in emails_due())

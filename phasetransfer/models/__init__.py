@@ -1,3 +1,9 @@
+from phasetransfer.models.allocation import (
+    AllocationPolicy,
+    AllocationRun,
+    Proposal,
+    RunStatus,
+)
 from phasetransfer.models.cases import AuditEvent, Case, CaseState, Child, Contact
 from phasetransfer.models.choices import (
     ConsultationGround,
@@ -12,7 +18,7 @@ from phasetransfer.models.invitations import (
     LinkAttempt,
     PreferenceSubmission,
 )
-from phasetransfer.models.ops import Heartbeat
+from phasetransfer.models.ops import Heartbeat, Lease
 from phasetransfer.models.outbox import EmailStatus, OutboundEmail
 from phasetransfer.models.preferences import Consultation, ConsultationStatus, Preference
 from phasetransfer.models.rounds import Round, statutory_deadline_for
@@ -20,6 +26,8 @@ from phasetransfer.models.settings import Setting, SettingContact, SettingPlaces
 from phasetransfer.models.users import User
 
 __all__ = [
+    "AllocationPolicy",
+    "AllocationRun",
     "AuditEvent",
     "Case",
     "CaseState",
@@ -33,13 +41,16 @@ __all__ = [
     "Heartbeat",
     "Invitation",
     "InvitationChannel",
+    "Lease",
     "LinkAttempt",
     "Need",
     "OutboundEmail",
     "Phase",
     "Preference",
     "PreferenceSubmission",
+    "Proposal",
     "Round",
+    "RunStatus",
     "Setting",
     "SettingContact",
     "SettingKind",

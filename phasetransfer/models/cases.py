@@ -89,6 +89,21 @@ class Case(models.Model):
         on_delete=models.SET_NULL,
         related_name="caseload",
     )
+    district = models.CharField(
+        max_length=40, blank=True, help_text="From the home postcode when the case opened."
+    )
+    send_area = models.CharField(
+        "SEND area",
+        max_length=40,
+        blank=True,
+        help_text="Which area's panels decide the case; from the home postcode, can be changed.",
+    )
+    details_confirmed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the family confirmed the child's and their details."
+    )
+    details_correction = models.TextField(
+        blank=True, help_text="What the family says is wrong in the child's details."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -99,7 +114,10 @@ class Case(models.Model):
                 condition=Q(state__in=CaseState.values), name="case_state_valid"
             ),
         ]
-        indexes = [models.Index(fields=["round", "state"])]
+        indexes = [
+            models.Index(fields=["round", "state"]),
+            models.Index(fields=["round", "send_area"]),
+        ]
 
     def __str__(self) -> str:
         return self.reference

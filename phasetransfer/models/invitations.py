@@ -15,7 +15,9 @@ class InvitationChannel(models.TextChoices):
 class Invitation(models.Model):
     """A one-time code for one contact of one case. Only a keyed hash of the code is stored."""
 
-    case = models.ForeignKey("phasetransfer.Case", on_delete=models.CASCADE, related_name="invitations")
+    case = models.ForeignKey(
+        "phasetransfer.Case", on_delete=models.CASCADE, related_name="invitations"
+    )
     contact = models.ForeignKey(
         "phasetransfer.Contact", on_delete=models.CASCADE, related_name="invitations"
     )
@@ -69,14 +71,17 @@ class LinkAttempt(models.Model):
 
 
 class PreferenceSubmission(models.Model):
-    """A family (or staff for them) submitted the case's preferences; a snapshot of what was sent."""
+    """Preferences sent by a family (or by staff for them), with a snapshot of what was sent."""
 
     case = models.ForeignKey(
         "phasetransfer.Case", on_delete=models.CASCADE, related_name="submissions"
     )
     submitted_at = models.DateTimeField()
     submitted_by = models.ForeignKey(
-        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        django_settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     on_behalf = models.CharField(

@@ -17,6 +17,7 @@ class EmailStatus(models.TextChoices):
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed (will retry)"
     ABANDONED = "abandoned", "Gave up"
+    SUPPRESSED = "suppressed", "Not sent: recipient not allowed in this deployment"
 
 
 class OutboundEmail(models.Model):
@@ -26,9 +27,15 @@ class OutboundEmail(models.Model):
     subject = models.CharField(max_length=200)
     body = models.TextField()
     case = models.ForeignKey(
-        "phasetransfer.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
+        "phasetransfer.Case",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="emails",
     )
-    status = models.CharField(max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING)
+    status = models.CharField(
+        max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField()

@@ -111,6 +111,12 @@ class SettingPlaces(models.Model):
     )
     setting = models.ForeignKey(Setting, on_delete=models.CASCADE, related_name="places")
     places = models.PositiveIntegerField()
+    site_places = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="For a school with resourced provisions: places across the school and its "
+        "provisions together, when fewer than the sum (one building, one staff).",
+    )
     is_synthetic = models.BooleanField(default=False)
 
     class Meta:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from phasetransfer import clock
-from phasetransfer.models import Case, CaseState, User
-from phasetransfer.services.audit import audit_record
+from phasetransfer.models import AuditEvent, Case, CaseState, User
+from phasetransfer.services.audit import actor_label, audit_record
 
 S = CaseState
 
@@ -195,3 +195,52 @@ def case_withdraw(
     *, case: Case, actor: User | None, reason: str, now: dt.datetime | None = None
 ) -> Case:
     return _move(case=case, name="withdraw", actor=actor, reason=reason, now=now)
+
+
+def cases_move_bulk(
+    *,
+    name: str,
+    case_ids: list[int],
+    actor: User | None,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> int:
+    """Apply one transition to many cases at once (a whole round's proposals, say).
+
+    Cases not in a source state of the transition are left alone. The rows are
+    locked for the update, and each moved case gets its own audit event.
+    """
+    transition = TRANSITIONS[name]
+    if transition.needs_reason and not reason.strip():
+        raise ValueError("A reason is required for this change.")
+    moment = now or clock.now()
+    moved = 0
+    with transaction.atomic():
+        rows = list(
+            Case.objects.select_for_update()
+            .filter(pk__in=case_ids, state__in=transition.sources)
+            .values_list("pk", "state")
+        )
+        by_source: dict[str, list[int]] = {}
+        for pk, state in rows:
+            by_source.setdefault(state, []).append(pk)
+        events = []
+        for source, ids in by_source.items():
+            moved += Case.objects.filter(pk__in=ids, state=source).update(
+                state=transition.target, state_changed_at=moment
+            )
+            events.extend(
+                AuditEvent(
+                    case_id=pk,
+                    at=moment,
+                    actor=actor,
+                    actor_label=actor_label(actor),
+                    action=f"state.{name}",
+                    from_state=source,
+                    to_state=transition.target,
+                    reason=reason,
+                )
+                for pk in ids
+            )
+        AuditEvent.objects.bulk_create(events, batch_size=1000)
+    return moved

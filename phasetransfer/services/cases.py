@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.db import transaction
 
-from phasetransfer import clock
+from phasetransfer import clock, geo
 from phasetransfer.models import Case, Child, Phase, Round, User
 from phasetransfer.services.audit import audit_record
 
@@ -45,6 +45,8 @@ def cases_open(
                 child=child,
                 round=round,
                 caseworker=worker,
+                district=geo.district_of(child.home_postcode),
+                send_area=geo.area_of(child.home_postcode),
                 state_changed_at=moment,
             )
             for index, (child, worker) in enumerate(zip(children, workers, strict=True))

@@ -9,6 +9,7 @@ is retried with backoff by the every-minute flush, never by an ETA task.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 
 from django.conf import settings
@@ -61,11 +62,24 @@ def email_enqueue(
 def _claim(email_id: int, now: dt.datetime) -> bool:
     claimable = Q(status__in=[EmailStatus.PENDING, EmailStatus.FAILED], next_attempt_at__lte=now)
     stale = Q(status=EmailStatus.SENDING, claimed_at__lt=now - STALE_CLAIM)
-    claimed = (
-        OutboundEmail.objects.filter(claimable | stale, pk=email_id)
-        .update(status=EmailStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    claimed = OutboundEmail.objects.filter(claimable | stale, pk=email_id).update(
+        status=EmailStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
     )
     return claimed == 1
+
+
+def _message_id(email: OutboundEmail) -> str:
+    digest = hashlib.sha256(email.key.encode()).hexdigest()[:16]
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1]
+    return f"<outbox-{email.pk}.{digest}@{domain}>"
+
+
+def recipient_allowed(address: str) -> bool:
+    allowed = settings.EMAIL_RECIPIENT_ALLOWLIST
+    if not allowed:
+        return True
+    domain = address.rsplit("@", 1)[-1].lower()
+    return any(domain == d or domain.endswith("." + d) for d in allowed)
 
 
 def email_send(*, email_id: int, now: dt.datetime | None = None) -> bool:
@@ -74,12 +88,23 @@ def email_send(*, email_id: int, now: dt.datetime | None = None) -> bool:
     if not _claim(email_id, moment):
         return False
     email = OutboundEmail.objects.get(pk=email_id)
+    if not recipient_allowed(email.to):
+        OutboundEmail.objects.filter(pk=email.pk).update(
+            status=EmailStatus.SUPPRESSED,
+            last_error="recipient not on this deployment's allow-list",
+        )
+        return False
     message = EmailMessage(
         subject=email.subject,
         body=email.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[email.to],
-        headers={"X-Phasetransfer-Kind": email.kind},
+        # The same Message-ID on every attempt, so a retry after an unclear failure can be
+        # recognised as the same message by the receiving system.
+        headers={
+            "X-Phasetransfer-Kind": email.kind,
+            "Message-ID": _message_id(email),
+        },
     )
     try:
         message.send(fail_silently=False)
@@ -112,9 +137,9 @@ def emails_due(*, now: dt.datetime | None = None, limit: int = 1000) -> list[int
     due = Q(status__in=[EmailStatus.PENDING, EmailStatus.FAILED], next_attempt_at__lte=moment)
     stale = Q(status=EmailStatus.SENDING, claimed_at__lt=moment - STALE_CLAIM)
     return list(
-        OutboundEmail.objects.filter(due | stale).order_by("next_attempt_at").values_list(
-            "pk", flat=True
-        )[:limit]
+        OutboundEmail.objects.filter(due | stale)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
     )
 
 

@@ -10,6 +10,7 @@ ROLE_HOMES: list[tuple[Role, str]] = [
     (Role.ADMINISTRATOR, "staff-rounds"),
     (Role.CASEWORKER, "staff-rounds"),
     (Role.PANEL_CHAIR, "staff-rounds"),
+    (Role.SCHOOL_CONTACT, "school-home"),
     (Role.PARENT, "family-home"),
     (Role.YOUNG_PERSON, "family-home"),
 ]
@@ -27,4 +28,5 @@ def home(request: HttpRequest) -> HttpResponse:
     for role, url_name in ROLE_HOMES:
         if role in roles:
             return redirect(url_name)
-    return render(request, "phasetransfer/no_role.html", status=403)
+    # A new family account has no role until it links a child with an invitation code.
+    return redirect("account-link")

@@ -86,3 +86,16 @@ def wait_for(
         time.sleep(0.2)
     detail = ("\nworker log:\n" + worker.output()) if worker else ""
     raise AssertionError(f"condition not met within {timeout}s{detail}")
+
+
+@contextmanager
+def tasks_routed_to(queue: str) -> Iterator[None]:
+    """Send every task queued by the code under test to ``queue`` (the test worker's own)."""
+    from phasetransfer.celery import app
+
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    try:
+        yield
+    finally:
+        app.conf.task_default_queue = previous

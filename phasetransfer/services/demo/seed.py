@@ -71,10 +71,13 @@ def _jitter(rng: random.Random, lat: float, lon: float, km: float) -> tuple[floa
 
 
 def _synthetic_postcode(rng: random.Random, lat: float, lon: float) -> str:
-    outcode = min(
-        geo.outcode_centroids().items(),
-        key=lambda item: geo.distance_km(lat, lon, item[1][0], item[1][1]),
-    )[0]
+    # The nearest Kent postcode district: the demo's families all live in Kent.
+    kent = [
+        (code, point)
+        for code, point in geo.outcode_centroids().items()
+        if geo.district_of(code) != geo.OUTSIDE
+    ]
+    outcode = min(kent, key=lambda item: geo.distance_km(lat, lon, item[1][0], item[1][1]))[0]
     inward = f"{rng.randint(1, 9)}{rng.choice(_INWARD_LETTERS)}{rng.choice(_INWARD_LETTERS)}"
     return f"{outcode} {inward}"
 

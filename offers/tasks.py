@@ -1,0 +1,54 @@
+"""Offer-day tasks: thin, idempotent, small enough to finish well inside the broker's timeout."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from celery import shared_task
+
+from offers.services.letters import cases_needing_letters, letter_render
+from offers.services.release import release_complete, release_due
+from phasetransfer import clock
+from phasetransfer.locks import lease
+from phasetransfer.models import Case, Round
+
+# Letters are rendered ahead for rounds whose offer day is this close (or past).
+RENDER_AHEAD = dt.timedelta(days=14)
+
+
+@shared_task(name="offers.release_due")
+def release_due_task() -> int:
+    """Every minute: create the releases of every due round and hand each to a worker."""
+    summary = release_due()
+    for release_id in summary.dispatched:
+        release_case.delay(release_id)
+    return len(summary.dispatched)
+
+
+@shared_task(name="offers.release_case")
+def release_case(release_id: int) -> None:
+    release_complete(release_id=release_id)
+
+
+@shared_task(name="offers.render_letter")
+def render_letter(case_id: int) -> None:
+    case = Case.objects.select_related("round", "child").filter(pk=case_id).first()
+    if case is not None:
+        letter_render(case=case)
+
+
+@shared_task(name="offers.render_letters_due")
+def render_letters_due() -> int:
+    """Every minute: render letters that are missing or out of date, before and after the day."""
+    horizon = clock.now() + RENDER_AHEAD
+    queued = 0
+    with lease("offers.render-letters", ttl=dt.timedelta(minutes=5)) as held:
+        if not held:
+            return 0
+        for round_id in Round.objects.filter(offer_day_at__lte=horizon).values_list(
+            "pk", flat=True
+        ):
+            for case_id in cases_needing_letters(round_id):
+                render_letter.delay(case_id)
+                queued += 1
+    return queued

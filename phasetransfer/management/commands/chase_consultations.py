@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from phasetransfer.selectors import RoundNotFound, round_by_key
+from phasetransfer.services.consultation_emails import consultations_chase
+
+
+class Command(BaseCommand):
+    help = (
+        "Email each contact of a setting about each of its overdue consultations, at most "
+        "once a day (Celery beat runs this hourly from 8am)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--round", help="Only this round (id or phase-year); default all")
+
+    def handle(self, *args: Any, round: str | None = None, **options: Any) -> None:
+        try:
+            target = round_by_key(round) if round else None
+        except RoundNotFound as exc:
+            raise CommandError(str(exc)) from None
+        report = consultations_chase(round=target)
+        self.stdout.write(self.style.SUCCESS(report.summary()))

@@ -1,0 +1,129 @@
+"""The allocation policy officers set per round, each run of the model, and its proposals."""
+
+from __future__ import annotations
+
+from django.conf import settings as django_settings
+from django.db import models
+from django.db.models import Q
+
+
+def default_rank_weights() -> list[int]:
+    return [0, 60, 120, 180, 240, 300, 360, 420, 480, 540]
+
+
+class AllocationPolicy(models.Model):
+    """How the model weighs a family's order, distance and cost. Officers can see and change it.
+
+    The cost of an option is: the weight of its rank + cost per km x straight-line distance +
+    the setting's cost band. Lower is better. Leaving a child unplaced costs far more than
+    any option, so the model only does it when there is truly no room.
+    """
+
+    round = models.OneToOneField(
+        "phasetransfer.Round", on_delete=models.CASCADE, related_name="allocation_policy"
+    )
+    rank_weights = models.JSONField(
+        default=default_rank_weights,
+        help_text="Cost added for the 1st, 2nd, 3rd... preference (first usually 0).",
+    )
+    fallback_weight = models.PositiveIntegerField(
+        default=600,
+        help_text="Cost added for the nearest suitable setting the family did not name.",
+    )
+    cost_per_km = models.PositiveIntegerField(default=4)
+    band_mainstream = models.PositiveIntegerField(default=0)
+    band_resourced = models.PositiveIntegerField(default=20)
+    band_special = models.PositiveIntegerField(default=40)
+    band_college = models.PositiveIntegerField(default=0)
+    band_independent = models.PositiveIntegerField(
+        default=250, help_text="Independent and non-maintained places: fees and transport."
+    )
+    unplaced_cost = models.PositiveIntegerField(default=100000)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name_plural = "allocation policies"
+
+    def __str__(self) -> str:
+        return f"Allocation policy for {self.round}"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class AllocationRun(models.Model):
+    round = models.ForeignKey(
+        "phasetransfer.Round", on_delete=models.CASCADE, related_name="allocation_runs"
+    )
+    status = models.CharField(max_length=8, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    stage = models.CharField(max_length=100, blank=True)
+    requested_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    policy = models.JSONField(default=dict, help_text="The policy as it was for this run.")
+    objective = models.BigIntegerField(null=True, blank=True)
+    report = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__lte=100), name="allocation_run_progress_range"
+            ),
+            # One run at a time per round: two would race to write proposals.
+            models.UniqueConstraint(
+                fields=["round"],
+                condition=Q(status__in=["queued", "running"]),
+                name="allocation_run_one_active_per_round",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Allocation run {self.pk} ({self.status})"
+
+
+class Proposal(models.Model):
+    """The model's proposed placement for one case in one run, with its reasons."""
+
+    run = models.ForeignKey(AllocationRun, on_delete=models.CASCADE, related_name="proposals")
+    case = models.ForeignKey(
+        "phasetransfer.Case", on_delete=models.CASCADE, related_name="proposals"
+    )
+    setting = models.ForeignKey(
+        "phasetransfer.Setting", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    preference_rank = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The family's rank of the proposed setting; blank if none."
+    )
+    is_fallback = models.BooleanField(default=False)
+    cost = models.PositiveIntegerField(null=True, blank=True)
+    distance_km = models.FloatField(null=True, blank=True)
+    reasons = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["run", "case"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "case"], name="proposal_one_per_case_per_run"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} -> {self.setting_id}"

@@ -1,0 +1,14 @@
+"""When a family may see their outcome: the one rule, checked against the server's clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from phasetransfer import clock
+from phasetransfer.models import Case
+
+
+def outcome_visible(case: Case, now: dt.datetime | None = None) -> bool:
+    """True from the round's SEN offer day on; never before, whatever queues or caches hold."""
+    offer_day = case.round.offer_day_at
+    return offer_day is not None and (now or clock.now()) >= offer_day

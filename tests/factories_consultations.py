@@ -1,0 +1,57 @@
+"""Factories for consultations and the school contacts who answer them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+
+from phasetransfer.clock import LONDON
+from phasetransfer.models import Consultation, Preference, SettingContact
+from phasetransfer.roles import Role
+from phasetransfer.services.consultations import consultation_due_at
+from tests.factories import CaseFactory, SettingFactory, UserFactory
+
+SENT = dt.datetime(2027, 1, 4, 10, 0, tzinfo=LONDON)
+
+
+class SettingContactFactory(factory.django.DjangoModelFactory):
+    """A school contact: an account with the role, linked to one setting."""
+
+    class Meta:
+        model = SettingContact
+
+    setting = factory.SubFactory(SettingFactory)
+    user = factory.SubFactory(UserFactory, roles=[Role.SCHOOL_CONTACT])
+    job_title = "SENCO"
+
+
+class PreferenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Preference
+
+    case = factory.SubFactory(CaseFactory)
+    rank = factory.Sequence(lambda n: n % 4 + 1)
+    setting = factory.SubFactory(SettingFactory)
+    reasons = "Close to home and the SENCO knows our child."
+
+
+class ConsultationFactory(factory.django.DjangoModelFactory):
+    """A pending consultation sent at ``sent_at``, due as the service would set it."""
+
+    class Meta:
+        model = Consultation
+
+    case = factory.SubFactory(CaseFactory)
+    setting = factory.SubFactory(SettingFactory)
+    sent_at = SENT
+    due_at = factory.LazyAttribute(
+        lambda o: consultation_due_at(sent_at=o.sent_at, days=o.case.round.consultation_days)
+    )
+
+
+def deliver_outbox() -> int:
+    """Send every email the outbox holds that is due, as the worker would; returns how many."""
+    from phasetransfer.services.email import email_send, emails_due
+
+    return sum(email_send(email_id=pk) for pk in emails_due())
