@@ -139,6 +139,8 @@ else:
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+# One deployment's tasks, on its own queue (tests give each worker a private one).
+CELERY_TASK_DEFAULT_QUEUE = envstr("CELERY_QUEUE", "celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -174,6 +176,16 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "phase-transfer@example.gov.uk")
+# The outbox: seconds to wait after each failed attempt (then give up), and how old a
+# worker's claim must be before another worker may take the email over.
+EMAIL_BACKOFF_SECONDS = [
+    int(s)
+    for s in envlist(
+        "EMAIL_BACKOFF_SECONDS", ["60", "120", "300", "900", "1800", "3600", "7200", "14400"]
+    )
+]
+EMAIL_STALE_CLAIM_SECONDS = envint("EMAIL_STALE_CLAIM_SECONDS", 600, minimum=1)
+OFFERS_REDISPATCH_SECONDS = envint("OFFERS_REDISPATCH_SECONDS", 120, minimum=1)
 # Only a deployment that says it is production may email real families. Anywhere
 # else (a laptop, CI, a staging copy of live data) mail goes only to reserved
 # test domains (RFC 2606) unless an allow-list is given: a rehearsal cannot reach a parent.
@@ -281,7 +293,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint logs every rendering step at INFO: noise in worker logs.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # --- Service ------------------------------------------------------------------

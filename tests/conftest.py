@@ -47,7 +47,15 @@ def smtp(settings: Any) -> Iterator[RecordingHandler]:
 
 
 def send_outbox() -> int:
-    """Send every pending email now, as the worker would; returns how many were sent."""
-    from phasetransfer.services.email import email_send, emails_due
+    """Send every email that is waiting and due now, as workers would; returns how many."""
+    from django.db.models import Q
 
-    return sum(email_send(email_id=pk) for pk in emails_due())
+    from phasetransfer import clock
+    from phasetransfer.models import EmailStatus, OutboundEmail
+    from phasetransfer.services.email import email_send
+
+    waiting = OutboundEmail.objects.filter(
+        Q(status=EmailStatus.PENDING) | Q(status=EmailStatus.FAILED),
+        next_attempt_at__lte=clock.now(),
+    ).values_list("pk", flat=True)
+    return sum(email_send(email_id=pk) for pk in list(waiting))

@@ -36,8 +36,6 @@ from phasetransfer.visibility import outcome_visible
 EMAIL_TEMPLATE_VERSION = 1
 RELEASE_LEASE = "offers.release"
 RELEASE_LEASE_TTL = dt.timedelta(minutes=10)
-# An incomplete release handed to a worker this long ago is handed out again.
-RELEASE_REDISPATCH_AFTER = dt.timedelta(minutes=2)
 
 
 class OfferDayRefused(Exception):
@@ -94,7 +92,8 @@ def _round_dispatch(round: Round, now: dt.datetime, summary: ReleaseSummary) -> 
     # ignore_conflicts: a concurrent run that already created a row wins; ours is dropped.
     Release.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
     summary.created += len(rows)
-    stale = now - RELEASE_REDISPATCH_AFTER
+    # An incomplete release handed to a worker this long ago is handed out again.
+    stale = now - dt.timedelta(seconds=settings.OFFERS_REDISPATCH_SECONDS)
     due = Release.objects.filter(round=round, completed_at__isnull=True).filter(
         Q(dispatched_at=now) | Q(dispatched_at__lt=stale)
     )

@@ -22,11 +22,10 @@ from phasetransfer.models import Case, EmailStatus, OutboundEmail
 
 logger = logging.getLogger(__name__)
 
-# Minutes to wait after each failed attempt; after the last, the email is abandoned
-# and shown to staff as failed.
-BACKOFF_MINUTES = [1, 2, 5, 15, 30, 60, 120, 240]
-# A claim older than this belonged to a worker that died mid-send.
-STALE_CLAIM = dt.timedelta(minutes=10)
+
+def _stale_claim() -> dt.timedelta:
+    """A claim older than this belonged to a worker that died mid-send."""
+    return dt.timedelta(seconds=settings.EMAIL_STALE_CLAIM_SECONDS)
 
 
 def email_enqueue(
@@ -61,7 +60,7 @@ def email_enqueue(
 
 def _claim(email_id: int, now: dt.datetime) -> bool:
     claimable = Q(status__in=[EmailStatus.PENDING, EmailStatus.FAILED], next_attempt_at__lte=now)
-    stale = Q(status=EmailStatus.SENDING, claimed_at__lt=now - STALE_CLAIM)
+    stale = Q(status=EmailStatus.SENDING, claimed_at__lt=now - _stale_claim())
     claimed = OutboundEmail.objects.filter(claimable | stale, pk=email_id).update(
         status=EmailStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
     )
@@ -120,11 +119,12 @@ def email_send(*, email_id: int, now: dt.datetime | None = None) -> bool:
 def _record_failure(email: OutboundEmail, exc: Exception, now: dt.datetime) -> None:
     # The error text may echo the address back; keep the class and a short code only.
     error = f"{type(exc).__name__}: {getattr(exc, 'smtp_code', '')}".strip()
-    if email.attempts >= len(BACKOFF_MINUTES):
+    backoff = settings.EMAIL_BACKOFF_SECONDS
+    if email.attempts >= len(backoff):
         status, next_attempt = EmailStatus.ABANDONED, now
     else:
         status = EmailStatus.FAILED
-        next_attempt = now + dt.timedelta(minutes=BACKOFF_MINUTES[email.attempts - 1])
+        next_attempt = now + dt.timedelta(seconds=backoff[email.attempts - 1])
     OutboundEmail.objects.filter(pk=email.pk).update(
         status=status, last_error=error[:300], next_attempt_at=next_attempt
     )
@@ -132,12 +132,15 @@ def _record_failure(email: OutboundEmail, exc: Exception, now: dt.datetime) -> N
 
 
 def emails_due(*, now: dt.datetime | None = None, limit: int = 1000) -> list[int]:
-    """Emails a flush should (re)send now: new, failed and due, or claimed by a dead worker."""
+    """Emails a flush should hand out again: failed and due, left pending (their task was
+    lost), or claimed by a worker that died. A new email's own task is not duplicated."""
     moment = now or clock.now()
-    due = Q(status__in=[EmailStatus.PENDING, EmailStatus.FAILED], next_attempt_at__lte=moment)
-    stale = Q(status=EmailStatus.SENDING, claimed_at__lt=moment - STALE_CLAIM)
+    lost = moment - _stale_claim()
+    due = Q(status=EmailStatus.FAILED, next_attempt_at__lte=moment)
+    pending = Q(status=EmailStatus.PENDING, next_attempt_at__lte=lost)
+    stale = Q(status=EmailStatus.SENDING, claimed_at__lt=lost)
     return list(
-        OutboundEmail.objects.filter(due | stale)
+        OutboundEmail.objects.filter(due | pending | stale)
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )

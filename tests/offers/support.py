@@ -70,3 +70,59 @@ def undecided_case(round_: Round, state: str = CaseState.CONSULTING) -> Case:
     Case.objects.filter(pk=case.pk).update(state=state)
     case.refresh_from_db()
     return case
+
+
+def bulk_round(round_: Round, *, decided: int, undecided: int) -> list[Case]:
+    """Many cases quickly (bulk inserts): ``decided`` signed off, ``undecided`` still consulting."""
+    from phasetransfer.models import Child, Contact
+
+    school = SettingFactory(name="Bulk Academy")
+    total = decided + undecided
+    children = Child.objects.bulk_create(
+        Child(
+            first_name=f"Child{n}",
+            last_name="Bulk",
+            date_of_birth=dt.date(2015, 10, 1),
+            ehcp_reference=f"BULK-{round_.pk}-{n:05d}",
+            primary_need="ASD",
+            home_postcode="ME15 6LX",
+            home_latitude=51.26,
+            home_longitude=0.53,
+        )
+        for n in range(total)
+    )
+    cases = Case.objects.bulk_create(
+        Case(
+            reference=f"B{round_.pk}-{n:05d}",
+            child=child,
+            round=round_,
+            state=CaseState.OFFER_APPROVED if n < decided else CaseState.CONSULTING,
+        )
+        for n, child in enumerate(children)
+    )
+    Contact.objects.bulk_create(
+        Contact(
+            case=case,
+            name=f"Parent {n}",
+            relationship="parent",
+            email=f"family{n:05d}@example.org",
+            is_primary=True,
+        )
+        for n, case in enumerate(cases)
+    )
+    Preference.objects.bulk_create(
+        Preference(case=case, rank=1, setting=school) for case in cases[:decided]
+    )
+    session, by = session_for(round_), chair()
+    Decision.objects.bulk_create(
+        Decision(
+            case=case,
+            session=session,
+            outcome=Outcome.AGREE,
+            setting=school,
+            decided_by=by,
+            decided_at=OFFER_DAY - dt.timedelta(days=20),
+        )
+        for case in cases[:decided]
+    )
+    return cases

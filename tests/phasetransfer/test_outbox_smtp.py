@@ -70,3 +70,16 @@ def test_an_email_that_keeps_failing_is_abandoned_and_visible() -> None:
             moment += dt.timedelta(hours=5)
     email.refresh_from_db()
     assert email.status == EmailStatus.ABANDONED
+
+
+@pytest.mark.django_db
+def test_a_flush_hands_out_only_lost_failed_or_abandoned_claims(settings: object) -> None:
+    from phasetransfer.services.email import emails_due
+
+    fresh = email_enqueue(key="new", kind="t", to="a@example.org", subject="s", body="b", now=NOW)
+    assert emails_due(now=NOW + dt.timedelta(seconds=5)) == []  # its own task is on the way
+    lost_after = dt.timedelta(seconds=settings.EMAIL_STALE_CLAIM_SECONDS + 1)
+    assert emails_due(now=NOW + lost_after) == [fresh.pk]  # that task was lost
+    OutboundEmail.objects.filter(pk=fresh.pk).update(status=EmailStatus.SENDING, claimed_at=NOW)
+    assert emails_due(now=NOW + dt.timedelta(seconds=5)) == []  # a worker is on it
+    assert emails_due(now=NOW + lost_after) == [fresh.pk]  # that worker died

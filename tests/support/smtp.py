@@ -24,6 +24,10 @@ class Received:
         return str(self.message["Subject"])
 
     @property
+    def message_id(self) -> str:
+        return str(self.message["Message-ID"])
+
+    @property
     def body(self) -> str:
         payload = self.message.get_payload(decode=True)
         return payload.decode() if isinstance(payload, bytes) else str(payload)
@@ -31,12 +35,16 @@ class Received:
 
 @dataclass
 class RecordingHandler:
+    """Accepts mail and records it; fails a share of deliveries with 451 when asked to."""
+
     received: list[Received] = field(default_factory=list)
+    rejected: int = 0
     failure_rate: float = 0.0
     rng: random.Random = field(default_factory=lambda: random.Random(1))
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         if self.failure_rate and self.rng.random() < self.failure_rate:
+            self.rejected += 1
             return "451 4.3.0 Temporary failure, try again later"
         self.received.append(
             Received(list(envelope.rcpt_tos), email.message_from_bytes(envelope.content))

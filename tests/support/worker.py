@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -27,16 +28,27 @@ class Worker:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool children together: a crash, no clean-up."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
 
 @contextmanager
 def celery_worker(
-    tmp_path: Path, *, concurrency: int = 1, extra_env: dict[str, str] | None = None
+    tmp_path: Path,
+    *,
+    concurrency: int = 1,
+    queue: str | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[Worker]:
     """Start ``celery worker`` on its own queue against the test database; stop it after."""
-    queue = f"test-{uuid.uuid4().hex[:12]}"
+    queue = queue or f"test-{uuid.uuid4().hex[:12]}"
     env = {
         **os.environ,
         "PHASETRANSFER_DB_NAME": str(connection.settings_dict["NAME"]),
+        # Tasks the worker itself queues (fan-out) must come back to this worker.
+        "CELERY_QUEUE": queue,
         **(extra_env or {}),
     }
     log = tmp_path / f"{queue}.log"
@@ -44,47 +56,50 @@ def celery_worker(
         ["--pool=solo"] if concurrency == 1 else ["--pool=prefork", f"--concurrency={concurrency}"]
     )
     command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "phasetransfer",
-        "worker",
-        "-Q",
-        queue,
-        *pool,
-        "--loglevel=INFO",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-    ]
-    with log.open("wb") as handle:
+        sys.executable, "-m", "celery", "-A", "phasetransfer", "worker", "-Q", queue,
+        *pool, "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
+    ]  # fmt: skip
+    with log.open("ab") as handle:
+        # Its own process group, so a test can kill the worker and its pool children at once.
         process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     worker = Worker(queue=queue, process=process, log=log)
     try:
         yield worker
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
 
 
 def wait_for(
-    condition: Callable[[], bool], *, timeout: float = 60, worker: Worker | None = None
+    condition: Callable[[], bool],
+    *,
+    timeout: float = 60,
+    worker: Worker | None = None,
+    every: Callable[[], object] | None = None,
 ) -> None:
+    """Poll ``condition``; ``every`` runs on each poll (e.g. the test playing celery beat)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return
         if worker is not None and worker.process.poll() is not None:
             raise AssertionError("the worker died:\n" + worker.output())
-        time.sleep(0.2)
-    detail = ("\nworker log:\n" + worker.output()) if worker else ""
+        if every is not None:
+            every()
+        time.sleep(0.5)
+    detail = ("\nworker log:\n" + worker.output()[-5000:]) if worker else ""
     raise AssertionError(f"condition not met within {timeout}s{detail}")
 
 
