@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from celery import shared_task
+from django.core.cache import cache
 
 from offers.services.letters import cases_needing_letters, letter_render
 from offers.services.release import release_complete, release_due
@@ -14,6 +15,7 @@ from phasetransfer.models import Case, Round
 
 # Letters are rendered ahead for rounds whose offer day is this close (or past).
 RENDER_AHEAD = dt.timedelta(days=14)
+RENDER_REQUEST_TTL = 600  # seconds
 
 
 @shared_task(name="offers.release_due")
@@ -49,6 +51,9 @@ def render_letters_due() -> int:
             "pk", flat=True
         ):
             for case_id in cases_needing_letters(round_id):
-                render_letter.delay(case_id)
-                queued += 1
+                # Not again while an earlier request may still be queued: a backlog of
+                # renders must not grow by a copy of itself every minute.
+                if cache.add(f"offers:render-requested:{case_id}", 1, timeout=RENDER_REQUEST_TTL):
+                    render_letter.delay(case_id)
+                    queued += 1
     return queued
