@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from celery import shared_task
+from django.conf import settings
 from django.core.cache import cache
 
 from offers.services.letters import cases_needing_letters, letter_render
@@ -15,7 +16,6 @@ from phasetransfer.models import Case, Round
 
 # Letters are rendered ahead for rounds whose offer day is this close (or past).
 RENDER_AHEAD = dt.timedelta(days=14)
-RENDER_REQUEST_TTL = 600  # seconds
 
 
 @shared_task(name="offers.release_due")
@@ -43,6 +43,7 @@ def render_letter(case_id: int) -> None:
 def render_letters_due() -> int:
     """Every minute: render letters that are missing or out of date, before and after the day."""
     horizon = clock.now() + RENDER_AHEAD
+    ttl = settings.OFFERS_RENDER_REQUEST_SECONDS
     queued = 0
     with lease("offers.render-letters", ttl=dt.timedelta(minutes=5)) as held:
         if not held:
@@ -53,7 +54,7 @@ def render_letters_due() -> int:
             for case_id in cases_needing_letters(round_id):
                 # Not again while an earlier request may still be queued: a backlog of
                 # renders must not grow by a copy of itself every minute.
-                if cache.add(f"offers:render-requested:{case_id}", 1, timeout=RENDER_REQUEST_TTL):
+                if cache.add(f"offers:render-requested:{case_id}", 1, timeout=ttl):
                     render_letter.delay(case_id)
                     queued += 1
     return queued

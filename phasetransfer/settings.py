@@ -186,6 +186,7 @@ EMAIL_BACKOFF_SECONDS = [
 ]
 EMAIL_STALE_CLAIM_SECONDS = envint("EMAIL_STALE_CLAIM_SECONDS", 600, minimum=1)
 OFFERS_REDISPATCH_SECONDS = envint("OFFERS_REDISPATCH_SECONDS", 120, minimum=1)
+OFFERS_RENDER_REQUEST_SECONDS = envint("OFFERS_RENDER_REQUEST_SECONDS", 600, minimum=1)
 # Only a deployment that says it is production may email real families. Anywhere
 # else (a laptop, CI, a staging copy of live data) mail goes only to reserved
 # test domains (RFC 2606) unless an allow-list is given: a rehearsal cannot reach a parent.

@@ -45,6 +45,7 @@ def _worker_env(port: int) -> dict[str, str]:
         # Short timers so recovery after a crash happens within the test, not in minutes.
         "EMAIL_STALE_CLAIM_SECONDS": "5",
         "OFFERS_REDISPATCH_SECONDS": "5",
+        "OFFERS_RENDER_REQUEST_SECONDS": "10",
         "EMAIL_BACKOFF_SECONDS": "1,1,1,1,1,1,1,1,1,1,1,1",
     }
 
