@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from panels.models import Decision, PanelCase, PanelMember, PanelSession, Recusal
+from panels.models import (
+    Decision,
+    PanelCase,
+    PanelMember,
+    PanelSession,
+    PanelSettings,
+    Recusal,
+    SchedulingRun,
+)
 
 
 class PanelMemberInline(admin.TabularInline):
@@ -35,3 +43,17 @@ class DecisionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: object, obj: object = None) -> bool:
         return False  # decisions are changed only by a new recorded decision
+
+
+@admin.register(PanelSettings)
+class PanelSettingsAdmin(admin.ModelAdmin):
+    list_display = ["round", "approval_days"]
+
+
+@admin.register(SchedulingRun)
+class SchedulingRunAdmin(admin.ModelAdmin):
+    list_display = ["round", "ran_at", "requested_by", "rebuild", "scheduled", "unplaced"]
+    list_filter = ["round"]
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False  # a record of what the scheduler did

@@ -177,10 +177,6 @@ class Decision(models.Model):
                 name="decision_type_only_names_type",
             ),
             models.CheckConstraint(
-                condition=~Q(outcome="other_setting") | ~Q(ground=""),
-                name="decision_other_setting_has_ground",
-            ),
-            models.CheckConstraint(
                 condition=Q(supersedes__isnull=True) | ~Q(change_reason=""),
                 name="decision_change_has_reason",
             ),

@@ -52,6 +52,6 @@ class ConsultationFactory(factory.django.DjangoModelFactory):
 
 def deliver_outbox() -> int:
     """Send every email the outbox holds that is due, as the worker would; returns how many."""
-    from phasetransfer.services.email import email_send, emails_due
+    from tests.conftest import send_outbox
 
-    return sum(email_send(email_id=pk) for pk in emails_due())
+    return send_outbox()

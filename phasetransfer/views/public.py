@@ -10,6 +10,7 @@ ROLE_HOMES: list[tuple[Role, str]] = [
     (Role.ADMINISTRATOR, "staff-rounds"),
     (Role.CASEWORKER, "staff-rounds"),
     (Role.PANEL_CHAIR, "staff-rounds"),
+    (Role.PANEL_MEMBER, "panel-home"),
     (Role.SCHOOL_CONTACT, "school-home"),
     (Role.PARENT, "family-home"),
     (Role.YOUNG_PERSON, "family-home"),

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from panels.services.calendar import calendar_import
+from phasetransfer.management.commands._report import print_report
+from phasetransfer.selectors import RoundNotFound, round_by_key
+from phasetransfer.services.imports.csvfile import CsvRejected
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a term's panel sessions for a round from CSV (all-or-nothing; see docs/panels.md)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--round", required=True, help="Round id or phase-year")
+
+    def handle(self, *args: Any, file: Path, round: str, **options: Any) -> None:
+        if not file.is_file():
+            raise CommandError(f"No such file: {file}")
+        try:
+            target = round_by_key(round)
+            report = calendar_import(round=target, source=file)
+        except (CsvRejected, RoundNotFound) as exc:
+            raise CommandError(f"Rejected: {exc} Nothing was imported.") from None
+        print_report(self, report)

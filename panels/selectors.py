@@ -1,0 +1,153 @@
+"""Read queries for panels. What each role may see of a session is decided here.
+
+* Caseworkers and administrators see every session and every case in it.
+* A chair sees the sessions they chair, with all their cases.
+* A member sees the sessions they sit on, minus the cases they are recused from.
+
+Anything else is "not found", so a member cannot learn which cases another panel has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from panels.models import Decision, Outcome, PanelCase, PanelMember, PanelSession, Recusal
+from phasetransfer.models import Case, CaseState, Round, Setting, SettingPlaces, User
+from phasetransfer.roles import Role, has_role
+
+SEES_ALL = (Role.CASEWORKER, Role.ADMINISTRATOR)
+NAMING = (Outcome.AGREE, Outcome.OTHER_SETTING)
+
+
+def sees_all(user: User) -> bool:
+    return has_role(user, *SEES_ALL)
+
+
+def sessions_for_user(user: User) -> QuerySet[PanelSession]:
+    sessions = PanelSession.objects.select_related("round", "chair")
+    if sees_all(user):
+        return sessions
+    return sessions.filter(Q(chair=user) | Q(members__user=user)).distinct()
+
+
+def session_for_user(user: User, session_id: int) -> PanelSession:
+    session = sessions_for_user(user).filter(pk=session_id).first()
+    if session is None:
+        raise Http404("No such panel session")
+    return session
+
+
+def seat_of(user: User, session: PanelSession) -> PanelMember | None:
+    return PanelMember.objects.filter(session=session, user=user).first()
+
+
+def is_chair(user: User, session: PanelSession) -> bool:
+    return session.chair_id == user.pk
+
+
+def panel_cases_for_user(user: User, session: PanelSession) -> QuerySet[PanelCase]:
+    """The session's live cases that ``user`` may read."""
+    live = PanelCase.objects.filter(session=session, removed_at=None)
+    if sees_all(user) or is_chair(user, session):
+        return live
+    member = seat_of(user, session)
+    if member is None:
+        return live.none()
+    return live.exclude(recusals__member=member)
+
+
+def panel_case_for_user(user: User, session: PanelSession, case_id: int) -> PanelCase:
+    found = panel_cases_for_user(user, session).filter(case_id=case_id).first()
+    if found is None:
+        raise Http404("No such case in this session")
+    return found
+
+
+def decisions_for_user(user: User, session: PanelSession) -> QuerySet[Decision]:
+    """Every decision the session made (superseded ones too) that ``user`` may read."""
+    decisions = Decision.objects.filter(session=session)
+    if sees_all(user) or is_chair(user, session):
+        return decisions
+    member = seat_of(user, session)
+    if member is None:
+        return decisions.none()
+    recused = Recusal.objects.filter(member=member).values("panel_case__case_id")
+    return decisions.exclude(case_id__in=recused)
+
+
+def decision_for(case: Case) -> Decision | None:
+    """The case's latest decision that no other has superseded (what offer day reads)."""
+    return (
+        Decision.objects.filter(case=case, superseded_by__isnull=True)
+        .select_related("setting", "session")
+        .order_by("-decided_at", "-id")
+        .first()
+    )
+
+
+def decisions_for_round(round: Round) -> dict[int, Decision]:
+    """case id -> the case's latest decision not superseded, for every decided case."""
+    latest: dict[int, Decision] = {}
+    for decision in (
+        Decision.objects.filter(case__round=round, superseded_by__isnull=True)
+        .select_related("setting", "session")
+        .order_by("case_id", "decided_at", "id")
+    ):
+        latest[decision.case_id] = decision
+    return latest
+
+
+@dataclass(frozen=True)
+class PlacesLeft:
+    setting: Setting
+    places: int | None  # None: no places recorded for the round
+    decided: int  # latest decisions naming it (agree or another setting), signed off or not
+    at_panel: int  # cases at a panel, not yet decided, whose proposal is this setting
+
+    @property
+    def left(self) -> int:
+        return (self.places or 0) - self.decided - self.at_panel
+
+    @property
+    def over_if_named(self) -> bool:
+        return self.left < 1
+
+
+def places_left(*, round: Round, setting: Setting, exclude_case: Case | None = None) -> PlacesLeft:
+    """Places left in ``setting`` this round if one more child were named there.
+
+    Counted against the places recorded for the round: every case whose latest decision
+    names the setting (withdrawn cases do not count), and every case at a panel but not
+    yet decided whose proposal is the setting. Cases still only proposed are not
+    counted: their proposals change with each allocation run. ``exclude_case`` is the
+    case being decided, so its own proposal or earlier decision is not counted twice.
+    """
+    row = SettingPlaces.objects.filter(round=round, setting=setting).first()
+    skip = exclude_case.pk if exclude_case else None
+    naming = Decision.objects.filter(
+        case__round=round, superseded_by__isnull=True, outcome__in=NAMING, setting=setting
+    ).exclude(case__state=CaseState.WITHDRAWN)
+    latest: dict[int, Decision] = {}
+    for decision in Decision.objects.filter(
+        case_id__in=naming.values("case_id"), superseded_by__isnull=True
+    ).order_by("case_id", "decided_at", "id"):
+        latest[decision.case_id] = decision
+    decided = sum(
+        1
+        for case_id, decision in latest.items()
+        if decision.outcome in NAMING and decision.setting_id == setting.pk and case_id != skip
+    )
+    at_panel = (
+        PanelCase.objects.filter(
+            session__round=round,
+            removed_at=None,
+            case__state=CaseState.AT_PANEL,
+            proposal__setting=setting,
+        )
+        .exclude(case_id=skip)
+        .count()
+    )
+    return PlacesLeft(setting, row.places if row else None, decided, at_panel)

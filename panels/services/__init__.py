@@ -1,0 +1,1 @@
+"""State changes of the panels app: one transaction each, audited."""

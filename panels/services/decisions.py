@@ -1,0 +1,379 @@
+"""The panel's decisions, sign-off, and changes to signed-off decisions.
+
+Recording (``decision_record``), before sign-off, by the session's chair:
+
+* agree / name another setting / name a type only: the case moves AT_PANEL -> DECIDED;
+* defer: the case leaves the session (its placement is removed with the reason) and
+  goes back to PROPOSED; the next scheduling puts it in a *later* session;
+* further consultation: the case leaves the session, the setting is consulted (or
+  re-consulted) and the case goes back to CONSULTING.
+
+A decision already recorded can be replaced until sign-off: the new decision
+supersedes the old and says why. A decided case cannot be deferred (there is no way
+back to "proposed" from "decided"); ask for a further consultation instead.
+
+Signing off (``session_sign_off``) needs every case of the session decided; each
+DECIDED case becomes OFFER_APPROVED and the decisions are final: ``decision_record``
+refuses. A later change (``decision_change``) is a new decision that supersedes the
+signed-off one with a reason: the case is reopened (OFFER_APPROVED -> DECIDED) and, for
+a placement, approved again at once (the session's sign-off still stands); for a
+further consultation it goes back to CONSULTING. Released offers are not changed here.
+
+Grounds. Naming any setting other than the family's first preference (agreeing a
+proposal that is not it, or naming another setting) needs a statutory ground, s39(4)
+Children and Families Act 2014, and the panel's reasons in words. Naming the family's
+first preference instead of the proposal needs reasons but no ground: nothing the
+family asked for was refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from panels.models import Decision, Ground, Outcome, PanelCase, PanelSession, SettingType
+from phasetransfer import clock
+from phasetransfer.models import Case, CaseState, Preference, Setting, User
+from phasetransfer.selectors_consultations import consultations_current
+from phasetransfer.services.audit import audit_record
+from phasetransfer.services.case_state import (
+    IllegalTransition,
+    case_approve_offer,
+    case_record_decision,
+    case_reopen_decision,
+    case_unschedule,
+    cases_move_bulk,
+)
+from phasetransfer.services.consultations import (
+    ConsultationRefused,
+    consultation_add,
+    consultation_resend,
+)
+
+REASONS_MAX = 5000
+PLACEMENTS = (Outcome.AGREE, Outcome.OTHER_SETTING, Outcome.TYPE_ONLY)
+GROUND_NEEDED = "Select the ground for not naming the family's first preference"
+
+
+class DecisionRefused(Exception):
+    """A decision the rules do not allow; the message is shown to the user as is."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class DecisionInput:
+    outcome: str
+    setting: Setting | None = None  # another setting, or the setting to consult further
+    setting_type: str = ""
+    ground: str = ""
+    reasons: str = ""
+    change_reason: str = ""
+
+
+def first_preference(case: Case) -> Preference | None:
+    return case.preferences.select_related("setting").order_by("rank").first()
+
+
+def needs_ground(case: Case, named: Setting | None) -> bool:
+    """Does naming ``named`` leave the family's first preference unnamed?"""
+    first = first_preference(case)
+    if first is None:
+        return False  # the family named nothing: no preference was refused
+    return named is None or first.setting_id != named.pk
+
+
+def _named(panel_case: PanelCase, data: DecisionInput) -> Setting | None:
+    if data.outcome == Outcome.AGREE:
+        proposal = panel_case.proposal
+        if proposal is None or proposal.setting is None:
+            raise DecisionRefused(
+                "There is no proposed setting to agree: name a setting or a type of setting.",
+                "outcome",
+            )
+        return proposal.setting
+    if data.outcome in (Outcome.OTHER_SETTING, Outcome.FURTHER_CONSULTATION):
+        if data.setting is None:
+            raise DecisionRefused("Enter the URN of the setting", "setting")
+        if not data.setting.serves(panel_case.case.round.phase):
+            raise DecisionRefused(
+                f"{data.setting.name} does not take children into this phase.", "setting"
+            )
+        return data.setting
+    return None
+
+
+def _check_outcome(panel_case: PanelCase, data: DecisionInput, named: Setting | None) -> None:
+    if data.outcome not in Outcome.values:
+        raise DecisionRefused("Choose what the panel decided", "outcome")
+    proposal = panel_case.proposal
+    if data.outcome == Outcome.OTHER_SETTING and proposal and proposal.setting_id == named.pk:
+        raise DecisionRefused(
+            f"{named.name} is the proposed setting: choose 'Agree the proposal'.", "setting"
+        )
+    if data.outcome == Outcome.TYPE_ONLY and data.setting_type not in SettingType.values:
+        raise DecisionRefused("Choose the type of setting", "setting_type")
+    if data.ground and data.ground not in Ground.values:
+        raise DecisionRefused("Choose one of the grounds", "ground")
+
+
+def _check_reasons(panel_case: PanelCase, data: DecisionInput, named: Setting | None) -> None:
+    reasons = data.reasons.strip()
+    if len(reasons) > REASONS_MAX:
+        raise DecisionRefused(f"Reasons must be {REASONS_MAX} characters or fewer", "reasons")
+    placement = data.outcome in (Outcome.AGREE, Outcome.OTHER_SETTING)
+    ground_needed = placement and needs_ground(panel_case.case, named)
+    if ground_needed and not data.ground:
+        raise DecisionRefused(GROUND_NEEDED, "ground")
+    explain = ground_needed or data.outcome != Outcome.AGREE
+    if explain and not reasons:
+        raise DecisionRefused("Give the panel's reasons", "reasons")
+
+
+def decision_check(*, panel_case: PanelCase, data: DecisionInput) -> Setting | None:
+    """Validate a decision; returns the setting it names (or consults). Raises DecisionRefused."""
+    named = _named(panel_case, data)
+    _check_outcome(panel_case, data, named)
+    _check_reasons(panel_case, data, named)
+    return named
+
+
+def _row(
+    *,
+    panel_case: PanelCase,
+    data: DecisionInput,
+    named: Setting | None,
+    actor: User,
+    now: dt.datetime,
+    supersedes: Decision | None,
+) -> Decision:
+    placement = data.outcome in (Outcome.AGREE, Outcome.OTHER_SETTING)
+    keeps_ground = placement or data.outcome == Outcome.TYPE_ONLY
+    try:
+        with transaction.atomic():
+            return Decision.objects.create(
+                case=panel_case.case,
+                session=panel_case.session,
+                outcome=data.outcome,
+                setting=named,
+                setting_type=data.setting_type if data.outcome == Outcome.TYPE_ONLY else "",
+                ground=data.ground if keeps_ground else "",
+                reasons=data.reasons.strip(),
+                decided_by=actor,
+                decided_at=now,
+                supersedes=supersedes,
+                change_reason=data.change_reason.strip() if supersedes else "",
+            )
+    except IntegrityError:  # another change superseded the same decision first
+        raise DecisionRefused("The decision changed meanwhile; reload and try again.") from None
+
+
+def _audit(decision: Decision, *, actor: User, now: dt.datetime, action: str) -> None:
+    audit_record(
+        case=decision.case,
+        action=action,
+        actor=actor,
+        reason=decision.change_reason,
+        data={
+            "decision": decision.pk,
+            "session": decision.session_id,
+            "outcome": decision.outcome,
+            "setting": decision.setting.urn if decision.setting else None,
+            "setting_type": decision.setting_type,
+            "ground": decision.ground,
+            "supersedes": decision.supersedes_id,
+        },
+        now=now,
+    )
+
+
+def _leave_session(panel_case: PanelCase, *, reason: str, now: dt.datetime) -> None:
+    PanelCase.objects.filter(pk=panel_case.pk, removed_at=None).update(
+        removed_at=now, removed_reason=reason[:200]
+    )
+
+
+def _consult(case: Case, setting: Setting, *, actor: User, reason: str, now: dt.datetime) -> None:
+    """Consult ``setting`` again (a fresh clock) or for the first time; moves to CONSULTING."""
+    current = consultations_current(case).filter(setting=setting).order_by("-sent_at").first()
+    try:
+        if current is not None:
+            consultation_resend(consultation=current, reason=reason, actor=actor, now=now)
+        else:
+            consultation_add(case=case, setting=setting, actor=actor, reason=reason, now=now)
+    except ConsultationRefused as refused:
+        raise DecisionRefused(str(refused), "setting") from None
+
+
+def _transition_summary(decision: Decision) -> str:
+    return f"Panel decision: {decision.get_outcome_display()}"
+
+
+def _apply(
+    decision: Decision, panel_case: PanelCase, *, state: str, actor: User, now: dt.datetime
+) -> None:
+    """Move the case as the outcome says, from ``state`` (AT_PANEL or DECIDED)."""
+    case = panel_case.case
+    outcome = decision.outcome
+    reason = decision.reasons or decision.get_outcome_display()
+    if outcome in PLACEMENTS and state == CaseState.AT_PANEL:
+        case_record_decision(case=case, actor=actor, reason=_transition_summary(decision), now=now)
+    elif outcome == Outcome.DEFER:
+        if state != CaseState.AT_PANEL:
+            raise DecisionRefused(
+                "A decided case cannot be deferred: request a further consultation instead, "
+                "or record another decision.",
+                "outcome",
+            )
+        _leave_session(panel_case, reason=f"Deferred: {reason}", now=now)
+        case_unschedule(case=case, actor=actor, reason=f"Deferred by the panel: {reason}", now=now)
+    elif outcome == Outcome.FURTHER_CONSULTATION:
+        _leave_session(panel_case, reason=f"Further consultation: {reason}", now=now)
+        assert decision.setting is not None
+        _consult(case, decision.setting, actor=actor, reason=f"Panel: {reason}", now=now)
+
+
+def current_decision(case: Case, session: PanelSession | None = None) -> Decision | None:
+    decisions = Decision.objects.filter(case=case, superseded_by__isnull=True)
+    if session is not None:
+        decisions = decisions.filter(session=session)
+    return decisions.order_by("-decided_at", "-id").first()
+
+
+def decision_record(
+    *,
+    panel_case: PanelCase,
+    data: DecisionInput,
+    actor: User,
+    now: dt.datetime | None = None,
+) -> Decision:
+    """Record the panel's decision for one case of an open session (module docstring)."""
+    moment = now or clock.now()
+    named = decision_check(panel_case=panel_case, data=data)
+    with transaction.atomic():
+        session = PanelSession.objects.select_for_update().get(pk=panel_case.session_id)
+        if session.is_signed_off:
+            raise DecisionRefused(
+                "This session has been signed off: its decisions are final. Record a change "
+                "with a reason instead."
+            )
+        live = PanelCase.objects.filter(pk=panel_case.pk, removed_at=None).exists()
+        state = Case.objects.values_list("state", flat=True).get(pk=panel_case.case_id)
+        if not live or state not in (CaseState.AT_PANEL, CaseState.DECIDED):
+            raise DecisionRefused("This case is no longer before this panel.")
+        previous = current_decision(panel_case.case, session)
+        if state == CaseState.DECIDED and previous is None:
+            raise DecisionRefused("This case was decided elsewhere.")
+        if state == CaseState.DECIDED and not data.change_reason.strip():
+            raise DecisionRefused(
+                "A decision is already recorded: say why you are changing it", "change_reason"
+            )
+        decision = _row(
+            panel_case=panel_case,
+            data=data,
+            named=named,
+            actor=actor,
+            now=moment,
+            supersedes=previous if state == CaseState.DECIDED else None,
+        )
+        try:
+            _apply(decision, panel_case, state=state, actor=actor, now=moment)
+        except IllegalTransition as exc:
+            raise DecisionRefused(str(exc)) from None
+        action = "panel.decision_changed" if decision.supersedes_id else "panel.decision"
+        _audit(decision, actor=actor, now=moment, action=action)
+    return decision
+
+
+def decision_change(
+    *,
+    decision: Decision,
+    data: DecisionInput,
+    actor: User,
+    now: dt.datetime | None = None,
+) -> Decision:
+    """Change a signed-off decision: a new decision supersedes it, with the reason."""
+    moment = now or clock.now()
+    if not data.change_reason.strip():
+        raise DecisionRefused("Say why the decision is changing", "change_reason")
+    if data.outcome == Outcome.DEFER:
+        raise DecisionRefused(
+            "A signed-off decision cannot be deferred: request a further consultation or "
+            "name a setting or type.",
+            "outcome",
+        )
+    panel_case = (
+        PanelCase.objects.filter(session=decision.session, case=decision.case)
+        .select_related("case__round", "session", "proposal__setting")
+        .order_by("-scheduled_at", "-id")
+        .first()
+    )
+    if panel_case is None:
+        raise DecisionRefused("The case's placement in this session is missing.")
+    named = decision_check(panel_case=panel_case, data=data)
+    with transaction.atomic():
+        session = PanelSession.objects.select_for_update().get(pk=decision.session_id)
+        if not session.is_signed_off:
+            raise DecisionRefused("The session is not signed off: record the decision instead.")
+        if Decision.objects.filter(supersedes=decision).exists():
+            raise DecisionRefused("This decision has already been changed.")
+        state = Case.objects.values_list("state", flat=True).get(pk=decision.case_id)
+        if state != CaseState.OFFER_APPROVED:
+            raise DecisionRefused(
+                f"The case is {CaseState(state).label.lower()}: its decision cannot be changed "
+                "here."
+            )
+        try:
+            case_reopen_decision(
+                case=decision.case, actor=actor, reason=data.change_reason.strip(), now=moment
+            )
+            changed = _row(
+                panel_case=panel_case,
+                data=data,
+                named=named,
+                actor=actor,
+                now=moment,
+                supersedes=decision,
+            )
+            if changed.outcome in PLACEMENTS:
+                case_approve_offer(case=decision.case, actor=actor, now=moment)
+            else:
+                _apply(changed, panel_case, state=CaseState.DECIDED, actor=actor, now=moment)
+        except IllegalTransition as exc:
+            raise DecisionRefused(str(exc)) from None
+        _audit(changed, actor=actor, now=moment, action="panel.decision_changed")
+    return changed
+
+
+def session_sign_off(*, session: PanelSession, actor: User, now: dt.datetime | None = None) -> int:
+    """Make the session's decisions final and approve its decided cases' offers."""
+    moment = now or clock.now()
+    with transaction.atomic():
+        locked = PanelSession.objects.select_for_update().get(pk=session.pk)
+        if locked.is_signed_off:
+            raise DecisionRefused("This session is already signed off.")
+        if moment < locked.starts_at:
+            raise DecisionRefused("The panel has not met yet: sign it off after it sits.")
+        live = PanelCase.objects.filter(session=locked, removed_at=None)
+        waiting = live.filter(case__state=CaseState.AT_PANEL).count()
+        if waiting:
+            raise DecisionRefused(
+                f"{waiting} case(s) have no decision yet: decide or defer them first."
+            )
+        PanelSession.objects.filter(pk=locked.pk, signed_off_at=None).update(
+            signed_off_at=moment, signed_off_by=actor
+        )
+        decided = list(live.filter(case__state=CaseState.DECIDED).values_list("case_id", flat=True))
+        approved = cases_move_bulk(
+            name="approve_offer",
+            case_ids=decided,
+            actor=actor,
+            reason=f"Panel session {locked.pk} signed off",
+            now=moment,
+        )
+    session.refresh_from_db()
+    return approved

@@ -1,0 +1,1 @@
+"""Panel pages: thin views over panels.services and panels.selectors."""

@@ -1,0 +1,183 @@
+"""The chair's pages: record a decision per case, sign the session off, change a decision."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from panels.forms import DecisionForm
+from panels.models import Decision, Outcome, PanelCase, PanelSession
+from panels.pack import pack_entries
+from panels.selectors import PlacesLeft, is_chair, places_left, session_for_user
+from panels.services.decisions import (
+    DecisionInput,
+    DecisionRefused,
+    current_decision,
+    decision_change,
+    decision_record,
+    session_sign_off,
+)
+from phasetransfer.access import role_required
+from phasetransfer.models import CaseState, User
+from phasetransfer.roles import Role
+
+CHAIRS = (Role.PANEL_CHAIR,)
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _chaired(request: HttpRequest, session_id: int) -> PanelSession:
+    session = session_for_user(_user(request), session_id)
+    if not is_chair(_user(request), session):
+        raise PermissionDenied
+    return session
+
+
+def _places(panel_case: PanelCase) -> list[PlacesLeft]:
+    """Places left in the proposed setting and in each setting the family named."""
+    case = panel_case.case
+    settings = []
+    if panel_case.proposal and panel_case.proposal.setting:
+        settings.append(panel_case.proposal.setting)
+    for preference in case.preferences.select_related("setting").order_by("rank"):
+        if preference.setting and preference.setting not in settings:
+            settings.append(preference.setting)
+    return [places_left(round=case.round, setting=s, exclude_case=case) for s in settings]
+
+
+def _over_capacity(panel_case: PanelCase, data: DecisionInput) -> PlacesLeft | None:
+    """The places of the setting named, when naming it would go over them."""
+    named = None
+    if data.outcome == Outcome.OTHER_SETTING:
+        named = data.setting
+    elif data.outcome == Outcome.AGREE and panel_case.proposal:
+        named = panel_case.proposal.setting
+    if named is None:
+        return None
+    places = places_left(round=panel_case.case.round, setting=named, exclude_case=panel_case.case)
+    return places if places.over_if_named else None
+
+
+def _refused(form: DecisionForm, refused: DecisionRefused) -> None:
+    field = {"setting": "setting_urn"}.get(refused.field, refused.field)
+    form.add_error(field if field in form.fields else None, str(refused))
+
+
+def _record(
+    request: HttpRequest, form: DecisionForm, panel_case: PanelCase
+) -> tuple[Decision | None, PlacesLeft | None]:
+    """Record the decision unless its setting is over capacity and that is not confirmed."""
+    data = form.decision_input()
+    over = _over_capacity(panel_case, data)
+    if over is not None and not form.cleaned_data.get("over_capacity"):
+        return None, over
+    try:
+        decision = decision_record(panel_case=panel_case, data=data, actor=_user(request))
+    except DecisionRefused as refused:
+        _refused(form, refused)
+        return None, None
+    if over is not None:
+        messages.warning(
+            request, f"{over.setting.name} is now over its places for this round by {1 - over.left}"
+        )
+    return decision, None
+
+
+@role_required(*CHAIRS)
+def decide(request: HttpRequest, session_id: int, case_id: int) -> HttpResponse:
+    session = _chaired(request, session_id)
+    panel_case = (
+        PanelCase.objects.filter(session=session, case_id=case_id, removed_at=None)
+        .select_related("case__round", "case__child", "proposal__setting", "session")
+        .first()
+    )
+    if panel_case is None:
+        raise Http404("No such case in this session")
+    current = current_decision(panel_case.case, session)
+    changing = current is not None and panel_case.case.state == CaseState.DECIDED
+    form = DecisionForm(request.POST or None, changing=changing)
+    over = None
+    if request.method == "POST" and not session.is_signed_off and form.is_valid():
+        decision, over = _record(request, form, panel_case)
+        if decision is not None:
+            messages.success(
+                request,
+                f"Decision recorded for {panel_case.case.reference}: "
+                f"{decision.get_outcome_display()}",
+            )
+            return redirect(reverse("panels-pack", args=[session.pk]) + f"#case-{case_id}")
+    entry = pack_entries(PanelCase.objects.filter(pk=panel_case.pk))[0]
+    return render(
+        request,
+        "panels/decide.html",
+        {
+            "session": session,
+            "entry": entry,
+            "form": form,
+            "current": current,
+            "places": _places(panel_case),
+            "over": over,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@role_required(*CHAIRS)
+def sign_off(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = _chaired(request, session_id)
+    live = session.panel_cases.filter(removed_at=None)
+    error = ""
+    if request.method == "POST":
+        try:
+            approved = session_sign_off(session=session, actor=_user(request))
+        except DecisionRefused as refused:
+            error = str(refused)
+        else:
+            messages.success(request, f"Session signed off: {approved} offer(s) approved")
+            return redirect("panels-pack", session_id=session.pk)
+    return render(
+        request,
+        "panels/sign_off.html",
+        {
+            "session": session,
+            "decided": live.filter(case__state=CaseState.DECIDED).count(),
+            "waiting": live.filter(case__state=CaseState.AT_PANEL).count(),
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
+@role_required(*CHAIRS)
+def change(request: HttpRequest, decision_id: int) -> HttpResponse:
+    decision = get_object_or_404(
+        Decision.objects.select_related("session", "case__child", "setting"), pk=decision_id
+    )
+    session = _chaired(request, decision.session_id)
+    if Decision.objects.filter(supersedes=decision).exists():
+        raise Http404("This decision has been changed already")
+    form = DecisionForm(request.POST or None, changing=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = decision_change(
+                decision=decision, data=form.decision_input(), actor=_user(request)
+            )
+        except DecisionRefused as refused:
+            _refused(form, refused)
+        else:
+            messages.success(
+                request,
+                f"Decision changed for {decision.case.reference}: {changed.get_outcome_display()}",
+            )
+            return redirect("panels-pack", session_id=session.pk)
+    return render(
+        request,
+        "panels/change.html",
+        {"session": session, "decision": decision, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -1,0 +1,100 @@
+"""The panel pack and minutes (HTML, PDF, CSV), and the landing page of panel members."""
+
+from __future__ import annotations
+
+import time
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from panels.pack import minute_lines, minutes_csv, pack_entries, render_pdf
+from panels.selectors import (
+    decisions_for_user,
+    is_chair,
+    panel_cases_for_user,
+    session_for_user,
+    sessions_for_user,
+)
+from phasetransfer import clock
+from phasetransfer.access import role_required
+from phasetransfer.models import User
+from phasetransfer.roles import Role
+
+READERS = (Role.PANEL_MEMBER, Role.PANEL_CHAIR, Role.CASEWORKER, Role.ADMINISTRATOR)
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+@role_required(*READERS)
+def home(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    now = clock.now()
+    rows = [
+        (session, panel_cases_for_user(user, session).count(), is_chair(user, session))
+        for session in sessions_for_user(user).order_by("starts_at", "id")
+    ]
+    return render(
+        request,
+        "panels/home.html",
+        {
+            "upcoming": [r for r in rows if r[0].starts_at >= now or not r[0].is_signed_off],
+            "past": [r for r in rows if r[0].starts_at < now and r[0].is_signed_off],
+        },
+    )
+
+
+def _pack_context(request: HttpRequest, session_id: int) -> dict[str, object]:
+    user = _user(request)
+    session = session_for_user(user, session_id)
+    return {
+        "session": session,
+        "entries": pack_entries(panel_cases_for_user(user, session)),
+        "members": session.members.select_related("user", "school").order_by("user__full_name"),
+        "is_chair": is_chair(user, session),
+        "printed_at": clock.now(),
+    }
+
+
+def _attachment(content: bytes | str, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@role_required(*READERS)
+def pack(request: HttpRequest, session_id: int) -> HttpResponse:
+    return render(request, "panels/pack.html", _pack_context(request, session_id))
+
+
+@role_required(*READERS)
+def pack_pdf(request: HttpRequest, session_id: int) -> HttpResponse:
+    started = time.perf_counter()
+    pdf = render_pdf("panels/pack_print.html", _pack_context(request, session_id))
+    response = _attachment(pdf, "application/pdf", f"panel-{session_id}-pack.pdf")
+    response["Server-Timing"] = f"render;dur={(time.perf_counter() - started) * 1000:.0f}"
+    return response
+
+
+def _minutes_context(request: HttpRequest, session_id: int) -> dict[str, object]:
+    user = _user(request)
+    session = session_for_user(user, session_id)
+    return {
+        "session": session,
+        "lines": minute_lines(session, decisions_for_user(user, session)),
+        "printed_at": clock.now(),
+    }
+
+
+@role_required(*READERS)
+def minutes_as_csv(request: HttpRequest, session_id: int) -> HttpResponse:
+    context = _minutes_context(request, session_id)
+    body = minutes_csv(context["lines"])  # type: ignore[arg-type]
+    return _attachment(body, "text/csv; charset=utf-8", f"panel-{session_id}-minutes.csv")
+
+
+@role_required(*READERS)
+def minutes_as_pdf(request: HttpRequest, session_id: int) -> HttpResponse:
+    pdf = render_pdf("panels/minutes_print.html", _minutes_context(request, session_id))
+    return _attachment(pdf, "application/pdf", f"panel-{session_id}-minutes.pdf")

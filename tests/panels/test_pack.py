@@ -1,0 +1,94 @@
+"""The panel pack for a full session (40 cases): HTML and PDF, contents, queries, time."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from panels.models import PanelCase, Recusal
+from phasetransfer.models import Round
+from tests.conftest import signed_in
+from tests.factories import RoundFactory, SettingFactory
+from tests.factories_consultations import ConsultationFactory
+from tests.panels.factories import PanelMemberFactory, PanelSessionFactory, proposed_case
+from tests.panels.helpers import AFTER, SITTING
+
+pytestmark = pytest.mark.django_db
+CASES = 40
+
+
+@pytest.fixture
+def full_session() -> tuple[Round, object]:
+    round_ = RoundFactory()
+    session = PanelSessionFactory(round=round_, starts_at=SITTING, case_limit=CASES)
+    member = PanelMemberFactory(session=session, user__full_name="Pat Member")
+    schools = SettingFactory.create_batch(8)
+    for n in range(CASES):
+        first, second = schools[n % 8], schools[(n + 3) % 8]
+        case = proposed_case(
+            round_,
+            preferences=(first, second),
+            proposal=second,
+            child__needs_summary=f"Needs summary {n}: speech and language therapy weekly.",
+        )
+        ConsultationFactory(
+            case=case,
+            setting=first,
+            status="cannot_meet",
+            ground_unsuitable=True,
+            response_text=f"Cannot meet need {n}: no quiet space",
+            responded_at=AFTER,
+        )
+        pc = PanelCase.objects.create(
+            session=session, case=case, proposal=case.proposals.get(), scheduled_at=AFTER
+        )
+        if n == 0:
+            Recusal.objects.create(panel_case=pc, member=member, reason="Works at the school")
+    return round_, session
+
+
+def test_pack_html_shows_everything_the_panel_reads(client: Client, full_session: tuple) -> None:
+    round_, session = full_session
+    with time_machine.travel(AFTER, tick=False):
+        signed_in(client, session.chair)
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("panels-pack", args=[session.pk]))
+    assert page.status_code == 200
+    assert len(queries) < 30  # no query per case
+    text = page.content.decode()
+    assert text.count('class="app-pack-case"') == CASES
+    first = PanelCase.objects.filter(session=session).order_by("case__reference").first()
+    case = first.case
+    assert case.reference in text
+    assert "Needs summary 0: speech and language therapy weekly." in text
+    assert "Autistic spectrum disorder" in text
+    assert "Reason 1 for" in text  # the family's reasons
+    assert "Cannot meet need 0: no quiet space" in text
+    assert "Unsuitable for the child&#x27;s age, ability, aptitude or SEN" in text
+    assert "The family&#x27;s preference 2" in text
+    assert "Higher preference had no places left." in text
+    assert "3.2 km" in text
+    assert "Mainstream school (academy or free school) (cost band 0)" in text
+    assert "Pat Member does not take part: Works at the school" in text
+    assert reverse("panels-decide", args=[session.pk, case.pk]) in text
+
+
+def test_pack_pdf_renders_in_reasonable_time(client: Client, full_session: tuple) -> None:
+    _, session = full_session
+    with time_machine.travel(AFTER, tick=False):
+        signed_in(client, session.chair)
+        started = time.perf_counter()
+        response = client.get(reverse("panels-pack-pdf", args=[session.pk]))
+        seconds = time.perf_counter() - started
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    assert len(response.content) > 20_000
+    print(f"\n40-case pack PDF: {len(response.content) / 1024:.0f} KiB in {seconds:.2f}s")
+    assert seconds < 60

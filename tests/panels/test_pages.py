@@ -1,0 +1,278 @@
+"""Officers' and chairs' pages: sessions, members, scheduling, decisions, sign-off, capacity."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from panels.models import Decision, PanelMember, PanelSession, PanelSettings
+from panels.selectors import decision_for
+from phasetransfer.models import CaseState, Round, User
+from phasetransfer.roles import Role, has_role
+from tests.conftest import signed_in
+from tests.factories import RoundFactory, SettingFactory, SettingPlacesFactory, UserFactory
+from tests.factories_consultations import SettingContactFactory
+from tests.panels.factories import BEFORE, PanelSessionFactory, proposed_case
+from tests.panels.helpers import AFTER, at_panel, signed_off
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def round_() -> Round:
+    return RoundFactory()
+
+
+@pytest.fixture
+def officer() -> User:
+    return UserFactory(roles=[Role.CASEWORKER])
+
+
+def _post(client: Client, user: User, url: str, data: dict[str, Any], at: Any = BEFORE) -> Any:
+    with time_machine.travel(at, tick=False):
+        return signed_in(client, user).post(url, data)
+
+
+def _get(client: Client, user: User, url: str, at: Any = BEFORE) -> Any:
+    with time_machine.travel(at, tick=False):
+        return signed_in(client, user).get(url)
+
+
+def test_rounds_page_links_to_panels(client: Client, round_: Round, officer: User) -> None:
+    page = _get(client, officer, reverse("staff-rounds"))
+    assert reverse("panels-round", args=[round_.pk]) in page.content.decode()
+
+
+def test_officer_creates_and_edits_a_session(client: Client, round_: Round, officer: User) -> None:
+    chair = UserFactory(roles=[Role.PANEL_CHAIR], full_name="Sam Chair")
+    url = reverse("panels-session-new", args=[round_.pk])
+    form = _get(client, officer, url)
+    assert "Sam Chair" in form.content.decode()
+    data = {
+        "send_area": "East",
+        "date": "2027-01-20",
+        "time": "10:00",
+        "place": "",
+        "online_link": "",
+        "chair": str(chair.pk),
+        "case_limit": "30",
+    }
+    refused = _post(client, officer, url, data)
+    assert refused.status_code == 200
+    assert "Give a place or an online link" in refused.content.decode()
+    response = _post(client, officer, url, {**data, "online_link": "https://meet.example/abc"})
+    session = PanelSession.objects.get()
+    assert response["Location"] == reverse("panels-session", args=[session.pk])
+    assert session.starts_at.isoformat() == "2027-01-20T10:00:00+00:00"
+    assert session.send_area == "East"
+    edit = reverse("panels-session-edit", args=[session.pk])
+    _post(client, officer, edit, {**data, "place": "County Hall", "time": "13:30"})
+    session.refresh_from_db()
+    assert (session.place, f"{session.starts_at:%H:%M}") == ("County Hall", "13:30")
+
+
+def test_session_limit_cannot_drop_below_its_cases(client: Client, round_: Round) -> None:
+    pc = at_panel(round_)
+    session = pc.session
+    data = {
+        "send_area": "North",
+        "date": "2027-01-11",
+        "time": "10:00",
+        "place": "Here",
+        "online_link": "",
+        "chair": str(session.chair_id),
+        "case_limit": "0",
+    }
+    page = _post(client, session.chair, reverse("panels-session-edit", args=[session.pk]), data)
+    assert "Ensure this value is greater than or equal to 1" in page.content.decode()
+    page = _post(
+        client,
+        session.chair,
+        reverse("panels-session-edit", args=[session.pk]),
+        {**data, "send_area": "South", "case_limit": "5"},
+    )
+    assert "its area cannot change" in page.content.decode()
+
+
+def test_members_are_added_by_email_and_removed(
+    client: Client, round_: Round, officer: User
+) -> None:
+    session = PanelSessionFactory(round=round_)
+    senco = SettingContactFactory(user__email="senco@oak.sch.uk")
+    url = reverse("panels-member-add", args=[session.pk])
+    response = _post(
+        client,
+        officer,
+        url,
+        {"email": "SENCO@oak.sch.uk", "school_urn": str(senco.setting.urn), "role_title": "SENCO"},
+    )
+    assert response.status_code == 302
+    member = PanelMember.objects.get(session=session)
+    assert member.school == senco.setting
+    member.user.__dict__.pop("_phasetransfer_roles", None)
+    assert has_role(member.user, Role.PANEL_MEMBER)
+    unknown = _post(client, officer, url, {"email": "nobody@example.org"})
+    assert unknown.status_code == 400
+    assert "No account uses nobody@example.org" in unknown.content.decode()
+    parent = UserFactory(roles=[Role.PARENT])
+    family = _post(client, officer, url, {"email": parent.email})
+    assert "is a family&#x27;s account" in family.content.decode()
+    bad_urn = _post(client, officer, url, {"email": officer.email, "school_urn": "999999"})
+    assert "No school or college has URN 999999" in bad_urn.content.decode()
+    remove = reverse("panels-member-remove", args=[session.pk, member.pk])
+    _post(client, officer, remove, {})
+    assert not PanelMember.objects.filter(pk=member.pk).exists()
+
+
+def test_adding_a_conflicted_member_recuses_them(client: Client, round_: Round) -> None:
+    pc = at_panel(round_)
+    school = pc.proposal.setting
+    head = UserFactory(roles=[Role.PANEL_MEMBER])
+    _post(
+        client,
+        pc.session.chair,
+        reverse("panels-member-add", args=[pc.session.pk]),
+        {"email": head.email, "school_urn": str(school.urn)},
+    )
+    member = PanelMember.objects.get(user=head)
+    assert member.recusals.get().panel_case == pc
+
+
+def test_panel_members_cannot_manage_sessions(client: Client, round_: Round) -> None:
+    member = UserFactory(roles=[Role.PANEL_MEMBER])
+    session = PanelSessionFactory(round=round_)
+    for url in (
+        reverse("panels-round", args=[round_.pk]),
+        reverse("panels-session", args=[session.pk]),
+        reverse("panels-import", args=[round_.pk]),
+    ):
+        assert _get(client, member, url).status_code == 403
+    assert (
+        _post(client, member, reverse("panels-schedule", args=[round_.pk]), {}).status_code == 403
+    )
+
+
+def test_schedule_button_and_report(client: Client, round_: Round, officer: User) -> None:
+    PanelSessionFactory(round=round_)
+    proposed_case(round_, preferences=(SettingFactory(),))
+    outside = proposed_case(round_, area="Outside Kent", preferences=(SettingFactory(),))
+    response = _post(client, officer, reverse("panels-schedule", args=[round_.pk]), {})
+    assert response.status_code == 302
+    page = _get(client, officer, reverse("panels-round", args=[round_.pk])).content.decode()
+    assert "Scheduled 1 case(s)" in page
+    assert outside.reference in page
+    assert "Home outside Kent&#x27;s SEND areas" in page
+
+
+def test_round_settings_change_the_cut_off(client: Client, round_: Round, officer: User) -> None:
+    url = reverse("panels-settings", args=[round_.pk])
+    bad = _post(client, officer, url, {"approval_days": "-1"})
+    assert bad.status_code == 400
+    _post(client, officer, url, {"approval_days": "2"})
+    assert PanelSettings.objects.get(round=round_).approval_days == 2
+    page = _get(client, officer, reverse("panels-round", args=[round_.pk])).content.decode()
+    assert "Wednesday 10 February 2027" in page
+
+
+def _decide_url(pc: Any) -> str:
+    return reverse("panels-decide", args=[pc.session.pk, pc.case.pk])
+
+
+def test_chair_records_a_decision_and_a_refusal_needs_the_ground(
+    client: Client, round_: Round
+) -> None:
+    pc = at_panel(round_)
+    chair = pc.session.chair
+    page = _get(client, chair, _decide_url(pc), at=AFTER)
+    assert page.status_code == 200
+    assert "Places left this round" in page.content.decode()
+    other = SettingFactory()
+    SettingPlacesFactory(round=round_, setting=other, places=3)
+    data = {"outcome": "other_setting", "setting_urn": str(other.urn), "reasons": "Nearer"}
+    refused = _post(client, chair, _decide_url(pc), data, at=AFTER)
+    assert refused.status_code == 400
+    assert "Select the ground for not naming the family&#x27;s first preference" in (
+        refused.content.decode()
+    )
+    assert not Decision.objects.exists()
+    done = _post(client, chair, _decide_url(pc), {**data, "ground": "unsuitable"}, at=AFTER)
+    assert done.status_code == 302
+    assert decision_for(pc.case).setting == other
+
+
+def test_naming_a_full_setting_warns_and_needs_confirmation(client: Client, round_: Round) -> None:
+    pc = at_panel(round_)
+    full = SettingFactory(name="Full Academy")
+    SettingPlacesFactory(round=round_, setting=full, places=0)
+    data = {
+        "outcome": "other_setting",
+        "setting_urn": str(full.urn),
+        "ground": "others",
+        "reasons": "Needs specialist teaching",
+    }
+    warned = _post(client, pc.session.chair, _decide_url(pc), data, at=AFTER)
+    assert warned.status_code == 400
+    assert "Full Academy has 0 places left this round" in warned.content.decode()
+    assert not Decision.objects.exists()
+    done = _post(
+        client, pc.session.chair, _decide_url(pc), {**data, "over_capacity": "on"}, at=AFTER
+    )
+    assert done.status_code == 302
+    assert decision_for(pc.case).setting == full
+
+
+def test_sign_off_page_and_lock(client: Client, round_: Round) -> None:
+    pc = at_panel(round_)
+    chair = pc.session.chair
+    url = reverse("panels-sign-off", args=[pc.session.pk])
+    waiting = _post(client, chair, url, {}, at=AFTER)
+    assert waiting.status_code == 400
+    assert "have no decision yet" in waiting.content.decode()
+    _post(client, chair, _decide_url(pc), {"outcome": "agree"}, at=AFTER)
+    assert _post(client, chair, url, {}, at=AFTER).status_code == 302
+    pc.case.refresh_from_db()
+    assert pc.case.state == CaseState.OFFER_APPROVED
+    # editing is refused once signed off: the form is not even read
+    again = _post(
+        client,
+        chair,
+        _decide_url(pc),
+        {"outcome": "type_only", "setting_type": "special", "reasons": "x", "change_reason": "y"},
+        at=AFTER,
+    )
+    assert again.status_code == 400
+    assert "signed off: its decisions are final" in again.content.decode()
+    assert Decision.objects.count() == 1
+
+
+def test_change_page_needs_a_reason(client: Client, round_: Round) -> None:
+    pc = at_panel(round_)
+    signed_off(pc)
+    decision = decision_for(pc.case)
+    url = reverse("panels-decision-change", args=[decision.pk])
+    data = {"outcome": "type_only", "setting_type": "special", "reasons": "Special school"}
+    refused = _post(client, pc.session.chair, url, data, at=AFTER)
+    assert "Say why the decision is changing" in refused.content.decode()
+    done = _post(
+        client, pc.session.chair, url, {**data, "change_reason": "New EP advice"}, at=AFTER
+    )
+    assert done.status_code == 302
+    assert decision_for(pc.case).supersedes == decision
+    assert _get(client, pc.session.chair, url, at=AFTER).status_code == 404
+
+
+def test_members_of_a_panel_that_has_decided_cannot_be_removed(
+    client: Client, round_: Round, officer: User
+) -> None:
+    pc = at_panel(round_)
+    member = PanelMember.objects.create(session=pc.session, user=UserFactory(), role_title="EP")
+    _post(client, pc.session.chair, _decide_url(pc), {"outcome": "agree"}, at=AFTER)
+    page = _get(client, officer, reverse("panels-session", args=[pc.session.pk]), at=AFTER)
+    assert "Members cannot be removed" in page.content.decode()
+    remove = reverse("panels-member-remove", args=[pc.session.pk, member.pk])
+    _post(client, officer, remove, {}, at=AFTER)
+    assert PanelMember.objects.filter(pk=member.pk).exists()
