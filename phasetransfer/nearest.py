@@ -36,22 +36,26 @@ def _by_distance(case: Case, settings: list[Setting]) -> list[NearbySetting]:
     return sorted(nearby, key=lambda n: (n.km, n.setting.urn))
 
 
-def nearest_mainstream(case: Case, *, limit: int = 3) -> list[NearbySetting]:
-    settings = list(
-        Setting.objects.filter(serving_phase(case.round.phase), kind__in=SettingKind.mainstream())
-    )
-    return _by_distance(case, settings)[:limit]
+def phase_settings(phase: str) -> list[Setting]:
+    """Every setting taking children into ``phase``: fetch once when looking for many children."""
+    return list(Setting.objects.filter(serving_phase(phase)))
 
 
-def nearest_for_need(case: Case, *, limit: int = 3) -> list[NearbySetting]:
+def nearest_mainstream(
+    case: Case, *, limit: int = 3, candidates: list[Setting] | None = None
+) -> list[NearbySetting]:
+    pool = candidates if candidates is not None else phase_settings(case.round.phase)
+    mainstream = SettingKind.mainstream()
+    return _by_distance(case, [s for s in pool if s.kind in mainstream])[:limit]
+
+
+def nearest_for_need(
+    case: Case, *, limit: int = 3, candidates: list[Setting] | None = None
+) -> list[NearbySetting]:
     """Settings designated for the child's primary need (special schools, resourced provisions)."""
     need = case.child.primary_need
-    settings = [
-        s
-        for s in Setting.objects.filter(serving_phase(case.round.phase))
-        if need in s.designated_needs
-    ]
-    return _by_distance(case, settings)[:limit]
+    pool = candidates if candidates is not None else phase_settings(case.round.phase)
+    return _by_distance(case, [s for s in pool if need in s.designated_needs])[:limit]
 
 
 def distance_to(case: Case, setting: Setting) -> NearbySetting | None:

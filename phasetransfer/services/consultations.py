@@ -40,7 +40,7 @@ from phasetransfer.models import (
     Setting,
     User,
 )
-from phasetransfer.nearest import nearest_mainstream
+from phasetransfer.nearest import nearest_mainstream, phase_settings
 from phasetransfer.selectors_consultations import ANSWERED, consultations_current
 from phasetransfer.services.audit import audit_record
 from phasetransfer.services.case_state import (
@@ -159,13 +159,13 @@ class _Target:
     why: list[str]
 
 
-def _targets(case: Case) -> list[_Target]:
+def _targets(case: Case, candidates: list[Setting] | None = None) -> list[_Target]:
     """Each setting the family named, then the nearest mainstream (Kent always consults it)."""
     targets: dict[int, _Target] = {}
     for preference in case.preferences.all():
         if preference.setting is not None:
             targets[preference.setting_id] = _Target(preference.setting, ["preference"])
-    for nearby in nearest_mainstream(case, limit=1):
+    for nearby in nearest_mainstream(case, limit=1, candidates=candidates):
         if nearby.setting.pk in targets:
             targets[nearby.setting.pk].why.append("nearest_mainstream")
         else:
@@ -183,6 +183,7 @@ def _plan(round: Round, report: SendReport) -> list[tuple[Case, list[_Target]]]:
         .order_by("reference")
     )
     plan = []
+    candidates = phase_settings(round.phase)  # once for the round, not once per child
     for case in cases:
         if case.state == CaseState.WITHDRAWN:
             report.skipped_withdrawn += 1
@@ -191,7 +192,7 @@ def _plan(round: Round, report: SendReport) -> list[tuple[Case, list[_Target]]]:
             report.skipped_later_stage += 1
             continue
         report.other_named += sum(1 for p in case.preferences.all() if p.setting_id is None)
-        targets = _targets(case)
+        targets = _targets(case, candidates)
         if targets:
             plan.append((case, targets))
         else:

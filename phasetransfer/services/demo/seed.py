@@ -158,14 +158,21 @@ def _at_london(day: dt.date, hour: int) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour), tzinfo=clock.LONDON)
 
 
+# Days before (negative) or after today when each demo round's preference window
+# opens and closes: the Year 7 round is open now, for the family journey; the post-16
+# round is months further on, so consultations, allocation and panels have happened.
+WINDOWS = {Phase.SECONDARY: (-45, 14), Phase.POST16: (-150, -90)}
+
+
 def _make_round(phase: str, entry_year: int, today: dt.date) -> Round:
     deadline = dt.date(entry_year, 3, 31) if phase == Phase.POST16 else dt.date(entry_year, 2, 15)
+    opens, closes = WINDOWS[Phase(phase)]
     return Round.objects.create(
         name=f"{Phase(phase).label} transfer {entry_year} (synthetic demo)",
         phase=phase,
         entry_year=entry_year,
-        preference_opens_at=_at_london(today - dt.timedelta(days=45), 9),
-        preference_closes_at=_at_london(today + dt.timedelta(days=14), 17),
+        preference_opens_at=_at_london(today + dt.timedelta(days=opens), 9),
+        preference_closes_at=_at_london(today + dt.timedelta(days=closes), 17),
         offer_day_at=_at_london(_last_friday_before(deadline), 16),
         is_synthetic=True,
     )

@@ -5,11 +5,15 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from phasetransfer.services.demo.seed import DEMO_PASSWORD, DemoAlreadyLoaded, demo_seed
+from offers.services.demo import STAGES, full_demo_seed
+from phasetransfer.services.demo.seed import DEMO_PASSWORD, DemoAlreadyLoaded
 
 
 class Command(BaseCommand):
-    help = "Load a synthetic Kent demo (real schools, invented children) and print the logins."
+    help = (
+        "Load the synthetic Kent demo (real schools, invented families) through every stage "
+        "of the process, and print the logins."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--children", type=int, default=1236, help="Year 6 -> 7 cohort size")
@@ -22,29 +26,37 @@ class Command(BaseCommand):
             help="Date the demo's timetable is built around (default: today)",
         )
         parser.add_argument(
+            "--through",
+            choices=STAGES,
+            default="at-panel",
+            help="How far the post-16 round goes (decided: every case decided and signed off)",
+        )
+        parser.add_argument(
             "--if-empty", action="store_true", help="Do nothing (successfully) if already loaded"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            summary = demo_seed(
+            demo = full_demo_seed(
                 secondary_children=options["children"],
                 post16_children=options["post16_children"],
                 seed=options["seed"],
                 today=options["today"],
+                through=options["through"],
             )
         except DemoAlreadyLoaded as exc:
             if options["if_empty"]:
                 self.stdout.write(f"{exc} Nothing to do.")
                 return
             raise
+        summary = demo.base
         self.stdout.write(
             self.style.SUCCESS(
                 f"Synthetic demo loaded: {summary.settings} settings, {summary.cases} cases."
             )
         )
         for name, places in summary.places.items():
-            self.stdout.write(f"  {name}: {places} places (synthetic)")
+            self.stdout.write(f"  {name}: {places} places (synthetic); {demo.stages.get(name, '')}")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for role, email in summary.logins:
             self.stdout.write(f"  {role:<45} {email}")

@@ -1,0 +1,116 @@
+"""The whole synthetic demo: real schools, invented families, every stage of the process.
+
+The Year 7 round has its preference window open today, with about 60% of
+families' preferences in, for the family journey. The post-16 round is further
+on: consultations answered (some overdue), the model's proposals, panel
+sessions; ``through`` says how far it goes (``decided``: every case decided and
+signed off, so offer day can be rehearsed and run).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+
+from panels.services.demo import demo_panels
+from phasetransfer import clock
+from phasetransfer.models import Phase, Round, SettingContact, User
+from phasetransfer.roles import Role, grant_role
+from phasetransfer.services.demo.seed import DemoSummary, demo_seed
+from phasetransfer.services.demo.stages import (
+    stage_allocate,
+    stage_consult,
+    stage_invite,
+    stage_preferences,
+)
+
+STAGES = ["identified", "invited", "preferences", "consulting", "proposed", "at-panel", "decided"]
+MEMBER_COUNT = 8
+
+
+@dataclass
+class FullDemo:
+    base: DemoSummary
+    stages: dict[str, str] = field(default_factory=dict)
+
+
+def _members(chair: User) -> list[User]:
+    """The demo's panel member plus invented head teachers and SENCOs to sit with them."""
+    members = list(User.objects.filter(email="panelmember@kent-demo.example"))
+    for index in range(1, MEMBER_COUNT):
+        user, created = User.objects.get_or_create(
+            email=f"panelmember{index:02d}@kent-demo.example",
+            defaults={"full_name": f"Demo Panel Member {index}", "password": chair.password},
+        )
+        if created:
+            grant_role(user, Role.PANEL_MEMBER)
+        members.append(user)
+    return members
+
+
+def _at(day: dt.date, hour: int) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=clock.LONDON)
+
+
+def _later_stages(round_: Round, through: str, rng: random.Random, today: dt.date) -> None:
+    staff = User.objects.get(email="caseworker07@kent-demo.example")
+    stage_invite(round=round_, actor=staff)
+    if through == "invited":
+        return
+    stage_preferences(
+        round=round_,
+        rng=rng,
+        share=0.85,
+        late_share=0.05,
+        until=round_.preference_closes_at + dt.timedelta(days=4),
+    )
+    if through == "preferences":
+        return
+    senco_schools = set(SettingContact.objects.values_list("setting_id", flat=True))
+    stage_consult(round=round_, rng=rng, actor=staff, answered=0.92, keep_pending=senco_schools)
+    if through == "consulting":
+        return
+    due = round_.preference_closes_at + dt.timedelta(days=21)
+    stage_allocate(round=round_, actor=staff, now=due + dt.timedelta(days=2))
+    if through == "proposed":
+        return
+    chair = User.objects.get(email="chair@kent-demo.example")
+    demo_panels(
+        round=round_,
+        chair=chair,
+        members=_members(chair),
+        today=today,
+        rng=rng,
+        all_decided=through == "decided",
+    )
+
+
+def full_demo_seed(
+    *,
+    secondary_children: int = 1236,
+    post16_children: int = 1400,
+    seed: int = 2027,
+    today: dt.date | None = None,
+    through: str = "at-panel",
+) -> FullDemo:
+    if through not in STAGES:
+        raise ValueError(f"--through must be one of {', '.join(STAGES)}")
+    day = today or clock.today_in_london()
+    base = demo_seed(
+        secondary_children=secondary_children,
+        post16_children=post16_children,
+        seed=seed,
+        today=day,
+    )
+    rng = random.Random(seed + 1)
+    result = FullDemo(base=base)
+    for round_ in base.rounds:
+        if round_.phase == Phase.SECONDARY and through != "identified":
+            stage_invite(round=round_, actor=None)
+            stage_preferences(round=round_, rng=rng, share=0.6, until=_at(day, 8))
+            result.stages[round_.name] = "preference window open, about 60% sent"
+        elif round_.phase == Phase.POST16 and through != "identified":
+            _later_stages(round_, through, rng, day)
+            result.stages[round_.name] = through
+    return result

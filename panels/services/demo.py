@@ -1,0 +1,154 @@
+"""Panels for a synthetic demo round: sessions, scheduling, decisions and sign-off.
+
+Sessions before ``today`` have sat: every case in them is decided and the session
+signed off. Sessions from ``today`` on are still to come, so the demo shows chairs
+and members packs to work on. Deterministic for a given random generator.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+from collections import Counter
+
+from panels.models import Ground, Outcome, PanelCase, PanelSession, SettingType
+from panels.services.decisions import DecisionInput, decision_record, session_sign_off
+from panels.services.scheduling import panels_schedule
+from panels.services.sessions import SessionDetails, member_seat, session_create
+from phasetransfer import clock
+from phasetransfer.models import Case, CaseState, Proposal, Round, Setting, User
+from phasetransfer.services.allocation_runs import latest_run
+
+PLACES = {
+    "North": "Gravesend Civic Centre",
+    "East": "Canterbury Council Offices",
+    "South": "Ashford Gateway",
+    "West": "Sessions House, Maidstone",
+}
+# The reason a proposal did not meet the family's first preference, as a statutory ground.
+GROUND_FOR_REASON = {"full": Ground.OTHERS, "cost": Ground.RESOURCES}
+
+
+def demo_sessions(
+    *,
+    round: Round,
+    chair: User,
+    members: list[User],
+    spans: list[tuple[dt.date, dt.date]],
+    rng: random.Random,
+    per_session: int = 35,
+) -> list[PanelSession]:
+    """Enough sessions per area for its proposed cases, shared out over the spans of days."""
+    counts = Counter(
+        Case.objects.filter(round=round, state=CaseState.PROPOSED).values_list(
+            "send_area", flat=True
+        )
+    )
+    sessions = []
+    for area in sorted(a for a in counts if a in PLACES):
+        needed = max(math.ceil(counts[area] / per_session) + 1, len(spans))
+        for index in range(needed):
+            first_day, last_day = spans[index % len(spans)]
+            share = index // len(spans) / math.ceil(needed / len(spans))
+            day = first_day + dt.timedelta(days=round_down(share * (last_day - first_day).days))
+            starts = dt.datetime.combine(day, dt.time(10 if index % 2 else 14), tzinfo=clock.LONDON)
+            session = session_create(
+                round=round,
+                details=SessionDetails(
+                    send_area=area,
+                    starts_at=starts,
+                    place=PLACES[area],
+                    online_link="",
+                    chair=chair,
+                    case_limit=per_session + 5,
+                ),
+            )
+            for member in rng.sample(members, k=min(3, len(members))):
+                school = _member_school(area, rng)
+                member_seat(session=session, user=member, school=school, role_title="Head teacher")
+            sessions.append(session)
+    return sessions
+
+
+def round_down(value: float) -> int:
+    return int(math.floor(value))
+
+
+def _member_school(area: str, rng: random.Random) -> Setting | None:
+    from phasetransfer import geo
+
+    schools = [
+        s
+        for s in Setting.objects.filter(is_synthetic=False).order_by("urn")
+        if geo.area_of(s.postcode) == area
+    ]
+    return rng.choice(schools) if schools else None
+
+
+def _decision_for(panel_case: PanelCase, rng: random.Random) -> DecisionInput:
+    proposal = Proposal.objects.filter(pk=panel_case.proposal_id).first()
+    roll = rng.random()
+    if proposal is None or proposal.setting is None or roll < 0.04:
+        return DecisionInput(
+            outcome=Outcome.TYPE_ONLY,
+            setting_type=SettingType.SPECIAL,
+            ground=Ground.UNSUITABLE,
+            reasons="No setting consulted can meet the needs; a special school will be named.",
+        )
+    if proposal.preference_rank == 1:
+        return DecisionInput(outcome=Outcome.AGREE)
+    reason = proposal.reasons[0] if proposal.reasons else {}
+    grounds = reason.get("grounds") or []
+    ground = grounds[0] if grounds else GROUND_FOR_REASON.get(reason.get("code", ""), "resources")
+    return DecisionInput(
+        outcome=Outcome.AGREE,
+        ground=ground,
+        reasons=reason.get("text") or "The proposed setting meets the child's needs.",
+    )
+
+
+def demo_decide(*, round: Round, chair: User, before: dt.datetime, rng: random.Random) -> int:
+    """Decide every case of the sessions that sat before ``before``, then sign them off."""
+    decided = 0
+    sessions = PanelSession.objects.filter(round=round, starts_at__lt=before).order_by("starts_at")
+    for session in sessions:
+        sitting = session.starts_at + dt.timedelta(hours=1)
+        live = PanelCase.objects.filter(session=session, removed_at__isnull=True).select_related(
+            "case"
+        )
+        for panel_case in live.order_by("case__reference"):
+            decision_record(
+                panel_case=panel_case,
+                data=_decision_for(panel_case, rng),
+                actor=chair,
+                now=sitting,
+            )
+            decided += 1
+        session_sign_off(session=session, actor=chair, now=sitting + dt.timedelta(hours=3))
+    return decided
+
+
+def demo_panels(
+    *,
+    round: Round,
+    chair: User,
+    members: list[User],
+    today: dt.date,
+    rng: random.Random,
+    all_decided: bool,
+) -> dict[str, int]:
+    """Sessions from the allocation onwards; all past (decided) or straddling today."""
+    run = latest_run(round)
+    start = (run.requested_at if run else clock.now()).astimezone(clock.LONDON).date()
+    sat = (start + dt.timedelta(days=3), today - dt.timedelta(days=2))
+    to_come = (today + dt.timedelta(days=3), today + dt.timedelta(days=20))
+    spans = [sat] if all_decided else [sat, to_come]
+    demo_sessions(round=round, chair=chair, members=members, spans=spans, rng=rng)
+    scheduled_at = dt.datetime.combine(
+        start + dt.timedelta(days=1), dt.time(9), tzinfo=clock.LONDON
+    )
+    report = panels_schedule(round=round, actor=chair, now=scheduled_at)
+    before = dt.datetime.combine(today, dt.time(0), tzinfo=clock.LONDON)
+    decided = demo_decide(round=round, chair=chair, before=before, rng=rng)
+    return {"scheduled": report.scheduled, "unplaced": len(report.unplaced), "decided": decided}
