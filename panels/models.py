@@ -6,6 +6,8 @@ from django.conf import settings as django_settings
 from django.db import models
 from django.db.models import Q
 
+from phasetransfer.models.choices import ConsultationGround
+
 
 class PanelSession(models.Model):
     """One sitting of a panel for one SEND area and one round (phase)."""
@@ -131,12 +133,9 @@ class SettingType(models.TextChoices):
     INDEPENDENT = "independent", "Independent or non-maintained special school"
 
 
-class Ground(models.TextChoices):
-    """Why a preference was not named (s39(4) Children and Families Act 2014)."""
-
-    UNSUITABLE = "unsuitable", "Unsuitable for the child's age, ability, aptitude or SEN"
-    OTHERS = "others", "Incompatible with the efficient education of others"
-    RESOURCES = "resources", "Incompatible with the efficient use of resources"
+# Why a preference was not named: the statutory grounds of s39(4) Children and Families
+# Act 2014, the same list schools give when they answer a consultation.
+Ground = ConsultationGround
 
 
 class Decision(models.Model):
