@@ -6,7 +6,7 @@ BIN := $(abspath $(VENV))/bin
 export DEBUG ?= true
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install run run-services test pytest browser-deps lint format lock check-deploy bench bench-journey clean
+.PHONY: install run run-services test pytest browser-deps lint format lock check-deploy bench bench-journey bench-offer-day clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -75,6 +75,10 @@ bench: install
 ## Load test of the family journey: gunicorn + PostgreSQL + locust, 50 users for 60 s (see the script)
 bench-journey: install
 	tests/benchmarks/run_journey_load.sh
+
+## Load test of SEN offer day: 3,000 families open outcome and letter, at 1x and 5x (see the script)
+bench-offer-day: install
+	tests/benchmarks/run_offer_day_load.sh
 
 clean:
 	rm -rf $(VENV) node_modules var staticfiles

@@ -21,8 +21,9 @@ from offers.services.release import (
 )
 from phasetransfer import clock
 from phasetransfer.access import role_required
-from phasetransfer.models import Case, CaseState, EmailStatus, OutboundEmail, Round
+from phasetransfer.models import AccessAction, Case, CaseState, EmailStatus, OutboundEmail, Round
 from phasetransfer.roles import Role
+from phasetransfer.security.access_log import case_access_record
 from phasetransfer.selectors import case_for_family
 from phasetransfer.services.case_state import UNDECIDED
 from phasetransfer.services.email import email_retry
@@ -155,6 +156,7 @@ def _family_case(request: HttpRequest, reference: str) -> Case:
 @role_required(*FAMILY)
 def outcome(request: HttpRequest, reference: str) -> HttpResponse:
     case = _family_case(request, reference)
+    case_access_record(request=request, case=case)
     form = ResponseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         family_respond(case=case, actor=request.user, **form.cleaned_data)
@@ -176,6 +178,7 @@ def outcome(request: HttpRequest, reference: str) -> HttpResponse:
 @role_required(*FAMILY)
 def letter_pdf(request: HttpRequest, reference: str) -> HttpResponse:
     case = _family_case(request, reference)
+    case_access_record(request=request, case=case, action=AccessAction.DOWNLOAD)
     letter = Letter.objects.filter(case=case, superseded_at__isnull=True).first()
     if letter is None:
         raise Http404("The letter is being prepared")

@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 
 from panels.models import Decision, Ground, PanelCase, PanelSession, Recusal, SettingType
 from phasetransfer import clock
+from phasetransfer.csv_safe import neutralise
 from phasetransfer.models import (
     Consultation,
     ConsultationStatus,
@@ -231,15 +232,10 @@ def minute_lines(session: PanelSession, decisions: QuerySet[Decision]) -> list[M
     ]
 
 
-def _cell(value: str) -> str:
-    """Spreadsheets run cells that start with these as formulas: make them plain text."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def minutes_csv(lines: Iterable[MinuteLine]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=MINUTES_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for line in lines:
-        writer.writerow({k: _cell(v) for k, v in line.values().items()})
+        writer.writerow({k: neutralise(v) for k, v in line.values().items()})
     return out.getvalue()

@@ -21,9 +21,12 @@ class Role(StrEnum):
     PANEL_MEMBER = "Panel member"
     SCHOOL_CONTACT = "School contact"
     ADMINISTRATOR = "Administrator"
+    # The Phase Transfer Data Co-ordination team: reads every case to track deadlines,
+    # and may reassign cases between caseworkers; changes nothing else.
+    COORDINATOR = "Data co-ordinator"
 
 
-STAFF_ROLES = frozenset({Role.CASEWORKER, Role.PANEL_CHAIR, Role.ADMINISTRATOR})
+STAFF_ROLES = frozenset({Role.CASEWORKER, Role.PANEL_CHAIR, Role.ADMINISTRATOR, Role.COORDINATOR})
 
 _CORE_MODELS = [
     "round",
@@ -42,6 +45,7 @@ ADMIN_PERMISSIONS: dict[Role, list[str]] = {
     Role.CASEWORKER: [f"{verb}_{model}" for model in _CORE_MODELS for verb in ("view", "change")]
     + ["add_child", "add_case", "add_contact", "add_preference", "view_auditevent"],
     Role.PANEL_CHAIR: [f"view_{model}" for model in _CORE_MODELS] + ["view_auditevent"],
+    Role.COORDINATOR: [f"view_{model}" for model in _CORE_MODELS] + ["view_auditevent"],
     Role.ADMINISTRATOR: [
         f"{verb}_{model}"
         for model in [*_CORE_MODELS, "user"]

@@ -10,6 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE as CSP_NONCE
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
 
 from phasetransfer.env import (
     ImproperlyConfiguredEnv,
@@ -44,7 +47,13 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "axes",
+    # Two factors for everyone who can see more than their own family (docs/security.md).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "phasetransfer",
     "panels",
     "offers",
@@ -57,9 +66,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # After OTP: sends staff who have not given their second factor to it, and ends idle
+    # staff sessions (phasetransfer/security/middleware.py).
+    "phasetransfer.security.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "phasetransfer.middleware.PrivatePagesMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -81,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "phasetransfer.context_processors.service",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -119,7 +134,10 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": envstr("CACHE_KEY_PREFIX", "phasetransfer"),
+            # Keys hold row ids: two databases sharing one Redis must not share keys.
+            "KEY_PREFIX": envstr(
+                "CACHE_KEY_PREFIX", f"phasetransfer:{DATABASES['default']['NAME']}"
+            ),
         }
     }
     CELERY_BROKER_URL = REDIS_URL
@@ -251,6 +269,44 @@ if not DEBUG:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 
+# --- Two factors, staff sessions, CSP and the access log (docs/security.md) ----
+# Everyone who can see more than their own family's data (every role but parent,
+# carer and young person) signs in with a password and a TOTP code.
+OTP_TOTP_ISSUER = envstr("OTP_TOTP_ISSUER", "Phase transfer")
+# A failed code doubles the wait before the next try (1 s, 2 s, 4 s...): after 10
+# failures a device waits 17 minutes, so guessing 6 digits is hopeless.
+OTP_TOTP_THROTTLE_FACTOR = 1
+# Staff sessions end after this long without a request, and when the browser closes;
+# families keep SESSION_COOKIE_AGE (they fill in a long form at home, on a shared device
+# less often than an office). See phasetransfer/security/middleware.py.
+STAFF_SESSION_IDLE_SECONDS = envint("STAFF_SESSION_IDLE_SECONDS", 30 * 60, minimum=60)
+# Demo only: staff accounts of this reserved (RFC 2606) domain get a fixed, documented
+# TOTP secret, and the code page shows the current code. Never outside DEBUG, never in
+# production, and never for any other address (phasetransfer/security/two_factor.py).
+OTP_DEMO_EMAIL_DOMAIN = (
+    envstr("OTP_DEMO_EMAIL_DOMAIN", "kent-demo.example")
+    if DEBUG and DEPLOYMENT != "production"
+    else ""
+)
+# Who opened which case is kept this many days unless the round says otherwise
+# (AuditRetention; `manage.py prune_audit`). Two years covers a tribunal appeal's life.
+AUDIT_ACCESS_RETENTION_DAYS = envint("AUDIT_ACCESS_RETENTION_DAYS", 730, minimum=1)
+# No inline script or style without the response's nonce; nothing from other origins.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [CSP_SELF],
+        "script-src": [CSP_SELF, CSP_NONCE],
+        "style-src": [CSP_SELF, CSP_NONCE],
+        "img-src": [CSP_SELF, "data:"],
+        "font-src": [CSP_SELF],
+        "connect-src": [CSP_SELF],
+        "object-src": [CSP_NONE],
+        "base-uri": [CSP_NONE],
+        "frame-ancestors": [CSP_NONE],
+        "form-action": [CSP_SELF],
+    }
+}
+
 # --- Locale -------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -278,13 +334,39 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "media"
 
 # --- REST framework -----------------------------------------------------------
+# Integration clients send a bearer token (phasetransfer.api); staff may use their
+# session. The bearer scheme comes first so an anonymous call is answered 401 with
+# "WWW-Authenticate: Bearer". Each endpoint states the scope it needs.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "phasetransfer.api.authentication.ApiClientAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Phase transfer API",
+    "DESCRIPTION": (
+        "For the council's case-management system: cohort in; cases, preferences, "
+        "decisions and offers out. Integration clients authenticate with a bearer token "
+        "limited to scopes; see docs/api.md."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",  # tags by resource: cases, decisions, offers...
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from the installed package, not a CDN: no third party sees who reads the docs.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "phasetransfer.api.schema.add_error_responses",
+    ],
 }
 
 # --- Logging: operational events only; never a child's or family's details ---

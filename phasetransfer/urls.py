@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from phasetransfer.api.base import NotFoundView
 from phasetransfer.forms import SignInForm
 from phasetransfer.views import accounts, allocation, cohort, family, journey, public, staff
 
@@ -117,14 +119,29 @@ staff_pages = [
     ),
 ]
 
+# The REST API: each app owns its endpoints; the project wires them (so may import them all).
+api_pages = [
+    path("v1/", include("phasetransfer.api.urls")),
+    path("v1/", include("panels.api")),
+    path("v1/", include("offers.api")),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # The split view serves its script as a file, not inline, so a strict CSP allows it.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"", NotFoundView.as_view()),  # anything else under /api/ is a JSON 404
+]
+
 urlpatterns = [
     path("", public.start, name="start"),
     path("home/", public.home, name="home"),
     *auth_pages,
     *family_pages,
     *staff_pages,
+    path("staff/", include("phasetransfer.coordination.urls")),
     path("", include("phasetransfer.urls_consultations")),
+    path("api/", include(api_pages)),
     path("panels/", include("panels.urls")),
     path("", include("offers.urls")),
+    # Security (issue 9): the second factor for staff, and the administrators' audit trail.
+    path("", include("phasetransfer.security.urls")),
     path("admin/", admin.site.urls),
 ]

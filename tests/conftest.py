@@ -5,9 +5,13 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from phasetransfer.models import Case, User
 from phasetransfer.roles import Role
+from phasetransfer.security.two_factor import requires_two_factor
 from tests.factories import CaseFactory, ContactFactory, UserFactory
 from tests.support.smtp import RecordingHandler, smtp_server
 
@@ -30,8 +34,32 @@ def parent_with_case(db: None) -> tuple[User, Case]:
 
 
 def signed_in(client: Client, user: User) -> Client:
+    """Signed in as ``user``; with the second factor given too, for accounts that need one.
+
+    Tests of the second factor itself use ``client.force_login`` (a password only).
+    """
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    if requires_two_factor(user):
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        device = device or TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
     return client
+
+
+def pass_second_factor(client: Client, user: User) -> None:
+    """After a password sign-in through the form, give the code as a person would.
+
+    Does nothing for accounts that need no second factor (families).
+    """
+    if not requires_two_factor(user):
+        return
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    device = device or TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    response = client.post("/account/two-factor/", {"code": f"{totp.token():06d}"})
+    assert response.status_code == 302, response.content.decode()[:500]
 
 
 @pytest.fixture

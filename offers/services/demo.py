@@ -22,6 +22,7 @@ from phasetransfer.services.demo.stages import (
     stage_allocate,
     stage_consult,
     stage_invite,
+    stage_new_arrivals,
     stage_preferences,
 )
 
@@ -73,6 +74,16 @@ def _later_stages(round_: Round, through: str, rng: random.Random, today: dt.dat
         return
     due = round_.preference_closes_at + dt.timedelta(days=21)
     stage_allocate(round=round_, actor=staff, now=due + dt.timedelta(days=2))
+    if through != "decided":
+        # A few families new to Kent after the consultations went out: the cases the
+        # co-ordinators' "at risk this week" view exists for.
+        stage_new_arrivals(
+            round=round_,
+            rng=rng,
+            count=12,
+            actor=staff,
+            arrived=_at(today - dt.timedelta(days=10), 11),
+        )
     if through == "proposed":
         return
     chair = User.objects.get(email="chair@kent-demo.example")

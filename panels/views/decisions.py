@@ -23,6 +23,7 @@ from panels.services.decisions import (
 from phasetransfer.access import role_required
 from phasetransfer.models import CaseState, User
 from phasetransfer.roles import Role
+from phasetransfer.security.access_log import case_access_record
 
 CHAIRS = (Role.PANEL_CHAIR,)
 
@@ -98,6 +99,7 @@ def decide(request: HttpRequest, session_id: int, case_id: int) -> HttpResponse:
     )
     if panel_case is None:
         raise Http404("No such case in this session")
+    case_access_record(request=request, case=panel_case.case)
     current = current_decision(panel_case.case, session)
     changing = current is not None and panel_case.case.state == CaseState.DECIDED
     form = DecisionForm(request.POST or None, changing=changing)
@@ -159,6 +161,7 @@ def change(request: HttpRequest, decision_id: int) -> HttpResponse:
         Decision.objects.select_related("session", "case__child", "setting"), pk=decision_id
     )
     session = _chaired(request, decision.session_id)
+    case_access_record(request=request, case=decision.case)
     if Decision.objects.filter(supersedes=decision).exists():
         raise Http404("This decision has been changed already")
     form = DecisionForm(request.POST or None, changing=True)

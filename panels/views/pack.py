@@ -7,7 +7,14 @@ import time
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from panels.pack import minute_lines, minutes_csv, pack_entries, render_pdf
+from panels.pack import (
+    MinuteLine,
+    PackEntry,
+    minute_lines,
+    minutes_csv,
+    pack_entries,
+    render_pdf,
+)
 from panels.selectors import (
     decisions_for_user,
     is_chair,
@@ -17,8 +24,9 @@ from panels.selectors import (
 )
 from phasetransfer import clock
 from phasetransfer.access import role_required
-from phasetransfer.models import User
+from phasetransfer.models import AccessAction, User
 from phasetransfer.roles import Role
+from phasetransfer.security.access_log import cases_access_record
 
 READERS = (Role.PANEL_MEMBER, Role.PANEL_CHAIR, Role.CASEWORKER, Role.ADMINISTRATOR)
 
@@ -63,15 +71,35 @@ def _attachment(content: bytes | str, content_type: str, filename: str) -> HttpR
     return response
 
 
+def _record_pack(request: HttpRequest, context: dict[str, object], action: str) -> None:
+    entries: list[PackEntry] = context["entries"]  # type: ignore[assignment]
+    cases_access_record(
+        request=request, case_ids=[e.panel_case.case_id for e in entries], action=action
+    )
+
+
+def _record_minutes(request: HttpRequest, context: dict[str, object]) -> None:
+    lines: list[MinuteLine] = context["lines"]  # type: ignore[assignment]
+    cases_access_record(
+        request=request,
+        case_ids=[line.decision.case_id for line in lines],
+        action=AccessAction.DOWNLOAD,
+    )
+
+
 @role_required(*READERS)
 def pack(request: HttpRequest, session_id: int) -> HttpResponse:
-    return render(request, "panels/pack.html", _pack_context(request, session_id))
+    context = _pack_context(request, session_id)
+    _record_pack(request, context, AccessAction.VIEW)
+    return render(request, "panels/pack.html", context)
 
 
 @role_required(*READERS)
 def pack_pdf(request: HttpRequest, session_id: int) -> HttpResponse:
     started = time.perf_counter()
-    pdf = render_pdf("panels/pack_print.html", _pack_context(request, session_id))
+    context = _pack_context(request, session_id)
+    _record_pack(request, context, AccessAction.DOWNLOAD)
+    pdf = render_pdf("panels/pack_print.html", context)
     response = _attachment(pdf, "application/pdf", f"panel-{session_id}-pack.pdf")
     response["Server-Timing"] = f"render;dur={(time.perf_counter() - started) * 1000:.0f}"
     return response
@@ -90,11 +118,14 @@ def _minutes_context(request: HttpRequest, session_id: int) -> dict[str, object]
 @role_required(*READERS)
 def minutes_as_csv(request: HttpRequest, session_id: int) -> HttpResponse:
     context = _minutes_context(request, session_id)
+    _record_minutes(request, context)
     body = minutes_csv(context["lines"])  # type: ignore[arg-type]
     return _attachment(body, "text/csv; charset=utf-8", f"panel-{session_id}-minutes.csv")
 
 
 @role_required(*READERS)
 def minutes_as_pdf(request: HttpRequest, session_id: int) -> HttpResponse:
-    pdf = render_pdf("panels/minutes_print.html", _minutes_context(request, session_id))
+    context = _minutes_context(request, session_id)
+    _record_minutes(request, context)
+    pdf = render_pdf("panels/minutes_print.html", context)
     return _attachment(pdf, "application/pdf", f"panel-{session_id}-minutes.pdf")

@@ -1,9 +1,11 @@
+from phasetransfer.models.access_log import AccessAction, AuditRetention, CaseAccess
 from phasetransfer.models.allocation import (
     AllocationPolicy,
     AllocationRun,
     Proposal,
     RunStatus,
 )
+from phasetransfer.models.api import ApiCall, ApiClient
 from phasetransfer.models.cases import AuditEvent, Case, CaseState, Child, Contact
 from phasetransfer.models.choices import (
     ConsultationGround,
@@ -26,10 +28,15 @@ from phasetransfer.models.settings import Setting, SettingContact, SettingPlaces
 from phasetransfer.models.users import User
 
 __all__ = [
+    "AccessAction",
     "AllocationPolicy",
     "AllocationRun",
+    "ApiCall",
+    "ApiClient",
     "AuditEvent",
+    "AuditRetention",
     "Case",
+    "CaseAccess",
     "CaseState",
     "Child",
     "Consultation",

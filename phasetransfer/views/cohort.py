@@ -12,6 +12,7 @@ from phasetransfer.access import role_required
 from phasetransfer.forms_staff import OnBehalfForm
 from phasetransfer.models import Case, Round
 from phasetransfer.roles import Role
+from phasetransfer.security.access_log import case_access_record
 from phasetransfer.selectors_engagement import (
     Engagement,
     cohort,
@@ -108,6 +109,7 @@ def _staff_case(reference: str) -> Case:
 @role_required(*STAFF)
 def case_view(request: HttpRequest, reference: str) -> HttpResponse:
     case = _staff_case(reference)
+    case_access_record(request=request, case=case)
     return render(
         request,
         "phasetransfer/staff/case.html",
@@ -131,6 +133,7 @@ def _roles(request: HttpRequest) -> frozenset[Role]:
 @role_required(*CASEWORK)
 def enter_on_behalf(request: HttpRequest, reference: str) -> HttpResponse:
     case = _staff_case(reference)
+    case_access_record(request=request, case=case)
     form = OnBehalfForm(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
         try:

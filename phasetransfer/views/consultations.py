@@ -25,6 +25,7 @@ from phasetransfer.forms_consultations import (
 )
 from phasetransfer.models import Case, Consultation, ConsultationStatus, Round, User
 from phasetransfer.roles import Role, has_role
+from phasetransfer.security.access_log import case_access_record
 from phasetransfer.selectors_consultations import (
     consultations_overdue,
     due_day,
@@ -132,6 +133,7 @@ def _annotated(consultation: Consultation) -> Consultation:
 @role_required(*STAFF)
 def case_consultations(request: HttpRequest, reference: str) -> HttpResponse:
     case = get_object_or_404(Case.objects.select_related("child", "round"), reference=reference)
+    case_access_record(request=request, case=case)
     rows = [
         _annotated(c)
         for c in case.consultations.select_related("setting", "responded_by").order_by(
@@ -167,6 +169,7 @@ def _back_to_case(consultation: Consultation) -> HttpResponse:
 def respond(request: HttpRequest, consultation_id: int) -> HttpResponse:
     """Record a school's response given by email, phone, letter or in a meeting."""
     found = _consultation(consultation_id)
+    case_access_record(request=request, case=found.case)
     if found.status != ConsultationStatus.PENDING:
         messages.info(request, "This consultation is not awaiting a response")
         return _back_to_case(found)
@@ -200,6 +203,7 @@ def _reason_action(
     done: str,
 ) -> HttpResponse:
     found = _consultation(consultation_id)
+    case_access_record(request=request, case=found.case)
     form = ReasonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -243,6 +247,7 @@ def resend(request: HttpRequest, consultation_id: int) -> HttpResponse:
 def add(request: HttpRequest, reference: str) -> HttpResponse:
     """Consult a setting the family did not name: one the LA is considering (s39)."""
     case = get_object_or_404(Case.objects.select_related("child", "round"), reference=reference)
+    case_access_record(request=request, case=case)
     form = AddConsultationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         setting = form.cleaned_data["urn"]

@@ -20,6 +20,7 @@ from phasetransfer.forms import (
 from phasetransfer.models import Case, Preference, Setting
 from phasetransfer.nearest import distance_to, nearest_for_need, nearest_mainstream
 from phasetransfer.roles import Role
+from phasetransfer.security.access_log import case_access_record
 from phasetransfer.selectors import case_for_family, settings_search
 from phasetransfer.services import preferences as prefs
 from phasetransfer.services.invitations import primary_contact
@@ -59,12 +60,14 @@ def _read_only(request: HttpRequest, case: Case) -> HttpResponse | None:
 @role_required(*FAMILY)
 def case_overview(request: HttpRequest, reference: str) -> HttpResponse:
     case = case_for_family(user=request.user, reference=reference)
+    case_access_record(request=request, case=case)
     return render(request, "phasetransfer/journey/case.html", _context(request, case))
 
 
 @role_required(*FAMILY)
 def details(request: HttpRequest, reference: str) -> HttpResponse:
     case = case_for_family(user=request.user, reference=reference)
+    case_access_record(request=request, case=case)
     form = YesNoForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["answer"] == "no":
@@ -82,6 +85,7 @@ def details(request: HttpRequest, reference: str) -> HttpResponse:
 @role_required(*FAMILY)
 def details_change(request: HttpRequest, reference: str) -> HttpResponse:
     case = case_for_family(user=request.user, reference=reference)
+    case_access_record(request=request, case=case)
     contact = primary_contact(case)
     initial = {"correction": case.details_correction}
     form = ContactDetailsForm(request.POST or None, instance=contact, initial=initial)
@@ -99,6 +103,7 @@ def details_change(request: HttpRequest, reference: str) -> HttpResponse:
 @role_required(*FAMILY)
 def nearest(request: HttpRequest, reference: str) -> HttpResponse:
     case = case_for_family(user=request.user, reference=reference)
+    case_access_record(request=request, case=case)
     mainstream = nearest_mainstream(case, limit=3)
     for_need = nearest_for_need(case, limit=3)
     return render(
@@ -117,6 +122,7 @@ def nearest(request: HttpRequest, reference: str) -> HttpResponse:
 @role_required(*FAMILY)
 def preference_list(request: HttpRequest, reference: str) -> HttpResponse:
     case = case_for_family(user=request.user, reference=reference)
+    case_access_record(request=request, case=case)
     context = _context(request, case)
     preferences: list[Preference] = context["preferences"]  # type: ignore[assignment]
     context["rows"] = [
@@ -129,6 +135,7 @@ def preference_list(request: HttpRequest, reference: str) -> HttpResponse:
 @role_required(*FAMILY)
 def preference_search(request: HttpRequest, reference: str) -> HttpResponse:
     case = case_for_family(user=request.user, reference=reference)
+    case_access_record(request=request, case=case)
     if (blocked := _read_only(request, case)) is not None:
         return blocked
     form = SearchForm(request.GET or None)
@@ -169,6 +176,7 @@ def preference_search(request: HttpRequest, reference: str) -> HttpResponse:
 @role_required(*FAMILY)
 def preference_other(request: HttpRequest, reference: str) -> HttpResponse:
     case = case_for_family(user=request.user, reference=reference)
+    case_access_record(request=request, case=case)
     if (blocked := _read_only(request, case)) is not None:
         return blocked
     form = OtherSettingForm(request.POST or None)
@@ -200,6 +208,7 @@ def _preference(case: Case, rank: int) -> Preference:
 @role_required(*FAMILY)
 def preference_reasons(request: HttpRequest, reference: str, rank: int) -> HttpResponse:
     case = case_for_family(user=request.user, reference=reference)
+    case_access_record(request=request, case=case)
     if (blocked := _read_only(request, case)) is not None:
         return blocked
     preference = _preference(case, rank)
@@ -232,6 +241,7 @@ def preference_reasons(request: HttpRequest, reference: str, rank: int) -> HttpR
 @role_required(*FAMILY)
 def preference_remove(request: HttpRequest, reference: str, rank: int) -> HttpResponse:
     case = case_for_family(user=request.user, reference=reference)
+    case_access_record(request=request, case=case)
     if (blocked := _read_only(request, case)) is not None:
         return blocked
     preference = _preference(case, rank)
@@ -253,6 +263,7 @@ def preference_remove(request: HttpRequest, reference: str, rank: int) -> HttpRe
 @role_required(*FAMILY)
 def preference_move(request: HttpRequest, reference: str, rank: int) -> HttpResponse:
     case = case_for_family(user=request.user, reference=reference)
+    case_access_record(request=request, case=case)
     if (blocked := _read_only(request, case)) is not None:
         return blocked
     prefs.preference_move(
@@ -264,6 +275,7 @@ def preference_move(request: HttpRequest, reference: str, rank: int) -> HttpResp
 @role_required(*FAMILY)
 def check_answers(request: HttpRequest, reference: str) -> HttpResponse:
     case = case_for_family(user=request.user, reference=reference)
+    case_access_record(request=request, case=case)
     error = ""
     if request.method == "POST":
         try:
@@ -282,6 +294,7 @@ def check_answers(request: HttpRequest, reference: str) -> HttpResponse:
 @role_required(*FAMILY)
 def confirmation(request: HttpRequest, reference: str) -> HttpResponse:
     case = case_for_family(user=request.user, reference=reference)
+    case_access_record(request=request, case=case)
     context = _context(request, case)
     if context["submission"] is None:
         return redirect("journey-check", reference=reference)

@@ -8,6 +8,7 @@ from phasetransfer.roles import Role, roles_of
 # Where each role lands after signing in, most specific first.
 ROLE_HOMES: list[tuple[Role, str]] = [
     (Role.ADMINISTRATOR, "staff-rounds"),
+    (Role.COORDINATOR, "coordination-progress"),
     (Role.CASEWORKER, "staff-rounds"),
     (Role.PANEL_CHAIR, "staff-rounds"),
     (Role.PANEL_MEMBER, "panel-home"),

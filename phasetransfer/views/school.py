@@ -16,6 +16,7 @@ from phasetransfer.access import role_required
 from phasetransfer.forms_consultations import ConsultationResponseForm
 from phasetransfer.models import CaseState, Consultation, ConsultationStatus, User
 from phasetransfer.roles import Role
+from phasetransfer.security.access_log import case_access_record
 from phasetransfer.selectors_consultations import (
     consultations_for_school_contact,
     due_day,
@@ -70,6 +71,7 @@ def _respond(form: ConsultationResponseForm, found: Consultation, user: User) ->
 def consultation(request: HttpRequest, consultation_id: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     found = get_object_or_404(consultations_for_school_contact(user=user), pk=consultation_id)
+    case_access_record(request=request, case=found.case)
     if found.status == ConsultationStatus.WITHDRAWN or found.case.state == CaseState.WITHDRAWN:
         # No longer the school's business: say so, without the child's details.
         return render(request, "phasetransfer/school/withdrawn.html", {"consultation": found})

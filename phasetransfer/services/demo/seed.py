@@ -235,6 +235,10 @@ def _staff(ctx: _Context, rounds: list[Round]) -> dict[int, list[User]]:
     ctx.summary.logins.append(("Panel chair", chair.email))
     member = _user(ctx, f"panelmember@{STAFF_DOMAIN}", "Demo Panel Member", Role.PANEL_MEMBER)
     ctx.summary.logins.append(("Panel member", member.email))
+    coordinator = _user(
+        ctx, f"coordinator@{STAFF_DOMAIN}", "Demo Data Co-ordinator", Role.COORDINATOR
+    )
+    ctx.summary.logins.append(("Data co-ordinator", coordinator.email))
     school = Setting.objects.filter(kind=SettingKind.SPECIAL).order_by("urn").first()
     if school is not None:
         contact = _user(ctx, f"senco@{STAFF_DOMAIN}", "Demo SENCO", Role.SCHOOL_CONTACT)

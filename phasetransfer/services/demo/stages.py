@@ -146,6 +146,52 @@ def stage_consult(
         )
 
 
+def stage_new_arrivals(
+    *, round: Round, rng: random.Random, count: int, arrived: dt.datetime, actor: User | None
+) -> int:
+    """Children who moved into the area after consultations went out ("pupils new to the
+    system"): their cases open late and are the ones the co-ordinators must chase."""
+    from phasetransfer.models import Child
+    from phasetransfer.services.cases import cases_open
+
+    template = list(Case.objects.filter(round=round).select_related("child").order_by("pk")[:count])
+    children = []
+    for index, case in enumerate(template):
+        child = case.child
+        first, last = synthetic.pick_name(rng)
+        children.append(
+            Child.objects.create(
+                first_name=first,
+                last_name=last,
+                date_of_birth=child.date_of_birth,
+                ehcp_reference=f"{child.ehcp_reference}-NEW{index}",
+                primary_need=child.primary_need,
+                needs_summary=child.needs_summary,
+                current_setting=child.current_setting,
+                home_postcode=child.home_postcode,
+                home_latitude=child.home_latitude,
+                home_longitude=child.home_longitude,
+                is_synthetic=True,
+            )
+        )
+    opened = cases_open(
+        round=round,
+        children=children,
+        caseworkers=[c.caseworker for c in template],
+        actor=actor,
+        now=arrived,
+    )
+    for new, old in zip(opened, template, strict=True):
+        contact = old.contacts.filter(is_primary=True).first()
+        if contact is not None:
+            contact.pk = None
+            contact.case = new
+            contact.user = None
+            contact.email = contact.email.replace("@", f"+new{new.pk}@") if contact.email else ""
+            contact.save()
+    return len(opened)
+
+
 def stage_allocate(*, round: Round, actor: User | None, now: dt.datetime) -> None:
     run = allocation_request(round=round, actor=actor, queue=False, now=now)
     allocation_execute(run_id=run.pk, now=now)

@@ -1,0 +1,52 @@
+"""What panels tells the core's co-ordination board (registered in ``PanelsConfig.ready``).
+
+The core cannot import panels, so it asks through the providers registered here:
+when each case's panel sits, the last moment a panel may sit to make offer day,
+and which setting each case's current final decision names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from panels.models import Decision, Outcome, PanelCase, PanelSettings
+from panels.services.rounds import scheduling_cutoff
+from phasetransfer.models import Round
+
+DEFAULT_APPROVAL_DAYS = PanelSettings._meta.get_field("approval_days").get_default()
+
+
+def panel_dates(round: Round) -> dict[int, dt.datetime]:
+    """case id -> the start of the session the case is scheduled in (live placements only)."""
+    return dict(
+        PanelCase.objects.filter(session__round=round, removed_at=None).values_list(
+            "case_id", "session__starts_at"
+        )
+    )
+
+
+def panel_cutoff(round: Round) -> dt.datetime:
+    """Sessions must start before this to leave the approval days before offer day.
+
+    Reads the round's panel settings without creating them (a read must not write).
+    """
+    days = PanelSettings.objects.filter(round=round).values_list("approval_days", flat=True).first()
+    return scheduling_cutoff(round, DEFAULT_APPROVAL_DAYS if days is None else days)
+
+
+def decided_settings(round: Round) -> dict[int, int | None]:
+    """case id -> the setting its current final decision names (None: a type of setting only)."""
+    named: dict[int, int | None] = {}
+    current = (
+        Decision.objects.filter(case__round=round, superseded_by__isnull=True)
+        .order_by("case_id", "decided_at", "id")
+        .values_list("case_id", "outcome", "setting_id")
+    )
+    for case_id, outcome, setting_id in current:
+        if outcome in (Outcome.AGREE, Outcome.OTHER_SETTING):
+            named[case_id] = setting_id
+        elif outcome == Outcome.TYPE_ONLY:
+            named[case_id] = None
+        else:  # deferred or sent back for consultation: not a final decision
+            named.pop(case_id, None)
+    return named

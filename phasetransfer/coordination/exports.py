@@ -1,0 +1,49 @@
+"""The progress board as CSV: the same rows, in the same order, as the filtered board."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+
+from phasetransfer import clock
+from phasetransfer.coordination.selectors import ProgressRow
+from phasetransfer.csv_safe import neutralise
+
+HEADER = [
+    "Case reference",
+    "Child",
+    "Caseworker",
+    "SEND area",
+    "District",
+    "Stage",
+    "Next milestone",
+    "Due (London)",
+    "Status",
+    "At risk this week",
+]
+
+
+def _cells(row: ProgressRow) -> list[str]:
+    due = row.due.astimezone(clock.LONDON).strftime("%Y-%m-%d %H:%M") if row.due else ""
+    return [
+        row.reference,
+        row.child_name,
+        row.caseworker_name or "Unassigned",
+        row.send_area,
+        row.district,
+        row.stage.label,
+        row.milestone.label if row.milestone else "",
+        due,
+        row.status.label,
+        "yes" if row.at_risk else "no",
+    ]
+
+
+def progress_csv(rows: Iterable[ProgressRow]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(HEADER)
+    for row in rows:
+        writer.writerow([neutralise(cell) for cell in _cells(row)])
+    return out.getvalue()

@@ -1,0 +1,278 @@
+"""Read queries for the progress board and the workload page.
+
+Staff roles read every case (``phasetransfer.coordination.views`` checks the role);
+rows are computed in Python from a handful of queries per round (about 1,400 cases),
+so the HTML board, its CSV export and the API apply exactly the same rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+
+from phasetransfer.coordination.milestones import (
+    STATUS_ORDER,
+    CaseFacts,
+    Milestone,
+    RoundFacts,
+    Stage,
+    Status,
+    at_risk,
+    next_milestone,
+    panel_dates,
+    stage_of,
+    status_of,
+)
+from phasetransfer.models import Case, Consultation, ConsultationStatus, Round, User
+from phasetransfer.roles import Role
+
+UNASSIGNED = "none"  # the caseworker filter's value for cases nobody holds
+
+
+@dataclass(frozen=True)
+class ProgressRow:
+    case_id: int
+    reference: str
+    round_id: int
+    child_name: str
+    is_synthetic: bool
+    caseworker_id: int | None
+    caseworker_name: str
+    send_area: str
+    district: str
+    state: str
+    stage: Stage
+    milestone: Milestone | None
+    status: Status
+    at_risk: bool
+    panel_at: dt.datetime | None
+
+    @property
+    def due(self) -> dt.datetime | None:
+        return self.milestone.due if self.milestone else None
+
+    def sort_key(self) -> tuple[int, dt.datetime, str]:
+        """Most urgent first: by status, then the earliest due, then the case reference."""
+        latest = dt.datetime.max.replace(tzinfo=dt.UTC)
+        return (STATUS_ORDER[self.status], self.due or latest, self.reference)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The board's filters, as parsed from GET parameters (see ``forms.BoardFilterForm``)."""
+
+    area: str = ""
+    district: str = ""
+    caseworker: str = ""  # a user id, or UNASSIGNED
+    stage: str = ""
+    status: str = ""
+    at_risk: bool = False
+
+    def keep(self, row: ProgressRow) -> bool:
+        checks = (
+            not self.area or row.send_area == self.area,
+            not self.district or row.district == self.district,
+            not self.caseworker or _caseworker_key(row.caseworker_id) == self.caseworker,
+            not self.stage or row.stage == self.stage,
+            not self.status or row.status == self.status,
+            not self.at_risk or row.at_risk,
+        )
+        return all(checks)
+
+
+def _caseworker_key(user_id: int | None) -> str:
+    return UNASSIGNED if user_id is None else str(user_id)
+
+
+def _live_consultations_due(scope: Q) -> dict[int, dt.datetime]:
+    """case id -> the latest ``due_at`` of its live consultations, for cases with one pending.
+
+    Live: not replaced by a re-send and not withdrawn (as the panel scheduler reads them).
+    """
+    replaced = Consultation.objects.filter(replaces=OuterRef("pk"))
+    rows = (
+        Consultation.objects.filter(scope)
+        .filter(~Exists(replaced))
+        .exclude(status=ConsultationStatus.WITHDRAWN)
+        .values("case_id")
+        .annotate(
+            latest=Max("due_at"),
+            pending=Count("id", filter=Q(status=ConsultationStatus.PENDING)),
+        )
+        .order_by()
+    )
+    return {row["case_id"]: row["latest"] for row in rows if row["pending"]}
+
+
+_FIELDS = (
+    "pk",
+    "reference",
+    "round_id",
+    "state",
+    "send_area",
+    "district",
+    "caseworker_id",
+    "caseworker__full_name",
+    "caseworker__email",
+    "child__first_name",
+    "child__last_name",
+    "child__is_synthetic",
+)
+
+
+def _row(
+    values: dict[str, Any],
+    round_facts: RoundFacts,
+    consultations_due: dict[int, dt.datetime],
+    panels: dict[int, dt.datetime],
+    now: dt.datetime,
+) -> ProgressRow:
+    case_id: int = values["pk"]
+    facts = CaseFacts(
+        state=values["state"],
+        consultations_due=consultations_due.get(case_id),
+        panel_at=panels.get(case_id),
+    )
+    milestone = next_milestone(facts, round_facts)
+    status = status_of(milestone, now)
+    return ProgressRow(
+        case_id=case_id,
+        reference=values["reference"],
+        round_id=values["round_id"],
+        child_name=f"{values['child__first_name']} {values['child__last_name']}",
+        is_synthetic=bool(values["child__is_synthetic"]),
+        caseworker_id=values["caseworker_id"],
+        caseworker_name=values["caseworker__full_name"] or values["caseworker__email"] or "",
+        send_area=values["send_area"],
+        district=values["district"],
+        state=facts.state,
+        stage=stage_of(facts.state),
+        milestone=milestone,
+        status=status,
+        at_risk=at_risk(facts, round_facts, milestone, status, now),
+        panel_at=facts.panel_at,
+    )
+
+
+def progress_of(cases: QuerySet[Case], *, now: dt.datetime) -> list[ProgressRow]:
+    """Progress rows for ``cases`` (any rounds), in the queryset's order."""
+    values = list(cases.values(*_FIELDS))
+    round_ids = {v["round_id"] for v in values}
+    facts: dict[int, RoundFacts] = {}
+    panels: dict[int, dt.datetime] = {}
+    for round_ in Round.objects.filter(pk__in=round_ids):
+        facts[round_.pk] = RoundFacts.of(round_)
+        panels.update(panel_dates(round_))
+    due = _live_consultations_due(Q(case__in=cases.values("pk")))
+    return [_row(v, facts[v["round_id"]], due, panels, now) for v in values]
+
+
+def round_progress(*, round: Round, now: dt.datetime) -> list[ProgressRow]:
+    """Every case of the round with its stage, next milestone and status, most urgent first."""
+    facts = RoundFacts.of(round)
+    panels = dict(panel_dates(round))
+    due = _live_consultations_due(Q(case__round=round))
+    values = Case.objects.filter(round=round).values(*_FIELDS)
+    rows = [_row(v, facts, due, panels, now) for v in values]
+    return sorted(rows, key=ProgressRow.sort_key)
+
+
+def board(*, round: Round, filters: Filters, now: dt.datetime) -> list[ProgressRow]:
+    """The rows of the board (and of its CSV export) for ``filters``, most urgent first."""
+    return [row for row in round_progress(round=round, now=now) if filters.keep(row)]
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    areas: list[str]
+    districts: list[str]
+    caseworkers: list[tuple[str, str]]  # (value, label), UNASSIGNED last
+
+
+def _distinct(cases: QuerySet[Case], field_name: str) -> list[str]:
+    values = cases.exclude(**{field_name: ""}).values_list(field_name, flat=True).distinct()
+    return sorted(set(values))
+
+
+def filter_options(round: Round) -> FilterOptions:
+    cases = Case.objects.filter(round=round)
+    workers = User.objects.filter(
+        Q(pk__in=cases.values("caseworker_id")) | Q(groups__name=Role.CASEWORKER.value)
+    ).distinct()
+    return FilterOptions(
+        areas=_distinct(cases, "send_area"),
+        districts=_distinct(cases, "district"),
+        caseworkers=[(str(u.pk), str(u)) for u in _by_name(workers)] + [(UNASSIGNED, "Unassigned")],
+    )
+
+
+def _by_name(users: Iterable[User]) -> list[User]:
+    return sorted(users, key=lambda u: (str(u).lower(), u.pk))
+
+
+def assignable_caseworkers() -> list[User]:
+    """Who may hold cases: active accounts with the caseworker role, and nobody else."""
+    return _by_name(
+        User.objects.filter(is_active=True, groups__name=Role.CASEWORKER.value).distinct()
+    )
+
+
+@dataclass
+class WorkloadRow:
+    caseworker_id: int | None
+    label: str
+    by_stage: dict[Stage, int] = field(default_factory=dict)
+    total: int = 0
+    overdue: int = 0
+    due_soon: int = 0
+    at_risk: int = 0
+
+    @property
+    def filter_value(self) -> str:
+        return _caseworker_key(self.caseworker_id)
+
+    def stage_counts(self, stages: list[Stage]) -> list[int]:
+        return [self.by_stage.get(stage, 0) for stage in stages]
+
+
+def workload(*, rows: list[ProgressRow], caseworkers: list[User]) -> list[WorkloadRow]:
+    """Cases per caseworker by stage, with overdue and at-risk counts; unassigned last.
+
+    Every caseworker is listed, with none too, so a co-ordinator can see who has room.
+    """
+    table: dict[int | None, WorkloadRow] = {
+        u.pk: WorkloadRow(caseworker_id=u.pk, label=str(u)) for u in caseworkers
+    }
+    counts: dict[int | None, dict[Stage, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        line = table.setdefault(
+            row.caseworker_id,
+            WorkloadRow(
+                caseworker_id=row.caseworker_id,
+                label=row.caseworker_name if row.caseworker_id else "Unassigned",
+            ),
+        )
+        counts[row.caseworker_id][row.stage] += 1
+        line.total += 1
+        line.overdue += row.status == Status.OVERDUE
+        line.due_soon += row.status == Status.DUE_SOON
+        line.at_risk += row.at_risk
+    for key, by_stage in counts.items():
+        table[key].by_stage = dict(by_stage)
+    assigned = sorted(
+        (r for r in table.values() if r.caseworker_id is not None),
+        key=lambda r: (r.label.lower(), r.caseworker_id),
+    )
+    unassigned = [table[None]] if None in table else []
+    return assigned + unassigned
+
+
+def stages_present(rows: list[ProgressRow]) -> list[Stage]:
+    """The stages that have at least one case, in pipeline order."""
+    seen = {row.stage for row in rows}
+    return [stage for stage in Stage if stage in seen]

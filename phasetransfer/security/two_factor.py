@@ -1,0 +1,99 @@
+"""Who must give a second factor, where they are sent to give it, and the demo's fixed device.
+
+Everyone whose account can reach more than their own family's data signs in with a
+password and a TOTP code: LA staff (caseworkers, panel chairs, co-ordinators,
+administrators), panel members (packs of many children) and school contacts
+(consultations of many children). Parents, carers and young people use a password only:
+they see one child, and a second factor would shut out families without a smartphone.
+"""
+
+from __future__ import annotations
+
+import time
+from base64 import b32encode
+from binascii import unhexlify
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from phasetransfer.roles import Role, roles_of
+
+FAMILY_ROLES = frozenset({Role.PARENT, Role.YOUNG_PERSON})
+
+# The demo's TOTP secret, published in docs/security.md on purpose: it only ever applies
+# to synthetic accounts of the reserved demo domain, and only when DEBUG is on outside
+# production (settings.OTP_DEMO_EMAIL_DOMAIN is empty otherwise).
+DEMO_TOTP_KEY_HEX = "7068617365207472616e736665722064656d6f21"  # b"phase transfer demo!"
+DEMO_DEVICE_NAME = "Demo authenticator (synthetic account)"
+
+
+def requires_two_factor(user: Any) -> bool:
+    """True for any signed-in account that can see more than one family's data."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    return bool(roles_of(user) - FAMILY_ROLES)
+
+
+def is_verified(user: Any) -> bool:
+    check = getattr(user, "is_verified", None)
+    return bool(check and check())
+
+
+def two_factor_pending(request: HttpRequest) -> bool:
+    """Signed in with a password, but the second factor this account needs is not given."""
+    return requires_two_factor(request.user) and not is_verified(request.user)
+
+
+def confirmed_devices(user: Any) -> list[TOTPDevice]:
+    return list(TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id"))
+
+
+def two_factor_url(request: HttpRequest) -> str:
+    """The step this user must do next (set up an authenticator, or give a code)."""
+    user = request.user
+    demo_device_for(user)
+    has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    name = "two-factor-verify" if has_device else "two-factor-setup"
+    return f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}"
+
+
+# --- The demo -------------------------------------------------------------------------
+
+
+def is_demo_account(user: Any) -> bool:
+    domain = settings.OTP_DEMO_EMAIL_DOMAIN
+    if not (domain and settings.DEBUG and settings.DEPLOYMENT != "production"):
+        return False
+    return str(getattr(user, "email", "")).lower().endswith("@" + domain.lower())
+
+
+def demo_device_for(user: Any) -> TOTPDevice | None:
+    """The demo account's confirmed device with the published secret (made on first use)."""
+    if not is_demo_account(user):
+        return None
+    with transaction.atomic():
+        device, _created = TOTPDevice.objects.get_or_create(
+            user=user,
+            name=DEMO_DEVICE_NAME,
+            defaults={"key": DEMO_TOTP_KEY_HEX, "confirmed": True},
+        )
+    return device
+
+
+def demo_code(device: TOTPDevice) -> str:
+    """The code the demo device accepts now (shown on the code page, demo accounts only)."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    return f"{totp.token():0{device.digits}d}"
+
+
+def demo_secret_base32() -> str:
+    return b32encode(unhexlify(DEMO_TOTP_KEY_HEX)).decode("ascii")

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Load test of SEN offer day (issue 9). One command, from the repository:
+#
+#   tests/benchmarks/run_offer_day_load.sh          (or: make bench-offer-day)
+#
+# 1. creates a fresh PostgreSQL database, $BENCH_DB (phasetransfer_bench_offer_day), on
+#    127.0.0.1:5432 as user postgres (trust auth), and migrates it;
+# 2. seeds $FAMILIES released cases, each with a parent's account and a letter PDF rendered
+#    ahead, and an open session for $SIGNED_IN_SHARE of the families (locust_offer_day.py);
+# 3. collects static files and starts gunicorn ($WORKERS sync workers) with production
+#    settings (DEBUG=false) on PostgreSQL and Redis ($REDIS_URL), plain http on
+#    127.0.0.1:$PORT;
+# 4. for each rate in $RATES (1 = a peak of $PEAK_RPS requests/s, 5 = five times that),
+#    runs locust headless: every family arrives once (a rush at the moment, then a tail),
+#    signs in if it must, opens its outcome and its letter PDF;
+# 5. prints p50/p95/p99 and the error rate per request (also in var/bench/offer_day_*x.md)
+#    and stops gunicorn.
+#
+# Override FAMILIES, SIGNED_IN_SHARE, PEAK_RPS, RATES, WORKERS, PORT, BENCH_DB, REDIS_URL.
+# Exits non-zero if any request failed. Not part of make test.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+BIN=$ROOT/.venv/bin
+OUT=$ROOT/var/bench
+
+FAMILIES=${FAMILIES:-3000}
+SIGNED_IN_SHARE=${SIGNED_IN_SHARE:-0.8}
+PEAK_RPS=${PEAK_RPS:-200}
+RATES=${RATES:-1 5}
+WORKERS=${WORKERS:-4}
+PORT=${PORT:-8766}
+BENCH_DB=${BENCH_DB:-phasetransfer_bench_offer_day}
+PG=(-h 127.0.0.1 -p 5432 -U postgres)
+LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# Production settings as gunicorn runs them, except: no SSL redirect (no TLS on loopback;
+# locust plays a browser on https, see locust_offer_day.py), a throwaway key, and the
+# bench's own database, Redis database, var and static folders.
+export DEBUG=false
+SECRET_KEY=$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(50))')
+export SECRET_KEY
+export ALLOWED_HOSTS=127.0.0.1
+export SECURE_SSL_REDIRECT=false
+export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$BENCH_DB"
+export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/12}
+export PHASETRANSFER_VAR_DIR=$OUT/var
+export STATIC_ROOT=$OUT/staticfiles
+export LOG_LEVEL=WARNING
+unset EMAIL_HOST
+
+if ! pg_isready "${PG[@]}" -q; then
+  echo "PostgreSQL is not answering on 127.0.0.1:5432: start it (see .ci/run)." >&2
+  exit 1
+fi
+if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then
+  echo "Something is already listening on port $PORT: set PORT to a free one." >&2
+  exit 1
+fi
+mkdir -p "$OUT"
+rm -f "$OUT"/offer_day_*
+
+echo "== Fresh database $BENCH_DB"
+dropdb "${PG[@]}" --if-exists --force "$BENCH_DB"
+createdb "${PG[@]}" "$BENCH_DB"
+"$BIN/python" manage.py migrate --no-input -v0
+"$BIN/python" tests/benchmarks/locust_offer_day.py seed --families "$FAMILIES" \
+  --signed-in-share "$SIGNED_IN_SHARE" --out "$OUT/offer_day_users.json"
+"$BIN/python" manage.py collectstatic --no-input -v0
+
+echo "== gunicorn, $WORKERS workers, on 127.0.0.1:$PORT"
+"$BIN/gunicorn" phasetransfer.wsgi --bind "127.0.0.1:$PORT" --workers "$WORKERS" \
+  --backlog 4096 --error-logfile "$OUT/gunicorn.log" --log-level warning &
+GUNICORN_PID=$!
+stop_gunicorn() {
+  kill -TERM "$GUNICORN_PID" 2>/dev/null || true
+  wait "$GUNICORN_PID" 2>/dev/null || true
+}
+trap stop_gunicorn EXIT
+for _ in $(seq 60); do
+  curl -fs -o /dev/null "http://127.0.0.1:$PORT/" && break
+  kill -0 "$GUNICORN_PID" 2>/dev/null || { cat "$OUT/gunicorn.log" >&2; exit 1; }
+  sleep 0.5
+done
+for _ in $(seq $((WORKERS * 4))); do
+  curl -fs -o /dev/null "http://127.0.0.1:$PORT/sign-in/"
+done
+
+status=0
+for rate in $RATES; do
+  peak=$(( PEAK_RPS * rate ))
+  echo "== locust: $FAMILIES families at ${rate}x (peak $peak requests/s)"
+  run_status=0
+  OFFER_DAY_USERS_FILE=$OUT/offer_day_users.json OFFER_DAY_PEAK_RPS=$peak \
+    OFFER_DAY_REPORT_FILE=$OUT/offer_day_${rate}x.md \
+    "$BIN/locust" -f tests/benchmarks/locust_offer_day.py --headless --only-summary \
+    --host "http://127.0.0.1:$PORT" --csv "$OUT/offer_day_${rate}x" --loglevel WARNING \
+    >"$OUT/locust_${rate}x.log" 2>&1 || run_status=$?
+  cat <<REPORT
+
+## Offer day load test at ${rate}x, $(date -u +"%Y-%m-%d %H:%M UTC")
+
+Machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), \
+$(free -g | awk '/^Mem:/ {print $2}') GB RAM; PostgreSQL $(psql "${PG[@]}" -tAc 'show server_version' | cut -d' ' -f1), \
+Redis $(redis-cli -u "$REDIS_URL" info server 2>/dev/null | awk -F: '/^redis_version/ {print $2}' | tr -d '\r'), \
+gunicorn $("$BIN/python" -c 'import gunicorn; print(gunicorn.__version__)') with $WORKERS sync workers, \
+locust $("$BIN/locust" --version 2>&1 | awk '{print $2}') on the same machine.
+Load: $FAMILIES families, $SIGNED_IN_SHARE of them still signed in from earlier in the day; \
+arrivals peak at $peak requests/s and decay. Load average when the script started: $LOAD_AT_START.
+
+REPORT
+  if [[ -s $OUT/offer_day_${rate}x.md ]]; then
+    cat "$OUT/offer_day_${rate}x.md"
+  else
+    echo "locust wrote no report; its log:" >&2
+    cat "$OUT/locust_${rate}x.log" >&2
+  fi
+  [[ $run_status -eq 0 ]] || status=$run_status
+done
+if [[ $status -ne 0 ]]; then
+  echo "Some requests failed (locust exit status $status); see $OUT/locust_*.log and $OUT/gunicorn.log" >&2
+fi
+exit "$status"
