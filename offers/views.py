@@ -22,7 +22,7 @@ from offers.services.release import (
 from phasetransfer import clock
 from phasetransfer.access import role_required
 from phasetransfer.models import AccessAction, Case, CaseState, EmailStatus, OutboundEmail, Round
-from phasetransfer.roles import Role
+from phasetransfer.roles import READ_ALL, Role
 from phasetransfer.security.access_log import case_access_record
 from phasetransfer.selectors import case_for_family
 from phasetransfer.services.case_state import UNDECIDED
@@ -30,6 +30,7 @@ from phasetransfer.services.email import email_retry
 from phasetransfer.visibility import outcome_visible
 
 OFFICERS = (Role.CASEWORKER, Role.PANEL_CHAIR, Role.ADMINISTRATOR)
+READERS = READ_ALL
 FAMILY = (Role.PARENT, Role.YOUNG_PERSON)
 
 
@@ -72,7 +73,7 @@ def _readiness(round_: Round) -> dict[str, int]:
     return {"total": total, "decided": decided, "undecided": total - decided, "at_risk": at_risk}
 
 
-@role_required(*OFFICERS)
+@role_required(*READERS)
 def officer_page(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=round_id)
     initial = {}

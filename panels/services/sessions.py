@@ -19,10 +19,9 @@ from panels.conflicts import Interest, case_interests, conflict_reason
 from panels.models import Decision, PanelCase, PanelMember, PanelSession, Recusal
 from phasetransfer import clock, geo
 from phasetransfer.models import CaseState, Preference, Round, Setting, User
-from phasetransfer.roles import Role, grant_role, has_role
+from phasetransfer.roles import FAMILY_ROLES, Role, grant_role, has_role
 from phasetransfer.services.audit import audit_record
 
-FAMILY_ROLES = (Role.PARENT, Role.YOUNG_PERSON)
 SEATED_ROLES = (Role.PANEL_MEMBER, Role.PANEL_CHAIR, Role.CASEWORKER, Role.ADMINISTRATOR)
 LIMIT_RANGE = (1, 200)  # the database's panel_case_limit_range
 

@@ -34,7 +34,7 @@ from panels.services.sessions import (
 from phasetransfer.access import role_required
 from phasetransfer.models import Case, CaseState, Round
 from phasetransfer.roles import Role
-from phasetransfer.services.imports.csvfile import CsvRejected
+from phasetransfer.services.imports.csvfile import CsvRejected, read_upload
 
 MANAGERS = (Role.PANEL_CHAIR, Role.CASEWORKER, Role.ADMINISTRATOR)
 # The button solves in the request (a Kent round takes about 6 s here); a smaller solver
@@ -216,7 +216,7 @@ def calendar_upload(request: HttpRequest, round_id: int) -> HttpResponse:
     report, rejected = None, ""
     if request.method == "POST" and form.is_valid():
         try:
-            report = calendar_import(round=round_, source=form.cleaned_data["file"].read())
+            report = calendar_import(round=round_, source=read_upload(form.cleaned_data["file"]))
         except CsvRejected as exc:
             rejected = f"{exc} Nothing was imported."
         if report is not None and report.ok:

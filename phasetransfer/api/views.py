@@ -30,7 +30,7 @@ from phasetransfer.api.serializers import (
 )
 from phasetransfer.coordination.selectors import progress_of
 from phasetransfer.models import Case, Round, User
-from phasetransfer.services.imports.csvfile import RowProblem
+from phasetransfer.services.imports.csvfile import CsvRejected, RowProblem, read_upload
 
 
 class RoundList(ApiListView):
@@ -164,7 +164,11 @@ class CohortImport(ApiView):
             if upload is None:
                 problem = RowProblem(0, "send the CSV as the form field 'file'", "file")
                 return cohort_api.Outcome(errors=[problem])
-            return cohort_api.import_cohort(round=round_, csv_bytes=upload.read(), actor=actor)
+            try:
+                csv_bytes = read_upload(upload)
+            except CsvRejected as rejected:
+                return cohort_api.Outcome(errors=[RowProblem(0, str(rejected), "file")])
+            return cohort_api.import_cohort(round=round_, csv_bytes=csv_bytes, actor=actor)
         csv_bytes, problems = cohort_api.rows_to_csv(request.data)
         if problems:
             return cohort_api.Outcome(errors=problems)

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from phasetransfer.forms import ChoosePasswordForm, LinkChildForm, RegistrationStartForm
-from phasetransfer.roles import STAFF_ROLES, has_role
+from phasetransfer.roles import FAMILY_ROLES, roles_of
 from phasetransfer.services.accounts import (
     RegistrationRefused,
     registration_complete,
@@ -70,8 +70,10 @@ def _client_ip(request: HttpRequest) -> str | None:
 def link_child(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect(f"{reverse('login')}?next={reverse('account-link')}")
-    if has_role(request.user, *STAFF_ROLES):
-        raise PermissionDenied  # staff accounts must never become family accounts
+    if roles_of(request.user) - FAMILY_ROLES:
+        # Staff, panel and school accounts see other families' children: they must never
+        # also be family accounts (a family uses a separate account).
+        raise PermissionDenied
     form = LinkChildForm(request.POST or None)
     locked = False
     if request.method == "POST" and form.is_valid():

@@ -11,7 +11,7 @@ from phasetransfer import clock
 from phasetransfer.access import role_required
 from phasetransfer.forms_staff import OnBehalfForm
 from phasetransfer.models import Case, Round
-from phasetransfer.roles import Role
+from phasetransfer.roles import READ_ALL, Role
 from phasetransfer.security.access_log import case_access_record
 from phasetransfer.selectors_engagement import (
     Engagement,
@@ -29,7 +29,7 @@ from phasetransfer.services.invitations import (
 from phasetransfer.services.reminders import cases_to_remind, reminders_send
 
 CASEWORK = (Role.CASEWORKER, Role.ADMINISTRATOR)
-STAFF = (Role.CASEWORKER, Role.PANEL_CHAIR, Role.ADMINISTRATOR)
+STAFF = READ_ALL
 
 
 @role_required(*STAFF)

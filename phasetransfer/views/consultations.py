@@ -24,7 +24,7 @@ from phasetransfer.forms_consultations import (
     ReasonForm,
 )
 from phasetransfer.models import Case, Consultation, ConsultationStatus, Round, User
-from phasetransfer.roles import Role, has_role
+from phasetransfer.roles import READ_ALL, Role, has_role
 from phasetransfer.security.access_log import case_access_record
 from phasetransfer.selectors_consultations import (
     consultations_overdue,
@@ -48,7 +48,7 @@ from phasetransfer.services.consultations import (
 )
 from phasetransfer.tasks import send_round_consultations
 
-STAFF = (Role.CASEWORKER, Role.PANEL_CHAIR, Role.ADMINISTRATOR)
+STAFF = READ_ALL
 ACTORS = (Role.CASEWORKER, Role.ADMINISTRATOR)
 CASES_PER_PAGE = 100
 

@@ -6,9 +6,9 @@ from django.shortcuts import render
 
 from phasetransfer.access import role_required
 from phasetransfer.models import Case, CaseState, Round
-from phasetransfer.roles import Role
+from phasetransfer.roles import READ_ALL
 
-STAFF = (Role.CASEWORKER, Role.PANEL_CHAIR, Role.ADMINISTRATOR)
+STAFF = READ_ALL
 
 
 @role_required(*STAFF)

@@ -80,8 +80,9 @@ def everyone(method: str = "GET") -> Rule:
 
 FAMILIES = (PARENT, ANOTHER_PARENT, YOUNG_PERSON)
 SIGNED_IN = tuple(p for p in PERSONAS if p not in NOT_SIGNED_IN)
-# The LA's officers on the core pages (views' STAFF / OFFICERS): not co-ordinators.
+# The LA's officers who act; co-ordinators also read every case (roles.READ_ALL).
 OFFICERS = (CASEWORKER, CHAIR, ADMIN)
+READERS = (*OFFICERS, COORDINATOR)
 CASEWORK = (CASEWORKER, ADMIN)
 BOARD = (COORDINATOR, ADMIN, CASEWORKER, CHAIR)
 PANEL_PEOPLE = (CHAIR, CASEWORKER, ADMIN, RECUSED, MEMBER_ELSEWHERE)
@@ -107,9 +108,9 @@ RULES: dict[str, Rule] = {
     "account-create": everyone(),
     "account-check-email": everyone(),
     "account-confirm": everyone(),
-    # Linking a child refuses LA staff roles only; panel members and school contacts can
-    # link a child too (see docs/threat-model.md, "open points").
-    "account-link": only(*FAMILIES, RECUSED, MEMBER_ELSEWHERE, SCHOOL_A, SCHOOL_B),
+    # Linking a child is for family accounts only: an account that sees other families'
+    # children (staff, panel, school) must never also be a family's.
+    "account-link": only(*FAMILIES),
     "two-factor-setup": only(*SIGNED_IN),
     "two-factor-verify": only(*SIGNED_IN),
     # The family's own pages: the parent's case only.
@@ -129,26 +130,26 @@ RULES: dict[str, Rule] = {
     "offers-outcome": only(PARENT),
     "offers-letter": only(PARENT),
     # Caseworkers' pages.
-    "staff-rounds": only(*OFFICERS),
-    "staff-cohort": only(*OFFICERS),
+    "staff-rounds": only(*READERS),
+    "staff-cohort": only(*READERS),
     "staff-send-invitations": only(*CASEWORK, method=POST),
     "staff-print-letters": only(*CASEWORK, method=POST),
     "staff-send-reminders": only(*CASEWORK, method=POST),
     "staff-allocation": only(*OFFICERS),
     "staff-allocation-start": only(*OFFICERS, method=POST),
     "staff-allocation-run": only(*OFFICERS),
-    "staff-case": only(*OFFICERS),
+    "staff-case": only(*READERS),
     "staff-on-behalf": only(*CASEWORK),
-    "staff-consultations-round": only(*OFFICERS),
+    "staff-consultations-round": only(*READERS),
     "staff-consultations-send": only(*CASEWORK, method=POST),
-    "staff-consultations-overdue": only(*OFFICERS),
+    "staff-consultations-overdue": only(*READERS),
     "staff-consultations-chase": only(*CASEWORK, method=POST),
-    "staff-consultations-case": only(*OFFICERS),
+    "staff-consultations-case": only(*READERS),
     "staff-consultations-add": only(*CASEWORK),
     "staff-consultations-respond": only(*CASEWORK),
     "staff-consultations-withdraw": only(*CASEWORK),
     "staff-consultations-resend": only(*CASEWORK),
-    "offers-officer": only(*OFFICERS),
+    "offers-officer": only(*READERS),
     "offers-rehearse": only(*OFFICERS, method=POST),
     "offers-retry": only(*OFFICERS, method=POST),
     # The co-ordination board.

@@ -57,6 +57,10 @@ class Command(BaseCommand):
         )
         for name, places in summary.places.items():
             self.stdout.write(f"  {name}: {places} places (synthetic); {demo.stages.get(name, '')}")
-        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        self.stdout.write(
+            f"Demo logins (password for all: {DEMO_PASSWORD}). Staff, panel and school "
+            "accounts also need a code from an authenticator app: in this demo (DEBUG only) "
+            "the code page shows the current code."
+        )
         for role, email in summary.logins:
             self.stdout.write(f"  {role:<45} {email}")

@@ -62,6 +62,14 @@ class CsvRejected(Exception):
     """The file as a whole cannot be read (encoding, size, columns)."""
 
 
+def read_upload(upload: object) -> bytes:
+    """An uploaded file's bytes, refusing an oversized one before reading it into memory."""
+    size = getattr(upload, "size", None)
+    if size is not None and size > MAX_BYTES:
+        raise CsvRejected(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+    return bytes(upload.read())  # type: ignore[attr-defined]
+
+
 def read_rows(
     source: Path | str | bytes, *, required: list[str]
 ) -> Iterator[tuple[int, dict[str, str]]]:
