@@ -27,7 +27,7 @@ from phasetransfer.security.access_log import case_access_record
 from phasetransfer.selectors import case_for_family
 from phasetransfer.services.case_state import UNDECIDED
 from phasetransfer.services.email import email_retry
-from phasetransfer.visibility import outcome_visible
+from phasetransfer.visibility import offer_day_reached, outcome_visible
 
 OFFICERS = (Role.CASEWORKER, Role.PANEL_CHAIR, Role.ADMINISTRATOR)
 READERS = READ_ALL
@@ -95,7 +95,7 @@ def officer_page(request: HttpRequest, round_id: int) -> HttpResponse:
         case__round=round_,
         status__in=[EmailStatus.FAILED, EmailStatus.ABANDONED],
     ).select_related("case")[:100]
-    started = outcome_visible(Case(round=round_))
+    started = offer_day_reached(round_)
     return render(
         request,
         "offers/officer.html",

@@ -18,7 +18,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
-from django.urls import reverse
 
 from offers.models import Letter, LetterKind, Release
 from offers.services.letters import final_decision, render_html, render_pdf
@@ -30,7 +29,7 @@ from phasetransfer.services.case_state import (
     case_release_no_decision,
     case_release_offer,
 )
-from phasetransfer.services.email import email_enqueue
+from phasetransfer.services.email import email_enqueue, site_url
 from phasetransfer.visibility import outcome_visible
 
 EMAIL_TEMPLATE_VERSION = 1
@@ -73,7 +72,7 @@ def _email_body(case: Case) -> str:
         "emails/outcome_ready.txt",
         {
             "round": case.round,
-            "sign_in_url": settings.SITE_URL + reverse("login"),
+            "sign_in_url": site_url("login"),
             "local_authority_name": settings.LOCAL_AUTHORITY_NAME,
         },
     )

@@ -10,6 +10,10 @@ class Phase(models.TextChoices):
     POST16 = "post16", "Year 12 (post-16)"
 
 
+# Age on 31 August before entry, for each phase: the usual year group.
+PHASE_ENTRY_AGE = {Phase.RECEPTION: 4, Phase.JUNIOR: 7, Phase.SECONDARY: 11, Phase.POST16: 16}
+
+
 class Need(models.TextChoices):
     """Primary need types of the DfE SEN2 return."""
 

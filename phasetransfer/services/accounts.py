@@ -15,11 +15,10 @@ from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.urls import reverse
 
 from phasetransfer import clock
 from phasetransfer.models import OutboundEmail, User
-from phasetransfer.services.email import email_enqueue
+from phasetransfer.services.email import email_enqueue, site_url
 
 TOKEN_SALT = "phasetransfer.account-registration"
 TOKEN_MAX_AGE = dt.timedelta(hours=24)
@@ -48,14 +47,14 @@ def registration_start(*, email: str, now: dt.datetime | None = None) -> None:
     exists = User.objects.filter(email=address).exists()
     context = {
         "local_authority_name": settings.LOCAL_AUTHORITY_NAME,
-        "sign_in_url": settings.SITE_URL + reverse("login"),
-        "reset_url": settings.SITE_URL + reverse("password_reset"),
+        "sign_in_url": site_url("login"),
+        "reset_url": site_url("password_reset"),
     }
     if exists:
         kind, subject = "account_exists", "You already have an account"
     else:
         token = signing.dumps({"email": address}, salt=TOKEN_SALT)
-        context["confirm_url"] = settings.SITE_URL + reverse("account-confirm", args=[token])
+        context["confirm_url"] = site_url("account-confirm", token)
         kind, subject = "account_create", "Finish creating your account"
     email_enqueue(
         key=f"{kind}:{_address_key(address)}:{moment.isoformat()}",

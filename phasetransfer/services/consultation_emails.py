@@ -11,11 +11,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.template.loader import render_to_string
-from django.urls import reverse
 
 from phasetransfer import clock
+from phasetransfer.locks import lease
 from phasetransfer.models import Case, Consultation, OutboundEmail, Round, Setting, User
 from phasetransfer.selectors_consultations import (
     CHASER_KIND,
@@ -24,21 +24,17 @@ from phasetransfer.selectors_consultations import (
     setting_recipients,
 )
 from phasetransfer.services.audit import audit_record
-from phasetransfer.services.email import email_enqueue
+from phasetransfer.services.email import email_enqueue, site_url
 
-# An arbitrary constant naming the chase job's PostgreSQL advisory lock.
-_CHASE_LOCK = 39_2014
-
-
-def _site_url(name: str, *args: object) -> str:
-    return settings.SITE_URL + reverse(name, args=args)
+CHASE_LEASE = "consultations.chase"
+CHASE_LEASE_TTL = dt.timedelta(minutes=30)
 
 
 def _context(setting: Setting, **extra: object) -> dict[str, object]:
     return {
         "setting": setting,
         "local_authority_name": settings.LOCAL_AUTHORITY_NAME,
-        "sign_in_url": _site_url("school-home"),
+        "sign_in_url": site_url("school-home"),
         **extra,
     }
 
@@ -107,7 +103,7 @@ def notify_sent(*, consultation: Consultation, now: dt.datetime) -> Notified:
             setting,
             round=consultation.case.round,
             due_day=due_day(consultation),
-            consultation_url=_site_url("school-consultation", consultation.pk),
+            consultation_url=site_url("school-consultation", consultation.pk),
         ),
     )
     return _send_to_contacts(
@@ -128,7 +124,7 @@ def notify_withdrawn(*, consultation: Consultation, now: dt.datetime) -> Notifie
         _context(
             setting,
             sent_at=consultation.sent_at,
-            consultation_url=_site_url("school-consultation", consultation.pk),
+            consultation_url=site_url("school-consultation", consultation.pk),
         ),
     )
     return _send_to_contacts(
@@ -159,18 +155,6 @@ class ChaseReport:
         )
 
 
-def _lock_chase() -> bool:
-    """One chase at a time (PostgreSQL advisory lock for this transaction, not waiting).
-
-    SQLite runs write transactions one at a time anyway (IMMEDIATE mode).
-    """
-    if connection.vendor != "postgresql":
-        return True
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_CHASE_LOCK])
-        return bool(cursor.fetchone()[0])
-
-
 def _chase_one(consultation: Consultation, *, recipients: list[User], now: dt.datetime) -> int:
     """Queue today's chaser to each contact not chased today. Returns emails newly queued."""
     day = now.astimezone(clock.LONDON).date().isoformat()
@@ -180,7 +164,7 @@ def _chase_one(consultation: Consultation, *, recipients: list[User], now: dt.da
             consultation.setting,
             sent_at=consultation.sent_at,
             due_day=due_day(consultation),
-            consultation_url=_site_url("school-consultation", consultation.pk),
+            consultation_url=site_url("school-consultation", consultation.pk),
         ),
     )
     return _send_to_contacts(
@@ -205,8 +189,9 @@ def consultations_chase(
     """
     moment = now or clock.now()
     report = ChaseReport()
-    with transaction.atomic():
-        if not _lock_chase():
+    # One chase at a time, the same lease as every scheduled job (phasetransfer.locks).
+    with lease(CHASE_LEASE, ttl=CHASE_LEASE_TTL) as held, transaction.atomic():
+        if not held:
             report.locked_out = True
             return report
         recipients: dict[int, list[User]] = {}

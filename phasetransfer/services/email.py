@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F, Q
+from django.urls import reverse
 
 from phasetransfer import clock
 from phasetransfer.models import Case, EmailStatus, OutboundEmail
@@ -26,6 +27,11 @@ logger = logging.getLogger(__name__)
 def _stale_claim() -> dt.timedelta:
     """A claim older than this belonged to a worker that died mid-send."""
     return dt.timedelta(seconds=settings.EMAIL_STALE_CLAIM_SECONDS)
+
+
+def site_url(name: str, *args: object) -> str:
+    """An absolute link to a page of the service, as emails and letters need."""
+    return settings.SITE_URL + reverse(name, args=args)
 
 
 def email_enqueue(

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.urls import reverse
 
 from phasetransfer import clock
 from phasetransfer.models import (
@@ -28,7 +27,7 @@ from phasetransfer.models import (
 from phasetransfer.roles import Role, grant_role
 from phasetransfer.services.audit import audit_record
 from phasetransfer.services.case_state import case_invite
-from phasetransfer.services.email import email_enqueue
+from phasetransfer.services.email import email_enqueue, site_url
 
 # No 0/O, 1/I/L: codes are typed from paper.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -98,7 +97,7 @@ def _email_invitation(invitation: Invitation, code: str, now: dt.datetime) -> No
         {
             "code": code,
             "round": round_,
-            "start_url": settings.SITE_URL + reverse("start"),
+            "start_url": site_url("start"),
             "local_authority_name": settings.LOCAL_AUTHORITY_NAME,
         },
     )

@@ -16,7 +16,6 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
-from django.urls import reverse
 
 from phasetransfer import clock
 from phasetransfer.models import (
@@ -30,7 +29,7 @@ from phasetransfer.models import (
 )
 from phasetransfer.services.audit import audit_record
 from phasetransfer.services.case_state import case_receive_preferences
-from phasetransfer.services.email import email_enqueue
+from phasetransfer.services.email import email_enqueue, site_url
 from phasetransfer.services.invitations import primary_contact
 
 REASONS_MAX = 2000
@@ -287,7 +286,7 @@ def _email_receipt(case: Case, submission: PreferenceSubmission, now: dt.datetim
         {
             "receipt": submission.receipt,
             "round": case.round,
-            "sign_in_url": settings.SITE_URL + reverse("login"),
+            "sign_in_url": site_url("login"),
             "local_authority_name": settings.LOCAL_AUTHORITY_NAME,
         },
     )

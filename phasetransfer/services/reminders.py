@@ -7,12 +7,11 @@ import datetime as dt
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.urls import reverse
 
 from phasetransfer import clock
 from phasetransfer.models import AuditEvent, Case, CaseState, InvitationChannel, Round, User
 from phasetransfer.services.audit import audit_record
-from phasetransfer.services.email import email_enqueue
+from phasetransfer.services.email import email_enqueue, site_url
 from phasetransfer.services.invitations import invitation_issue, primary_contact
 
 
@@ -63,7 +62,7 @@ def _email_signed_up_reminder(case: Case, to: str, now: dt.datetime) -> None:
         "emails/reminder.txt",
         {
             "round": case.round,
-            "sign_in_url": settings.SITE_URL + reverse("login"),
+            "sign_in_url": site_url("login"),
             "local_authority_name": settings.LOCAL_AUTHORITY_NAME,
         },
     )

@@ -11,7 +11,7 @@ from phasetransfer import clock
 from phasetransfer.access import role_required
 from phasetransfer.forms_staff import OnBehalfForm
 from phasetransfer.models import Case, Round
-from phasetransfer.roles import READ_ALL, Role
+from phasetransfer.roles import READ_ALL, Role, has_role
 from phasetransfer.security.access_log import case_access_record
 from phasetransfer.selectors_engagement import (
     Engagement,
@@ -119,15 +119,9 @@ def case_view(request: HttpRequest, reference: str) -> HttpResponse:
             "preferences": case.preferences.select_related("setting").order_by("rank"),
             "submissions": case.submissions.all(),
             "events": case.audit_events.order_by("-at", "-id")[:50],
-            "can_enter": Role.CASEWORKER.name in {r.name for r in _roles(request)},
+            "can_enter": has_role(request.user, Role.CASEWORKER),
         },
     )
-
-
-def _roles(request: HttpRequest) -> frozenset[Role]:
-    from phasetransfer.roles import roles_of
-
-    return roles_of(request.user)
 
 
 @role_required(*CASEWORK)

@@ -19,7 +19,7 @@ from phasetransfer.forms import (
 )
 from phasetransfer.models import Case, Preference, Setting
 from phasetransfer.nearest import distance_to, nearest_for_need, nearest_mainstream
-from phasetransfer.roles import Role
+from phasetransfer.roles import Role, has_role
 from phasetransfer.security.access_log import case_access_record
 from phasetransfer.selectors import case_for_family, settings_search
 from phasetransfer.services import preferences as prefs
@@ -38,16 +38,10 @@ def _context(request: HttpRequest, case: Case, **extra: object) -> dict[str, obj
         "window_open": prefs.window_is_open(case, now),
         "submission": prefs.latest_submission(case),
         "preferences": list(case.preferences.select_related("setting").order_by("rank")),
-        "is_young_person": Role.YOUNG_PERSON.name in _role_names(request),
+        "is_young_person": has_role(request.user, Role.YOUNG_PERSON),
         "outcome_visible": outcome_visible(case, now),
         **extra,
     }
-
-
-def _role_names(request: HttpRequest) -> set[str]:
-    from phasetransfer.roles import roles_of
-
-    return {role.name for role in roles_of(request.user)}
 
 
 def _read_only(request: HttpRequest, case: Case) -> HttpResponse | None:

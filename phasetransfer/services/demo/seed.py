@@ -30,6 +30,7 @@ from phasetransfer.models import (
     User,
     serving_phase,
 )
+from phasetransfer.models.choices import PHASE_ENTRY_AGE
 from phasetransfer.roles import Role, grant_role
 from phasetransfer.services.cases import PHASE_LETTERS, cases_open
 from phasetransfer.services.demo import synthetic
@@ -42,7 +43,6 @@ FAMILY_DOMAIN = "family.example"
 SRP_URN_BASE = 990000
 INVENTED_URN_BASE = 980000
 _INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
-_ENTRY_AGE = {Phase.RECEPTION: 4, Phase.JUNIOR: 7, Phase.SECONDARY: 11, Phase.POST16: 16}
 
 
 class DemoAlreadyLoaded(Exception):
@@ -258,7 +258,7 @@ def _child(ctx: _Context, round: Round, sequence: int, pools: dict[str, list[Set
     first, last = synthetic.pick_name(ctx.rng)
     current = _current_setting(ctx, need, pools)
     lat, lon = _jitter(ctx.rng, current.latitude or 51.27, current.longitude or 0.52, km=2.5)
-    birth_year = round.entry_year - _ENTRY_AGE[Phase(round.phase)] - 1
+    birth_year = round.entry_year - PHASE_ENTRY_AGE[Phase(round.phase)] - 1
     born = dt.date(birth_year, 9, 1) + dt.timedelta(days=ctx.rng.randint(0, 364))
     letter = PHASE_LETTERS[Phase(round.phase)]
     return Child(

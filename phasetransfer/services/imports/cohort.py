@@ -28,6 +28,7 @@ from phasetransfer.models import (
     Setting,
     User,
 )
+from phasetransfer.models.choices import PHASE_ENTRY_AGE
 from phasetransfer.roles import Role
 from phasetransfer.services.cases import cases_open
 from phasetransfer.services.imports.csvfile import ImportReport, parse_float, read_rows
@@ -53,8 +54,6 @@ OPTIONAL_COLUMNS = [
     "contact_address",
     "caseworker_email",
 ]
-# Age on 31 August before entry, per phase (the normal year group).
-ENTRY_AGE = {Phase.RECEPTION: 4, Phase.JUNIOR: 7, Phase.SECONDARY: 11, Phase.POST16: 16}
 
 
 @dataclass
@@ -87,7 +86,7 @@ def _date_of_birth(raw: str, number: int, report: ImportReport, round: Round) ->
         report.error(number, f"date of birth {raw!r} is not a date (YYYY-MM-DD)", "date_of_birth")
         return None
     age_at_entry = (round.entry_year - born.year) - (1 if (born.month, born.day) > (8, 31) else 0)
-    expected = ENTRY_AGE[Phase(round.phase)]
+    expected = PHASE_ENTRY_AGE[Phase(round.phase)]
     if not 0 < age_at_entry < 26:
         report.error(number, f"date of birth {raw} is not plausible", "date_of_birth")
         return None
