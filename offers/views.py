@@ -10,8 +10,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from offers.models import FamilyResponse, Letter
-from offers.services.letters import final_decision
+from offers.models import FamilyResponse
+from offers.services.letters import final_decision, letter_pdf_bytes, letter_ready
 from offers.services.outcomes import family_respond, round_outcome_figures
 from offers.services.release import (
     OfferDayRefused,
@@ -169,7 +169,7 @@ def outcome(request: HttpRequest, reference: str) -> HttpResponse:
         {
             "case": case,
             "decision": final_decision(case),
-            "letter": Letter.objects.filter(case=case, superseded_at__isnull=True).first(),
+            "letter_ready": letter_ready(case),
             "responses": case.family_responses.all(),
             "form": form,
         },
@@ -180,9 +180,9 @@ def outcome(request: HttpRequest, reference: str) -> HttpResponse:
 def letter_pdf(request: HttpRequest, reference: str) -> HttpResponse:
     case = _family_case(request, reference)
     case_access_record(request=request, case=case, action=AccessAction.DOWNLOAD)
-    letter = Letter.objects.filter(case=case, superseded_at__isnull=True).first()
-    if letter is None:
+    pdf = letter_pdf_bytes(case)
+    if pdf is None:
         raise Http404("The letter is being prepared")
-    response = HttpResponse(bytes(letter.pdf), content_type="application/pdf")
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{case.reference}-letter.pdf"'
     return response

@@ -123,6 +123,22 @@ def _current(case: Case) -> Letter | None:
     return Letter.objects.filter(case=case, superseded_at__isnull=True).first()
 
 
+def letter_ready(case: Case) -> bool:
+    """Whether the family's letter can be downloaded; reads no letter content."""
+    return Letter.objects.filter(case=case, superseded_at__isnull=True).exists()
+
+
+def letter_pdf_bytes(case: Case) -> bytes | None:
+    """The current letter's PDF, or None while it is being prepared; the HTML stays in
+    the database (offer day opens every family's letter at once)."""
+    pdf = (
+        Letter.objects.filter(case=case, superseded_at__isnull=True)
+        .values_list("pdf", flat=True)
+        .first()
+    )
+    return None if pdf is None else bytes(pdf)
+
+
 def letter_is_current(letter: Letter | None, decision: Decision | None) -> bool:
     if letter is None or letter.template_version != TEMPLATE_VERSION:
         return False

@@ -5,18 +5,18 @@
 #
 # 1. creates a fresh PostgreSQL database, $BENCH_DB (phasetransfer_bench_offer_day), on
 #    127.0.0.1:5432 as user postgres (trust auth), and migrates it;
-# 2. seeds $FAMILIES released cases, each with a parent's account and a letter PDF rendered
-#    ahead, and an open session for $SIGNED_IN_SHARE of the families (locust_offer_day.py);
+# 2. seeds $FAMILIES released cases, each with a parent's account (not signed in) and a
+#    letter PDF rendered ahead (locust_offer_day.py);
 # 3. collects static files and starts gunicorn ($WORKERS sync workers) with production
 #    settings (DEBUG=false) on PostgreSQL and Redis ($REDIS_URL), plain http on
 #    127.0.0.1:$PORT;
-# 4. for each rate in $RATES (1 = a peak of $PEAK_RPS requests/s, 5 = five times that),
-#    runs locust headless: every family arrives once (a rush at the moment, then a tail),
-#    signs in if it must, opens its outcome and its letter PDF;
+# 4. for each rate in $RATES (1 = every family within $WINDOW s, 5 = five times as fast),
+#    runs locust headless: every family arrives once (a rush at the moment, then fewer),
+#    signs in, opens its home page, its child's page, the outcome and the letter PDF;
 # 5. prints p50/p95/p99 and the error rate per request (also in var/bench/offer_day_*x.md)
 #    and stops gunicorn.
 #
-# Override FAMILIES, SIGNED_IN_SHARE, PEAK_RPS, RATES, WORKERS, PORT, BENCH_DB, REDIS_URL.
+# Override FAMILIES, WINDOW, RATES, WORKERS, PORT, BENCH_DB, REDIS_URL.
 # Exits non-zero if any request failed. Not part of make test.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -25,8 +25,7 @@ BIN=$ROOT/.venv/bin
 OUT=$ROOT/var/bench
 
 FAMILIES=${FAMILIES:-3000}
-SIGNED_IN_SHARE=${SIGNED_IN_SHARE:-0.8}
-PEAK_RPS=${PEAK_RPS:-200}
+WINDOW=${WINDOW:-300}
 RATES=${RATES:-1 5}
 WORKERS=${WORKERS:-4}
 PORT=${PORT:-8766}
@@ -65,7 +64,7 @@ dropdb "${PG[@]}" --if-exists --force "$BENCH_DB"
 createdb "${PG[@]}" "$BENCH_DB"
 "$BIN/python" manage.py migrate --no-input -v0
 "$BIN/python" tests/benchmarks/locust_offer_day.py seed --families "$FAMILIES" \
-  --signed-in-share "$SIGNED_IN_SHARE" --out "$OUT/offer_day_users.json"
+  --out "$OUT/offer_day_users.json"
 "$BIN/python" manage.py collectstatic --no-input -v0
 
 echo "== gunicorn, $WORKERS workers, on 127.0.0.1:$PORT"
@@ -88,10 +87,9 @@ done
 
 status=0
 for rate in $RATES; do
-  peak=$(( PEAK_RPS * rate ))
-  echo "== locust: $FAMILIES families at ${rate}x (peak $peak requests/s)"
+  echo "== locust: $FAMILIES families at ${rate}x (all within $WINDOW s / $rate)"
   run_status=0
-  OFFER_DAY_USERS_FILE=$OUT/offer_day_users.json OFFER_DAY_PEAK_RPS=$peak \
+  OFFER_DAY_USERS_FILE=$OUT/offer_day_users.json OFFER_DAY_RATE=$rate OFFER_DAY_WINDOW=$WINDOW \
     OFFER_DAY_REPORT_FILE=$OUT/offer_day_${rate}x.md \
     "$BIN/locust" -f tests/benchmarks/locust_offer_day.py --headless --only-summary \
     --host "http://127.0.0.1:$PORT" --csv "$OUT/offer_day_${rate}x" --loglevel WARNING \
@@ -105,8 +103,8 @@ $(free -g | awk '/^Mem:/ {print $2}') GB RAM; PostgreSQL $(psql "${PG[@]}" -tAc 
 Redis $(redis-cli -u "$REDIS_URL" info server 2>/dev/null | awk -F: '/^redis_version/ {print $2}' | tr -d '\r'), \
 gunicorn $("$BIN/python" -c 'import gunicorn; print(gunicorn.__version__)') with $WORKERS sync workers, \
 locust $("$BIN/locust" --version 2>&1 | awk '{print $2}') on the same machine.
-Load: $FAMILIES families, $SIGNED_IN_SHARE of them still signed in from earlier in the day; \
-arrivals peak at $peak requests/s and decay. Load average when the script started: $LOAD_AT_START.
+Load: $FAMILIES families, each signing in, all arriving within $WINDOW s / $rate in a rush \
+that falls off linearly. Load average when the script started: $LOAD_AT_START.
 
 REPORT
   if [[ -s $OUT/offer_day_${rate}x.md ]]; then
