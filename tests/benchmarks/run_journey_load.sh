@@ -35,60 +35,18 @@ PG=(-h 127.0.0.1 -p 5432 -U postgres)
 # Other work on the machine skews the figures: the report shows how busy it was.
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# Production settings, as gunicorn runs them, with three differences a bench on
-# loopback needs: no SSL redirect (there is no TLS here; locust marks the Secure
-# cookies sendable over http instead, see locust_journey.py), a throwaway key, and the
-# database, var and static folders of the bench.
-export DEBUG=false
-SECRET_KEY=$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(50))')
-export SECRET_KEY
-export ALLOWED_HOSTS=127.0.0.1
-export SECURE_SSL_REDIRECT=false
-export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$BENCH_DB"
-export PHASETRANSFER_VAR_DIR=$OUT/var
-export STATIC_ROOT=$OUT/staticfiles
-export LOG_LEVEL=WARNING
-# The embedded file-system broker and file mail: nothing leaves the machine, and the
-# journey's pages under test send no task or email.
-unset REDIS_URL EMAIL_HOST
+# shellcheck source=tests/benchmarks/load_common.sh
+source tests/benchmarks/load_common.sh
+bench_settings "$BENCH_DB"
+# The embedded file-system broker: the journey's pages under test send no task or email.
+unset REDIS_URL
 
-if ! pg_isready "${PG[@]}" -q; then
-  echo "PostgreSQL is not answering on 127.0.0.1:5432: start it (see .ci/run)." >&2
-  exit 1
-fi
-if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then
-  echo "Something is already listening on port $PORT: set PORT to a free one." >&2
-  exit 1
-fi
-mkdir -p "$OUT"
+bench_preflight "$PORT"
 rm -f "$OUT"/journey_*.csv "$OUT/journey_report.md"
-
-echo "== Fresh database $BENCH_DB"
-dropdb "${PG[@]}" --if-exists --force "$BENCH_DB"
-createdb "${PG[@]}" "$BENCH_DB"
-"$BIN/python" manage.py migrate --no-input -v0
+bench_fresh_database "$BENCH_DB"
 "$BIN/python" tests/benchmarks/seed_journey_users.py \
   --users "$USERS" --children "$CHILDREN" --out "$OUT/journey_users.json"
-"$BIN/python" manage.py collectstatic --no-input -v0
-
-echo "== gunicorn, $WORKERS workers, on 127.0.0.1:$PORT"
-"$BIN/gunicorn" phasetransfer.wsgi --bind "127.0.0.1:$PORT" --workers "$WORKERS" \
-  --error-logfile "$OUT/gunicorn.log" --log-level warning &
-GUNICORN_PID=$!
-stop_gunicorn() {
-  kill -TERM "$GUNICORN_PID" 2>/dev/null || true
-  wait "$GUNICORN_PID" 2>/dev/null || true
-}
-trap stop_gunicorn EXIT
-for _ in $(seq 60); do
-  curl -fs -o /dev/null "http://127.0.0.1:$PORT/" && break
-  kill -0 "$GUNICORN_PID" 2>/dev/null || { cat "$OUT/gunicorn.log" >&2; exit 1; }
-  sleep 0.5
-done
-# Warm every worker (imports, templates, database connection) before measuring.
-for _ in $(seq $((WORKERS * 4))); do
-  curl -fs -o /dev/null "http://127.0.0.1:$PORT/sign-in/"
-done
+gunicorn_start "$PORT" "$WORKERS"
 
 echo "== locust: $USERS users, $SPAWN_RATE/s, $DURATION"
 status=0
@@ -101,11 +59,7 @@ cat <<REPORT
 
 ## Journey load test, $(date -u +"%Y-%m-%d %H:%M UTC")
 
-Machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), \
-$(free -g | awk '/^Mem:/ {print $2}') GB RAM; PostgreSQL $(psql "${PG[@]}" -tAc 'show server_version' | cut -d' ' -f1), \
-Python $("$BIN/python" -c 'import platform; print(platform.python_version())'), \
-gunicorn $("$BIN/python" -c 'import gunicorn; print(gunicorn.__version__)') with $WORKERS sync workers, \
-locust $("$BIN/locust" --version 2>&1 | awk '{print $2}') on the same machine.
+$(bench_machine "$WORKERS")
 Load: $USERS users (started $SPAWN_RATE a second) for $DURATION, ${JOURNEY_WAIT:-1,3} s between pages.
 Load average (1, 5, 15 min) when the script started, before its own work: $LOAD_AT_START.
 

@@ -33,57 +33,17 @@ BENCH_DB=${BENCH_DB:-phasetransfer_bench_offer_day}
 PG=(-h 127.0.0.1 -p 5432 -U postgres)
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# Production settings as gunicorn runs them, except: no SSL redirect (no TLS on loopback;
-# locust plays a browser on https, see locust_offer_day.py), a throwaway key, and the
-# bench's own database, Redis database, var and static folders.
-export DEBUG=false
-SECRET_KEY=$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(50))')
-export SECRET_KEY
-export ALLOWED_HOSTS=127.0.0.1
-export SECURE_SSL_REDIRECT=false
-export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$BENCH_DB"
+# shellcheck source=tests/benchmarks/load_common.sh
+source tests/benchmarks/load_common.sh
+bench_settings "$BENCH_DB"
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/12}
-export PHASETRANSFER_VAR_DIR=$OUT/var
-export STATIC_ROOT=$OUT/staticfiles
-export LOG_LEVEL=WARNING
-unset EMAIL_HOST
 
-if ! pg_isready "${PG[@]}" -q; then
-  echo "PostgreSQL is not answering on 127.0.0.1:5432: start it (see .ci/run)." >&2
-  exit 1
-fi
-if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then
-  echo "Something is already listening on port $PORT: set PORT to a free one." >&2
-  exit 1
-fi
-mkdir -p "$OUT"
+bench_preflight "$PORT"
 rm -f "$OUT"/offer_day_*
-
-echo "== Fresh database $BENCH_DB"
-dropdb "${PG[@]}" --if-exists --force "$BENCH_DB"
-createdb "${PG[@]}" "$BENCH_DB"
-"$BIN/python" manage.py migrate --no-input -v0
+bench_fresh_database "$BENCH_DB"
 "$BIN/python" tests/benchmarks/locust_offer_day.py seed --families "$FAMILIES" \
   --out "$OUT/offer_day_users.json"
-"$BIN/python" manage.py collectstatic --no-input -v0
-
-echo "== gunicorn, $WORKERS workers, on 127.0.0.1:$PORT"
-"$BIN/gunicorn" phasetransfer.wsgi --bind "127.0.0.1:$PORT" --workers "$WORKERS" \
-  --backlog 4096 --error-logfile "$OUT/gunicorn.log" --log-level warning &
-GUNICORN_PID=$!
-stop_gunicorn() {
-  kill -TERM "$GUNICORN_PID" 2>/dev/null || true
-  wait "$GUNICORN_PID" 2>/dev/null || true
-}
-trap stop_gunicorn EXIT
-for _ in $(seq 60); do
-  curl -fs -o /dev/null "http://127.0.0.1:$PORT/" && break
-  kill -0 "$GUNICORN_PID" 2>/dev/null || { cat "$OUT/gunicorn.log" >&2; exit 1; }
-  sleep 0.5
-done
-for _ in $(seq $((WORKERS * 4))); do
-  curl -fs -o /dev/null "http://127.0.0.1:$PORT/sign-in/"
-done
+gunicorn_start "$PORT" "$WORKERS"
 
 status=0
 for rate in $RATES; do
@@ -98,11 +58,8 @@ for rate in $RATES; do
 
 ## Offer day load test at ${rate}x, $(date -u +"%Y-%m-%d %H:%M UTC")
 
-Machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), \
-$(free -g | awk '/^Mem:/ {print $2}') GB RAM; PostgreSQL $(psql "${PG[@]}" -tAc 'show server_version' | cut -d' ' -f1), \
-Redis $(redis-cli -u "$REDIS_URL" info server 2>/dev/null | awk -F: '/^redis_version/ {print $2}' | tr -d '\r'), \
-gunicorn $("$BIN/python" -c 'import gunicorn; print(gunicorn.__version__)') with $WORKERS sync workers, \
-locust $("$BIN/locust" --version 2>&1 | awk '{print $2}') on the same machine.
+$(bench_machine "$WORKERS") \
+Redis $(redis-cli -u "$REDIS_URL" info server 2>/dev/null | awk -F: '/^redis_version/ {print $2}' | tr -d '\r').
 Load: $FAMILIES families, each signing in, all arriving within $WINDOW s / $rate in a rush \
 that falls off linearly. Load average when the script started: $LOAD_AT_START.
 
