@@ -26,8 +26,9 @@ from phasetransfer.coordination.selectors import (
     workload,
 )
 from phasetransfer.coordination.services import ReassignRefused, cases_reassign
-from phasetransfer.models import Round, User
+from phasetransfer.models import AccessAction, Round, User
 from phasetransfer.roles import Role, has_role
+from phasetransfer.security.access_log import cases_access_record
 
 READERS = (Role.COORDINATOR, Role.ADMINISTRATOR, Role.CASEWORKER, Role.PANEL_CHAIR)
 REASSIGNERS = (Role.COORDINATOR, Role.ADMINISTRATOR)
@@ -78,6 +79,8 @@ def progress(request: HttpRequest, round_id: int) -> HttpResponse:
     everything = round_progress(round=round_, now=now)
     form, rows = _filtered(request, round_, everything)
     page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    # The board names each child on the page: those, and only those, were seen.
+    cases_access_record(request=request, case_ids=[row.case_id for row in page])
     return render(
         request,
         "phasetransfer/coordination/progress.html",
@@ -106,6 +109,9 @@ def progress_export(request: HttpRequest, round_id: int) -> HttpResponse:
             content_type="text/plain; charset=utf-8",
         )
     day = clock.today_in_london().isoformat()
+    cases_access_record(
+        request=request, case_ids=[row.case_id for row in rows], action=AccessAction.DOWNLOAD
+    )
     response = HttpResponse(progress_csv(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="progress-{round_.pk}-{day}.csv"'
     return response

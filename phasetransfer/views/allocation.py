@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from phasetransfer.access import role_required
 from phasetransfer.models import AllocationPolicy, AllocationRun, Round, RunStatus
 from phasetransfer.roles import Role
+from phasetransfer.security.access_log import cases_access_record
 from phasetransfer.services.allocation_compile import policy_for
 from phasetransfer.services.allocation_runs import (
     AllocationBusy,
@@ -108,6 +109,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     elif only == "unplaced":
         proposals = proposals.filter(setting__isnull=True)
     page = Paginator(proposals, 50).get_page(request.GET.get("page"))
+    cases_access_record(request=request, case_ids=[proposal.case_id for proposal in page])
     return render(
         request,
         "phasetransfer/staff/allocation_run.html",

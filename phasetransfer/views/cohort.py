@@ -10,9 +10,9 @@ from django.views.decorators.http import require_POST
 from phasetransfer import clock
 from phasetransfer.access import role_required
 from phasetransfer.forms_staff import OnBehalfForm
-from phasetransfer.models import Case, Round
+from phasetransfer.models import AccessAction, Case, Round
 from phasetransfer.roles import READ_ALL, Role, has_role
-from phasetransfer.security.access_log import case_access_record
+from phasetransfer.security.access_log import case_access_record, cases_access_record
 from phasetransfer.selectors_engagement import (
     Engagement,
     cohort,
@@ -40,6 +40,7 @@ def cohort_view(request: HttpRequest, round_id: int) -> HttpResponse:
     wanted = request.GET.get("status", "")
     if wanted in Engagement.ORDER:
         rows = [row for row in rows if row[1] == wanted]
+    cases_access_record(request=request, case_ids=[case.pk for case, _ in rows])
     counts = engagement_counts(cases)
     responded = sum(counts[s] for s in Engagement.RESPONDED)
     days = engagement_by_date(round_)
@@ -79,6 +80,10 @@ def send_invitations(request: HttpRequest, round_id: int) -> HttpResponse:
 def print_letters(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=round_id)
     letters = invitation_letters_issue(round=round_, actor=request.user)
+    # Printed letters carry each child's name and code: a download of each case.
+    cases_access_record(
+        request=request, case_ids=[case.pk for case, _, _ in letters], action=AccessAction.DOWNLOAD
+    )
     return render(
         request,
         "phasetransfer/staff/invitation_letters.html",

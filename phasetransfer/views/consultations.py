@@ -25,7 +25,7 @@ from phasetransfer.forms_consultations import (
 )
 from phasetransfer.models import Case, Consultation, ConsultationStatus, Round, User
 from phasetransfer.roles import READ_ALL, Role, has_role
-from phasetransfer.security.access_log import case_access_record
+from phasetransfer.security.access_log import case_access_record, cases_access_record
 from phasetransfer.selectors_consultations import (
     consultations_overdue,
     due_day,
@@ -62,10 +62,12 @@ def round_consultations(request: HttpRequest, round_id: int) -> HttpResponse:
     round = get_object_or_404(Round, pk=round_id)
     now = clock.now()
     progress = round_case_progress(round=round)
+    page = Paginator(progress, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    cases_access_record(request=request, case_ids=[row.case.pk for row in page])
     context = {
         "round": round,
         "settings": round_setting_counts(round=round, now=now),
-        "page": Paginator(progress, CASES_PER_PAGE).get_page(request.GET.get("page")),
+        "page": page,
         "cases_total": len(progress),
         "cases_complete": sum(1 for p in progress if p.complete),
         "overdue_total": consultations_overdue(now=now, round=round).count(),
@@ -110,6 +112,7 @@ def round_overdue(request: HttpRequest, round_id: int) -> HttpResponse:
         row.due_day = due_day(row)  # type: ignore[attr-defined]
         row.days_late = (today - row.due_day).days  # type: ignore[attr-defined]
         row.last_chased = chased.get(row.pk)  # type: ignore[attr-defined]
+    cases_access_record(request=request, case_ids=[row.case_id for row in rows])
     context = {"round": round, "rows": rows, "can_act": has_role(request.user, *ACTORS)}
     return render(request, "phasetransfer/staff/consultations_overdue.html", context)
 

@@ -16,7 +16,7 @@ from phasetransfer.access import role_required
 from phasetransfer.forms_consultations import ConsultationResponseForm
 from phasetransfer.models import CaseState, Consultation, ConsultationStatus, User
 from phasetransfer.roles import Role
-from phasetransfer.security.access_log import case_access_record
+from phasetransfer.security.access_log import case_access_record, cases_access_record
 from phasetransfer.selectors_consultations import (
     consultations_for_school_contact,
     due_day,
@@ -31,10 +31,10 @@ from phasetransfer.services.consultations import ConsultationRefused, consultati
 @role_required(Role.SCHOOL_CONTACT)
 def home(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    context = {
-        "lists": school_list(user=user, now=clock.now()),
-        "settings": settings_of_contact(user=user),
-    }
+    lists = school_list(user=user, now=clock.now())
+    shown = [*lists.overdue, *lists.pending, *lists.answered, *lists.withdrawn]
+    cases_access_record(request=request, case_ids=[c.case_id for c in shown])
+    context = {"lists": lists, "settings": settings_of_contact(user=user)}
     return render(request, "phasetransfer/school/home.html", context)
 
 

@@ -15,10 +15,11 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from phasetransfer.models import AuditEvent, AuditRetention, CaseAccess
+from phasetransfer.models import AuditEvent, AuditRetention, CaseAccess, CaseState, Proposal
 from phasetransfer.security.access_log import retention_days
 from tests.conftest import signed_in
-from tests.factories import RoundFactory
+from tests.factories import CaseFactory, RoundFactory
+from tests.factories_consultations import ConsultationFactory
 from tests.security.world import NOW, World, build_world
 
 pytestmark = pytest.mark.django_db
@@ -87,6 +88,56 @@ def test_a_pack_records_the_cases_its_reader_saw_and_not_the_recused_one(world: 
     assert not CaseAccess.objects.filter(case=world.case).exists()
     as_(world, "chair").get(f"/panels/sessions/{world.s1.pk}/minutes.csv")
     assert CaseAccess.objects.get(case=world.case).action == "download"
+
+
+def test_the_progress_board_records_the_children_on_its_page_and_the_export_each_row(
+    world: World,
+) -> None:
+    coordinator = as_(world, "coordinator")
+    in_round = set(world.round.cases.values_list("pk", flat=True))
+    assert {world.case.pk, world.other_case.pk} <= in_round
+
+    board = coordinator.get(f"/staff/rounds/{world.round.pk}/progress/")
+    assert board.status_code == 200
+    seen = CaseAccess.objects.filter(user=world.users["coordinator"], action="view")
+    assert set(seen.values_list("case", flat=True)) == in_round
+    assert set(seen.values_list("path_name", flat=True)) == {"coordination-round-progress"}
+
+    export = coordinator.get(f"/staff/rounds/{world.round.pk}/progress.csv")
+    assert export.status_code == 200
+    assert export.content.decode().count("\r\n") == len(in_round) + 1  # and the header
+    downloads = CaseAccess.objects.filter(action="download")
+    assert sorted(downloads.values_list("case", "user")) == sorted(
+        (pk, world.users["coordinator"].pk) for pk in in_round
+    )
+
+
+@pytest.mark.parametrize(
+    ("persona", "path"),
+    [
+        ("caseworker", "/staff/rounds/{round}/cohort/"),
+        ("caseworker", "/staff/rounds/{round}/consultations/"),
+        ("caseworker", "/staff/rounds/{round}/consultations/overdue/"),
+        ("caseworker", "/staff/allocation-runs/{run}/"),
+        ("school_a", "/school/"),
+    ],
+)
+def test_a_list_page_records_each_child_it_names(world: World, persona: str, path: str) -> None:
+    """A page listing children is a look at each of them, whoever else it lists."""
+    # A case still being consulted on, and overdue, so the consultation lists show it.
+    listed = ConsultationFactory(
+        case=CaseFactory(round=world.round, state=CaseState.CONSULTING),
+        setting=world.school_a,
+        sent_at=NOW - dt.timedelta(days=40),
+    ).case
+    Proposal.objects.create(run=world.run, case=listed, setting=world.school_a, preference_rank=1)
+
+    response = as_(world, persona).get(path.format(round=world.round.pk, run=world.run.pk))
+
+    assert response.status_code == 200
+    assert listed.reference in response.content.decode()
+    rows = CaseAccess.objects.filter(case=listed)
+    assert list(rows.values_list("user", "action")) == [(world.users[persona].pk, "view")]
 
 
 def test_a_refused_look_records_nothing(world: World) -> None:
