@@ -1,7 +1,8 @@
 """Recording who opened which case, reading the trail back, and pruning it by round.
 
 Views that show one case call :func:`case_access_record` (one INSERT); pages that show
-many cases at once (the panel pack) call :func:`cases_access_record` (one bulk INSERT).
+many cases at once (the panel pack, list pages, exports) call :func:`cases_access_record`
+(one bulk INSERT).
 Nothing of the page's content is kept: the case, the user, the moment, the kind of
 access and the URL name.
 """

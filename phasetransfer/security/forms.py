@@ -20,6 +20,23 @@ class CodeForm(forms.Form):
         return code
 
 
+class EmailCodeForm(CodeForm):
+    """The code emailed before an account's first authenticator app is set up."""
+
+    code = forms.CharField(
+        label="Code from the email",
+        help_text="The 6-digit code, for example 123456",
+        max_length=12,
+        error_messages={"required": "Enter the 6-digit code from the email"},
+    )
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split())
+        if not (code.isdigit() and len(code) == 6):
+            raise forms.ValidationError("Enter the 6 digits from the email, like 123456")
+        return code
+
+
 class TrailFilterForm(forms.Form):
     reference = forms.CharField(label="Case reference", required=False, max_length=20)
     user = forms.CharField(label="User's email address", required=False, max_length=254)

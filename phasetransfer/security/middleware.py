@@ -32,6 +32,7 @@ def _exempt_paths() -> tuple[str, ...]:
     """Paths an account still owing its second factor may open."""
     return (
         reverse("two-factor-setup"),
+        reverse("two-factor-email"),
         reverse("two-factor-verify"),
         reverse("logout"),
         reverse("login"),

@@ -30,7 +30,14 @@ from phasetransfer.security.access_log import (
     retention_days,
     retention_set,
 )
-from phasetransfer.security.forms import CodeForm, RetentionForm, TrailFilterForm
+from phasetransfer.security.enrolment import (
+    enrolment_code_check,
+    enrolment_code_live,
+    enrolment_code_send,
+    enrolment_email_confirmed,
+    enrolment_finished,
+)
+from phasetransfer.security.forms import CodeForm, EmailCodeForm, RetentionForm, TrailFilterForm
 from phasetransfer.security.two_factor import (
     confirmed_devices,
     demo_code,
@@ -85,13 +92,16 @@ def _grouped(secret: str) -> str:
 def setup(request: HttpRequest) -> HttpResponse:
     """First sign-in of an account that needs two factors: add an authenticator app.
 
-    Only while the account has no confirmed device: anyone who knows the password alone
-    must not be able to add a device of their own to an account that already has one.
+    Only while the account has no confirmed device, and only once the code emailed to
+    the account's address has been given: anyone who knows the password alone must not
+    be able to add a device of their own (security/enrolment.py).
     """
     if (elsewhere := _not_needed(request)) is not None:
         return elsewhere
     if confirmed_devices(request.user):
         return _step(request, "two-factor-verify")
+    if not enrolment_email_confirmed(request.session, request.user):
+        return _step(request, "two-factor-email")
     device, _ = TOTPDevice.objects.get_or_create(
         user=_user(request), name=SETUP_DEVICE_NAME, confirmed=False
     )
@@ -101,6 +111,7 @@ def setup(request: HttpRequest) -> HttpResponse:
         if isinstance(checked, TOTPDevice):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
+            enrolment_finished(request.session)
             messages.success(request, "Your authenticator app is set up")
             return _verified(request, device)
         form.add_error("code", checked)
@@ -115,6 +126,43 @@ def setup(request: HttpRequest) -> HttpResponse:
         },
         status=400 if form.errors else 200,
     )
+
+
+def email_check(request: HttpRequest) -> HttpResponse:
+    """Before the first app: give the code sent to the account's email address."""
+    if (elsewhere := _not_needed(request)) is not None:
+        return elsewhere
+    user = _user(request)
+    if confirmed_devices(user):
+        return _step(request, "two-factor-verify")
+    if enrolment_email_confirmed(request.session, user):
+        return _step(request, "two-factor-setup")
+    if request.method == "POST" and request.POST.get("action") == "resend":
+        if enrolment_code_send(request.session, user):
+            messages.success(request, "We have sent a new code")
+        else:
+            messages.info(request, "We sent a code less than a minute ago: check your email")
+        return _step(request, "two-factor-email")
+    if request.method == "GET" and not enrolment_code_live(request.session, user):
+        enrolment_code_send(request.session, user)
+    form = EmailCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        problem = enrolment_code_check(request.session, user, form.cleaned_data["code"])
+        if not problem:
+            return _step(request, "two-factor-setup")
+        form.add_error("code", problem)
+    return render(
+        request,
+        "phasetransfer/security/two_factor_email.html",
+        {"form": form, "next": _next_url(request), "email": _masked(user.email)},
+        status=400 if form.errors else 200,
+    )
+
+
+def _masked(address: str) -> str:
+    """Enough of the address to recognise it, for whoever is looking at the screen."""
+    name, _, domain = address.partition("@")
+    return f"{name[:2]}{'*' * max(len(name) - 2, 1)}@{domain}"
 
 
 def _step(request: HttpRequest, name: str) -> HttpResponse:

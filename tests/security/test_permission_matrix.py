@@ -112,6 +112,7 @@ RULES: dict[str, Rule] = {
     # children (staff, panel, school) must never also be a family's.
     "account-link": only(*FAMILIES),
     "two-factor-setup": only(*SIGNED_IN),
+    "two-factor-email": only(*SIGNED_IN),
     "two-factor-verify": only(*SIGNED_IN),
     # The family's own pages: the parent's case only.
     "family-home": only(*FAMILIES),

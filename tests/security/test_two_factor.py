@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from django.test import Client
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from phasetransfer.models import User
+from phasetransfer.models import OutboundEmail, User
 from phasetransfer.roles import Role
 from phasetransfer.security import two_factor
 from tests.factories import PASSWORD, UserFactory
@@ -77,12 +78,103 @@ def test_a_new_staff_account_is_sent_to_set_up_an_app_and_every_page_waits(
     assert client.get("/api/v1/cases/").status_code == 401
 
 
+def emailed_code(user: User) -> str:
+    """The code in the newest enrolment email to ``user`` (the outbox keeps every email)."""
+    email = OutboundEmail.objects.filter(kind="two_factor_enrolment", to=user.email).latest("id")
+    match = re.search(r"^(\d{6})$", email.body, re.MULTILINE)
+    assert match, email.body
+    return match.group(1)
+
+
+def test_a_password_alone_cannot_set_up_the_first_app(client: Client, clock: Any) -> None:
+    """Trust on first use is closed: the first app needs the code emailed to the account."""
+    user = UserFactory(email="new.officer@kent.example", roles=[Role.CASEWORKER])
+    password_only(client, user)
+
+    setup = client.get("/account/two-factor/setup/?next=/staff/rounds/")
+    assert setup["Location"] == "/account/two-factor/email/?next=%2Fstaff%2Frounds%2F"
+    page = client.get(setup["Location"])
+
+    assert page.status_code == 200
+    assert "ne*********@kent.example" in page.content.decode()
+    assert not TOTPDevice.objects.filter(user=user).exists()  # no secret made, none shown
+    code = emailed_code(user)
+    assert code not in page.content.decode()
+    assert code not in str(dict(client.session.items()))  # only a keyed hash is kept
+    # Reloading the page does not send another email.
+    client.get("/account/two-factor/email/")
+    assert OutboundEmail.objects.filter(kind="two_factor_enrolment").count() == 1
+    # Until the code is given, the app's page sends back here.
+    assert client.get("/account/two-factor/setup/")["Location"].startswith(
+        "/account/two-factor/email/"
+    )
+
+
+def test_wrong_emailed_codes_are_counted_and_a_new_code_starts_again(
+    client: Client, clock: Any
+) -> None:
+    user = UserFactory(roles=[Role.SCHOOL_CONTACT])
+    password_only(client, user)
+    client.get("/account/two-factor/email/")
+    first = emailed_code(user)
+
+    blank = client.post("/account/two-factor/email/", {"code": ""})
+    assert blank.status_code == 400
+    assert "Enter the 6-digit code from the email" in blank.content.decode()
+    wrong = "000000" if first != "000000" else "111111"
+    for _ in range(5):
+        refused = client.post("/account/two-factor/email/", {"code": wrong})
+        assert refused.status_code == 400
+    assert (
+        "Too many wrong codes"
+        in client.post("/account/two-factor/email/", {"code": first}).content.decode()
+    )
+
+    too_soon = client.post("/account/two-factor/email/", {"action": "resend"}, follow=True)
+    assert "less than a minute ago" in too_soon.content.decode()
+    clock.shift(61)
+    client.post("/account/two-factor/email/", {"action": "resend"})
+    second = emailed_code(user)
+    assert OutboundEmail.objects.filter(kind="two_factor_enrolment").count() == 2
+    if second != first:
+        assert client.post("/account/two-factor/email/", {"code": first}).status_code == 400
+    accepted = client.post("/account/two-factor/email/", {"code": second})
+    assert accepted["Location"].startswith("/account/two-factor/setup/")
+
+
+def test_an_emailed_code_expires_after_15_minutes(client: Client, clock: Any) -> None:
+    user = UserFactory(roles=[Role.PANEL_MEMBER])
+    password_only(client, user)
+    client.get("/account/two-factor/email/")
+    clock.shift(15 * 60 + 1)
+    late = client.post("/account/two-factor/email/", {"code": emailed_code(user)})
+    assert late.status_code == 400
+    assert "This code has expired" in late.content.decode()
+
+
+def test_another_session_cannot_use_the_code(client: Client, clock: Any) -> None:
+    """The code belongs to the session that asked for it, not to the account."""
+    user = UserFactory(roles=[Role.CASEWORKER])
+    password_only(client, user)
+    client.get("/account/two-factor/email/")
+    code = emailed_code(user)
+    elsewhere = Client()
+    password_only(elsewhere, user)
+    response = elsewhere.post("/account/two-factor/email/", {"code": code})
+    assert response.status_code == 400
+
+
 def test_setting_up_the_app_shows_a_qr_code_and_key_and_a_right_code_signs_in(
     client: Client, clock: Any
 ) -> None:
     user = UserFactory(roles=[Role.PANEL_CHAIR])
     password_only(client, user)
-    page = client.get("/account/two-factor/setup/?next=/staff/rounds/")
+    client.get("/account/two-factor/email/?next=/staff/rounds/")
+    confirmed = client.post(
+        "/account/two-factor/email/", {"code": emailed_code(user), "next": "/staff/rounds/"}
+    )
+    assert confirmed["Location"] == "/account/two-factor/setup/?next=%2Fstaff%2Frounds%2F"
+    page = client.get(confirmed["Location"])
     html = page.content.decode()
     assert page.status_code == 200
     assert "<svg" in html
@@ -189,7 +281,7 @@ def test_the_demo_shows_its_code_only_for_synthetic_demo_accounts(
     real = Client()
     person = UserFactory(email="officer@kent.gov.uk", roles=[Role.CASEWORKER])
     password_only(real, person)
-    assert "Demo only" not in real.get("/account/two-factor/setup/").content.decode()
+    assert "Demo only" not in real.get("/account/two-factor/setup/", follow=True).content.decode()
     assert not TOTPDevice.objects.filter(user=person, key=two_factor.DEMO_TOTP_KEY_HEX).exists()
 
 
