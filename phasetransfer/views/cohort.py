@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -29,6 +32,7 @@ from phasetransfer.services.invitations import (
 from phasetransfer.services.reminders import cases_to_remind, reminders_send
 
 CASEWORK = (Role.CASEWORKER, Role.ADMINISTRATOR)
+CASES_PER_PAGE = 100
 STAFF = READ_ALL
 
 
@@ -40,7 +44,8 @@ def cohort_view(request: HttpRequest, round_id: int) -> HttpResponse:
     wanted = request.GET.get("status", "")
     if wanted in Engagement.ORDER:
         rows = [row for row in rows if row[1] == wanted]
-    cases_access_record(request=request, case_ids=[case.pk for case, _ in rows])
+    page = Paginator(rows, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    cases_access_record(request=request, case_ids=[case.pk for case, _ in page])
     counts = engagement_counts(cases)
     responded = sum(counts[s] for s in Engagement.RESPONDED)
     days = engagement_by_date(round_)
@@ -49,7 +54,8 @@ def cohort_view(request: HttpRequest, round_id: int) -> HttpResponse:
         "phasetransfer/staff/cohort.html",
         {
             "round": round_,
-            "rows": rows,
+            "page": page,
+            "query": urlencode({"status": wanted}) if wanted in Engagement.ORDER else "",
             "counts": counts,
             "statuses": Engagement.ORDER,
             "wanted": wanted,

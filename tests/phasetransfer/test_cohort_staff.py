@@ -9,14 +9,26 @@ import time_machine
 from django.test import Client
 
 from phasetransfer.clock import LONDON
-from phasetransfer.models import AuditEvent, CaseState, OutboundEmail, PreferenceSubmission
+from phasetransfer.models import (
+    AuditEvent,
+    CaseAccess,
+    CaseState,
+    OutboundEmail,
+    PreferenceSubmission,
+)
 from phasetransfer.roles import Role
 from phasetransfer.selectors_engagement import engagement_by_date
 from phasetransfer.services.invitations import invitations_send
 from phasetransfer.services.preferences import preference_add, preferences_submit
 from phasetransfer.services.reminders import reminders_send
 from tests.conftest import signed_in
-from tests.factories import ContactFactory, RoundFactory, SettingFactory, UserFactory
+from tests.factories import (
+    CaseFactory,
+    ContactFactory,
+    RoundFactory,
+    SettingFactory,
+    UserFactory,
+)
 
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=LONDON)
 
@@ -118,3 +130,23 @@ def test_non_staff_cannot_open_the_cohort_or_a_case(client: Client, role: Role) 
     assert client.get(f"/staff/rounds/{case.round_id}/cohort/").status_code == 403
     assert client.get(f"/staff/cases/{case.reference}/").status_code == 403
     assert client.post(f"/staff/rounds/{case.round_id}/reminders/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_cohort_is_shown_a_hundred_cases_a_page_keeping_the_filter(client: Client) -> None:
+    """A Kent round has thousands of children: one page would be slow and log them all."""
+    round_ = RoundFactory()
+    cases = CaseFactory.create_batch(105, round=round_)
+    worker = UserFactory(roles=[Role.CASEWORKER])
+    signed_in(client, worker)
+
+    first = client.get(f"/staff/rounds/{round_.pk}/cohort/?status=Not+invited")
+    html = first.content.decode()
+
+    assert html.count('href="/staff/cases/') == 100
+    assert "cases 1 to 100 of 105" in html
+    assert 'href="?status=Not+invited&amp;page=2"' in html
+    second = client.get(f"/staff/rounds/{round_.pk}/cohort/?status=Not+invited&page=2")
+    assert second.content.decode().count('href="/staff/cases/') == 5
+    seen = CaseAccess.objects.filter(user=worker).values_list("case", flat=True)
+    assert sorted(seen) == sorted(case.pk for case in cases)  # each once, on its own page
