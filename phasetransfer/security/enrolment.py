@@ -7,7 +7,9 @@ sent to the account's address closes that gap: setting up the app needs the pass
 and the mailbox.
 
 The code lives in the signed-in session only as a keyed hash (``salted_hmac`` with the
-secret key), for 15 minutes and 5 tries; a new code replaces the old one.
+secret key), for 15 minutes and 5 tries; a new code replaces the old one. At most 5 codes
+a day go to one account, so guessing is bounded at 25 tries a day (of a million codes),
+and every code email tells the owner to act if they did not ask for it.
 """
 
 from __future__ import annotations
@@ -22,12 +24,15 @@ from django.template.loader import render_to_string
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from phasetransfer import clock
+from phasetransfer.models import OutboundEmail
 from phasetransfer.services.email import email_enqueue
 
 SESSION_KEY = "two_factor_enrolment"
+EMAIL_KIND = "two_factor_enrolment"
 CODE_LIFETIME = dt.timedelta(minutes=15)
 MAX_TRIES = 5
 RESEND_AFTER = dt.timedelta(seconds=60)
+MAX_CODES_PER_DAY = 5
 
 
 def _digest(user: Any, code: str) -> str:
@@ -51,12 +56,20 @@ def enrolment_code_live(session: SessionBase, user: Any, now: dt.datetime | None
     return bool(state and state["expires"] > moment and state["tries"] < MAX_TRIES)
 
 
-def enrolment_code_send(session: SessionBase, user: Any, now: dt.datetime | None = None) -> bool:
-    """Email a new code unless one went less than a minute ago. True if one was sent."""
+def enrolment_code_send(session: SessionBase, user: Any, now: dt.datetime | None = None) -> str:
+    """Email a new code: an empty string if it went, otherwise why not (to tell the user)."""
     moment = now or clock.now()
     state = _state(session, user)
     if state and moment.timestamp() - state["sent"] < RESEND_AFTER.total_seconds():
-        return False
+        return "We sent a code less than a minute ago: check your email"
+    sent_today = OutboundEmail.objects.filter(
+        kind=EMAIL_KIND, to=user.email, created_at__gt=moment - dt.timedelta(days=1)
+    ).count()
+    if sent_today >= MAX_CODES_PER_DAY:
+        return (
+            f"We have sent {MAX_CODES_PER_DAY} codes to this account today. Use the newest, "
+            "or ask an administrator for help"
+        )
     code = f"{secrets.randbelow(10**6):06d}"
     session[SESSION_KEY] = {
         "user": user.pk,
@@ -75,14 +88,14 @@ def enrolment_code_send(session: SessionBase, user: Any, now: dt.datetime | None
         },
     )
     email_enqueue(
-        key=f"two_factor_enrolment:{user.pk}:{moment.isoformat()}",
-        kind="two_factor_enrolment",
+        key=f"{EMAIL_KIND}:{user.pk}:{moment.isoformat()}",
+        kind=EMAIL_KIND,
         to=user.email,
         subject="Your code to set up two-factor sign-in",
         body=body,
         now=moment,
     )
-    return True
+    return ""
 
 
 def enrolment_code_check(

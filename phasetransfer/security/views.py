@@ -138,13 +138,12 @@ def email_check(request: HttpRequest) -> HttpResponse:
     if enrolment_email_confirmed(request.session, user):
         return _step(request, "two-factor-setup")
     if request.method == "POST" and request.POST.get("action") == "resend":
-        if enrolment_code_send(request.session, user):
-            messages.success(request, "We have sent a new code")
-        else:
-            messages.info(request, "We sent a code less than a minute ago: check your email")
+        not_sent = enrolment_code_send(request.session, user)
+        messages.info(request, not_sent or "We have sent a new code")
         return _step(request, "two-factor-email")
     if request.method == "GET" and not enrolment_code_live(request.session, user):
-        enrolment_code_send(request.session, user)
+        if not_sent := enrolment_code_send(request.session, user):
+            messages.info(request, not_sent)
     form = EmailCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         problem = enrolment_code_check(request.session, user, form.cleaned_data["code"])

@@ -142,6 +142,31 @@ def test_wrong_emailed_codes_are_counted_and_a_new_code_starts_again(
     assert accepted["Location"].startswith("/account/two-factor/setup/")
 
 
+def test_at_most_five_codes_a_day_go_to_one_account(client: Client, clock: Any) -> None:
+    """Guessing is bounded: 5 codes of 5 tries a day, each email warning the owner."""
+    user = UserFactory(roles=[Role.CASEWORKER])
+    password_only(client, user)
+    client.get("/account/two-factor/email/")
+    for _ in range(4):
+        clock.shift(61)
+        client.post("/account/two-factor/email/", {"action": "resend"})
+    clock.shift(61)
+    refused = client.post("/account/two-factor/email/", {"action": "resend"}, follow=True)
+
+    assert "We have sent 5 codes to this account today" in refused.content.decode()
+    emails = OutboundEmail.objects.filter(kind="two_factor_enrolment", to=user.email)
+    assert emails.count() == 5
+    assert all("If you did not just sign in" in email.body for email in emails)
+    # The newest code still works.
+    accepted = client.post("/account/two-factor/email/", {"code": emailed_code(user)})
+    assert accepted["Location"].startswith("/account/two-factor/setup/")
+    clock.shift(24 * 60 * 60)
+    other = Client()
+    password_only(other, user)
+    other.get("/account/two-factor/email/")
+    assert emails.all().count() == 6  # a day later, a new one
+
+
 def test_an_emailed_code_expires_after_15_minutes(client: Client, clock: Any) -> None:
     user = UserFactory(roles=[Role.PANEL_MEMBER])
     password_only(client, user)
