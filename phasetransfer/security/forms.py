@@ -5,36 +5,33 @@ import datetime as dt
 from django import forms
 
 
-class CodeForm(forms.Form):
-    code = forms.CharField(
-        label="Code from your authenticator app",
+def _code_field(*, source: str) -> forms.CharField:
+    return forms.CharField(
+        label=f"Code from {source}",
         help_text="The 6-digit code, for example 123456",
         max_length=12,
-        error_messages={"required": "Enter the 6-digit code from your authenticator app"},
+        error_messages={"required": f"Enter the 6-digit code from {source}"},
     )
+
+
+class CodeForm(forms.Form):
+    """A 6-digit code from the authenticator app; spaces are ignored."""
+
+    code = _code_field(source="your authenticator app")
+    not_six_digits = "Enter the 6 digits the app shows, like 123456"
 
     def clean_code(self) -> str:
         code = "".join(self.cleaned_data["code"].split())
         if not (code.isdigit() and len(code) == 6):
-            raise forms.ValidationError("Enter the 6 digits the app shows, like 123456")
+            raise forms.ValidationError(self.not_six_digits)
         return code
 
 
 class EmailCodeForm(CodeForm):
     """The code emailed before an account's first authenticator app is set up."""
 
-    code = forms.CharField(
-        label="Code from the email",
-        help_text="The 6-digit code, for example 123456",
-        max_length=12,
-        error_messages={"required": "Enter the 6-digit code from the email"},
-    )
-
-    def clean_code(self) -> str:
-        code = "".join(self.cleaned_data["code"].split())
-        if not (code.isdigit() and len(code) == 6):
-            raise forms.ValidationError("Enter the 6 digits from the email, like 123456")
-        return code
+    code = _code_field(source="the email")
+    not_six_digits = "Enter the 6 digits from the email, like 123456"
 
 
 class TrailFilterForm(forms.Form):
