@@ -6,8 +6,6 @@ here widens that.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -18,7 +16,7 @@ from django.template.loader import render_to_string
 
 from panels.models import Decision, Ground, PanelCase, PanelSession, Recusal, SettingType
 from phasetransfer import clock
-from phasetransfer.csv_safe import neutralise
+from phasetransfer.csv_safe import csv_text
 from phasetransfer.models import (
     Consultation,
     ConsultationStatus,
@@ -233,9 +231,5 @@ def minute_lines(session: PanelSession, decisions: QuerySet[Decision]) -> list[M
 
 
 def minutes_csv(lines: Iterable[MinuteLine]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=MINUTES_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    for line in lines:
-        writer.writerow({k: neutralise(v) for k, v in line.values().items()})
-    return out.getvalue()
+    rows = (line.values() for line in lines)
+    return csv_text(MINUTES_COLUMNS, ([row[column] for column in MINUTES_COLUMNS] for row in rows))

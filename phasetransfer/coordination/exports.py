@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 
 from phasetransfer import clock
 from phasetransfer.coordination.selectors import ProgressRow
-from phasetransfer.csv_safe import neutralise
+from phasetransfer.csv_safe import csv_text
 
 HEADER = [
     "Case reference",
@@ -41,9 +39,4 @@ def _cells(row: ProgressRow) -> list[str]:
 
 
 def progress_csv(rows: Iterable[ProgressRow]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(HEADER)
-    for row in rows:
-        writer.writerow([neutralise(cell) for cell in _cells(row)])
-    return out.getvalue()
+    return csv_text(HEADER, (_cells(row) for row in rows))

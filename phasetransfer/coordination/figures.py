@@ -159,14 +159,15 @@ STATUS_COLOURS = {
 
 def figures_page(*, round: Round, now: dt.datetime) -> dict[str, object]:
     """Everything the figures page shows: numbers, charts and their tables."""
-    figures = round_figures(round=round, now=now)
+    # Every round of the phase, this one included: its figures are taken from the list.
+    history = year_on_year(round=round, now=now)
+    figures = next(r for r in history if r.round.pk == round.pk)
     rows = round_progress(round=round, now=now)
     by_stage = Counter(row.stage for row in rows)
     by_status = Counter(row.status for row in rows)
     stage_items = [(s.label, by_stage[s], str(by_stage[s])) for s in Stage if by_stage[s]]
     status_items = [(s.label, by_status[s], str(by_status[s])) for s in Status]
     most = max([n for _, n, _ in stage_items + status_items] or [0])
-    history = year_on_year(round=round, now=now)
     answered_items = [
         (
             f"Entry {r.round.entry_year}",

@@ -182,11 +182,6 @@ def round_progress(*, round: Round, now: dt.datetime) -> list[ProgressRow]:
     return sorted(rows, key=ProgressRow.sort_key)
 
 
-def board(*, round: Round, filters: Filters, now: dt.datetime) -> list[ProgressRow]:
-    """The rows of the board (and of its CSV export) for ``filters``, most urgent first."""
-    return [row for row in round_progress(round=round, now=now) if filters.keep(row)]
-
-
 @dataclass(frozen=True)
 class FilterOptions:
     areas: list[str]

@@ -27,10 +27,10 @@ from phasetransfer.coordination.selectors import (
 )
 from phasetransfer.coordination.services import ReassignRefused, cases_reassign
 from phasetransfer.models import AccessAction, Round, User
-from phasetransfer.roles import Role, has_role
+from phasetransfer.roles import READ_ALL, Role, has_role
 from phasetransfer.security.access_log import cases_access_record
 
-READERS = (Role.COORDINATOR, Role.ADMINISTRATOR, Role.CASEWORKER, Role.PANEL_CHAIR)
+READERS = READ_ALL
 REASSIGNERS = (Role.COORDINATOR, Role.ADMINISTRATOR)
 ROWS_PER_PAGE = 100
 
@@ -123,8 +123,8 @@ def _workload_context(
     form: BoardFilterForm,
     everything: list[ProgressRow],
     rows: list[ProgressRow],
+    workers: list[User],
 ) -> dict[str, object]:
-    workers = assignable_caseworkers()
     stages = stages_present(everything)
     return {
         "round": round_,
@@ -147,19 +147,18 @@ def workload_view(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=round_id)
     everything = round_progress(round=round_, now=clock.now())
     form, rows = _filtered(request, round_, everything)
-    reassign = ReassignForm(None, case_ids=[], caseworkers=assignable_caseworkers())
+    workers = assignable_caseworkers()
+    reassign = ReassignForm(None, case_ids=[], caseworkers=workers)
     if request.method == "POST":
         if not has_role(request.user, *REASSIGNERS):
             raise PermissionDenied
         reassign = ReassignForm(
-            request.POST,
-            case_ids=list(round_.cases.values_list("pk", flat=True)),
-            caseworkers=assignable_caseworkers(),
+            request.POST, case_ids=[row.case_id for row in everything], caseworkers=workers
         )
         done = _reassign(request, round_, form, rows, reassign)
         if done is not None:
             return done
-    context = _workload_context(request, round_, form, everything, rows)
+    context = _workload_context(request, round_, form, everything, rows, workers)
     context["reassign"] = reassign
     return render(request, "phasetransfer/coordination/workload.html", context)
 

@@ -22,9 +22,7 @@ from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from phasetransfer.roles import Role, roles_of
-
-FAMILY_ROLES = frozenset({Role.PARENT, Role.YOUNG_PERSON})
+from phasetransfer.roles import FAMILY_ROLES, roles_of
 
 # The demo's TOTP secret, published in docs/security.md on purpose: it only ever applies
 # to synthetic accounts of the reserved demo domain, and only when DEBUG is on outside

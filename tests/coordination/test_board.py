@@ -13,7 +13,7 @@ import time_machine
 from django.test import Client
 
 from phasetransfer.clock import LONDON
-from phasetransfer.coordination.exports import neutralise
+from phasetransfer.csv_safe import neutralise
 from phasetransfer.models import Case, Child
 from phasetransfer.roles import Role
 from tests.conftest import signed_in
