@@ -6,12 +6,11 @@ from typing import Any
 import pytest
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from phasetransfer.models import Case, User
 from phasetransfer.roles import Role
-from phasetransfer.security.two_factor import requires_two_factor
+from phasetransfer.security.two_factor import code_now, requires_two_factor
 from tests.factories import CaseFactory, ContactFactory, UserFactory
 from tests.support.smtp import RecordingHandler, smtp_server
 
@@ -33,6 +32,12 @@ def parent_with_case(db: None) -> tuple[User, Case]:
     return user, contact.case
 
 
+def _test_device(user: User) -> TOTPDevice:
+    """The user's confirmed authenticator, made on first use."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+
+
 def signed_in(client: Client, user: User) -> Client:
     """Signed in as ``user``; with the second factor given too, for accounts that need one.
 
@@ -40,10 +45,8 @@ def signed_in(client: Client, user: User) -> Client:
     """
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     if requires_two_factor(user):
-        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-        device = device or TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
         session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session[DEVICE_ID_SESSION_KEY] = _test_device(user).persistent_id
         session.save()
     return client
 
@@ -55,10 +58,7 @@ def pass_second_factor(client: Client, user: User) -> None:
     """
     if not requires_two_factor(user):
         return
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    device = device or TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    response = client.post("/account/two-factor/", {"code": f"{totp.token():06d}"})
+    response = client.post("/account/two-factor/", {"code": code_now(_test_device(user))})
     assert response.status_code == 302, response.content.decode()[:500]
 
 

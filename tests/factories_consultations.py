@@ -48,10 +48,3 @@ class ConsultationFactory(factory.django.DjangoModelFactory):
     due_at = factory.LazyAttribute(
         lambda o: consultation_due_at(sent_at=o.sent_at, days=o.case.round.consultation_days)
     )
-
-
-def deliver_outbox() -> int:
-    """Send every email the outbox holds that is due, as the worker would; returns how many."""
-    from tests.conftest import send_outbox
-
-    return send_outbox()

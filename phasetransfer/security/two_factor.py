@@ -86,8 +86,8 @@ def demo_device_for(user: Any) -> TOTPDevice | None:
     return device
 
 
-def demo_code(device: TOTPDevice) -> str:
-    """The code the demo device accepts now (shown on the code page, demo accounts only)."""
+def code_now(device: TOTPDevice) -> str:
+    """The code ``device`` accepts now (shown on the code page for demo accounts only)."""
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = time.time()
     return f"{totp.token():0{device.digits}d}"

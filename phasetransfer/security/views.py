@@ -39,8 +39,8 @@ from phasetransfer.security.enrolment import (
 )
 from phasetransfer.security.forms import CodeForm, EmailCodeForm, RetentionForm, TrailFilterForm
 from phasetransfer.security.two_factor import (
+    code_now,
     confirmed_devices,
-    demo_code,
     demo_device_for,
     is_verified,
     requires_two_factor,
@@ -208,7 +208,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "next": _next_url(request),
-            "demo_code": demo_code(demo_device) if demo_device else "",
+            "demo_code": code_now(demo_device) if demo_device else "",
         },
         status=400 if form.errors else 200,
     )

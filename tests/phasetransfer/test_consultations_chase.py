@@ -17,10 +17,10 @@ from phasetransfer.services.case_state import case_withdraw
 from phasetransfer.services.consultation_emails import consultations_chase
 from phasetransfer.services.consultations import consultation_respond, consultation_withdraw
 from phasetransfer.tasks import chase_consultations
+from tests.conftest import send_outbox
 from tests.factories_consultations import (
     ConsultationFactory,
     SettingContactFactory,
-    deliver_outbox,
 )
 
 SENT = dt.datetime(2027, 1, 4, 10, 0, tzinfo=LONDON)  # due by the end of 19 January
@@ -38,7 +38,7 @@ def overdue(db: None) -> Consultation:
 def chase_and_deliver(moment: dt.datetime) -> int:
     with time_machine.travel(moment, tick=False):
         consultations_chase()
-        return deliver_outbox()
+        return send_outbox()
 
 
 def test_chasers_go_once_a_day_to_each_contact(overdue: Consultation) -> None:

@@ -24,11 +24,11 @@ from phasetransfer.services.consultations import (
     consultation_withdraw,
     consultations_withdraw_for_case,
 )
+from tests.conftest import send_outbox
 from tests.factories import CaseFactory, SettingFactory, UserFactory
 from tests.factories_consultations import (
     ConsultationFactory,
     SettingContactFactory,
-    deliver_outbox,
 )
 
 SENT = dt.datetime(2027, 1, 4, 10, 0, tzinfo=LONDON)
@@ -88,7 +88,7 @@ def test_resending_a_pending_consultation_withdraws_it_and_tells_the_school_once
         new = consultation_resend(
             consultation=consulting, reason="Updated EHCP", actor=caseworker_user
         )
-        deliver_outbox()
+        send_outbox()
     consulting.refresh_from_db()
     assert consulting.status == ConsultationStatus.WITHDRAWN
     assert consulting.withdrawn_reason == "Re-sent: Updated EHCP"
@@ -163,7 +163,7 @@ def test_withdrawing_a_pending_consultation_tells_the_school_it_need_not_answer(
 ) -> None:
     with time_machine.travel(LATER, tick=False):
         consultation_withdraw(consultation=consulting, reason="Child left the area", actor=None)
-        deliver_outbox()
+        send_outbox()
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert "no response needed" in message.subject

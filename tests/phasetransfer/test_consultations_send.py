@@ -23,11 +23,11 @@ from phasetransfer.models import (
 )
 from phasetransfer.services.case_state import case_withdraw
 from phasetransfer.services.consultations import ConsultationRefused, consultations_send_round
+from tests.conftest import send_outbox
 from tests.factories import CaseFactory, RoundFactory, SettingFactory
 from tests.factories_consultations import (
     PreferenceFactory,
     SettingContactFactory,
-    deliver_outbox,
 )
 
 AFTER_CLOSE = dt.datetime(2026, 12, 14, 9, 0, tzinfo=LONDON)
@@ -98,7 +98,7 @@ def test_each_named_setting_and_the_nearest_mainstream_are_consulted(world: Worl
 def test_each_contact_gets_one_email_for_the_batch_not_one_per_child(world: World) -> None:
     with time_machine.travel(AFTER_CLOSE, tick=False):
         report = consultations_send_round(round=world.round, actor=None)
-        assert deliver_outbox() == 3
+        assert send_outbox() == 3
     assert report.emails_queued == 3
     by_recipient = {m.to[0]: m for m in mail.outbox}
     assert len(mail.outbox) == 3
