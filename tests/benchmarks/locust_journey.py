@@ -13,7 +13,6 @@ per page, for the journey pages together and for every request.
 from __future__ import annotations
 
 import itertools
-import json
 import os
 import random
 import re
@@ -25,18 +24,25 @@ from locust.env import Environment
 from locust.exception import StopUser
 from locust.stats import StatsEntry
 
+from tests.benchmarks.locust_common import (
+    CSRF_TOKEN,
+    SIGN_IN,
+    SIGN_IN_FORM,
+    accounts_load,
+    cookies_over_http,
+    report_write,
+    table_row,
+)
+
 USERS_FILE = Path(os.environ.get("JOURNEY_USERS_FILE", "var/bench/journey_users.json"))
 REPORT_FILE = os.environ.get("JOURNEY_REPORT_FILE")
 WAIT_MIN, WAIT_MAX = (float(s) for s in os.environ.get("JOURNEY_WAIT", "1,3").split(","))
 # Every grammar school takes Year 7 and the search shows at most 20: the heaviest results page.
 SEARCH_QUERY = "grammar"
 
-CSRF_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 URN = re.compile(r'name="urn" value="(\d+)"')
 
 # Request names, in the order of the journey, for the report.
-SIGN_IN_FORM = "sign in (form)"
-SIGN_IN = "sign in (POST)"
 PAGES = [
     SIGN_IN_FORM,
     SIGN_IN,
@@ -54,7 +60,7 @@ PAGES = [
     "check answers",
 ]
 
-_data = json.loads(USERS_FILE.read_text()) if USERS_FILE.exists() else {"accounts": []}
+_data = accounts_load(USERS_FILE)
 _next_account = itertools.count()
 
 
@@ -164,23 +170,7 @@ class Parent(HttpUser):
         self._send_cookies_over_http()
 
     def _send_cookies_over_http(self) -> None:
-        """Let the client send back the session and CSRF cookies over plain http.
-
-        With DEBUG=false the app marks them Secure, as it must in production, and an
-        HTTP client never sends a Secure cookie over plain http; the benchmark talks to
-        gunicorn directly (no TLS proxy), so it plays the part of a browser on https.
-        Remove once settings.py has a switch for secure cookies (see the README).
-        """
-        for cookie in self.client.cookies:
-            cookie.secure = False
-
-
-def _row(label: str, entry: StatsEntry) -> str:
-    p50, p95, p99 = (entry.get_response_time_percentile(p) for p in (0.5, 0.95, 0.99))
-    return (
-        f"| {label} | {entry.num_requests} | {entry.fail_ratio:.2%} | "
-        f"{p50:.0f} | {p95:.0f} | {p99:.0f} |"
-    )
+        cookies_over_http(self.client.cookies)
 
 
 @events.test_stop.add_listener
@@ -194,15 +184,12 @@ def report(environment: Environment, **_: Any) -> None:
     for name in PAGES:
         entries = [e for (n, _method), e in stats.entries.items() if n == name]
         for entry in entries:
-            lines.append(_row(name, entry))
+            lines.append(table_row(name, entry))
             if name not in (SIGN_IN_FORM, SIGN_IN):
                 journey.extend(entry)
-    lines.append(_row("**Journey pages (all but sign-in)**", journey))
-    lines.append(_row("**Every request**", stats.total))
+    lines.append(table_row("**Journey pages (all but sign-in)**", journey))
+    lines.append(table_row("**Every request**", stats.total))
     rps = stats.total.total_rps
     lines.append("")
     lines.append(f"Throughput: {rps:.1f} requests/s over {stats.total.num_requests} requests.")
-    text = "\n".join(lines)
-    print("\n" + text)
-    if REPORT_FILE:
-        Path(REPORT_FILE).write_text(text + "\n")
+    report_write(lines, REPORT_FILE)

@@ -42,6 +42,16 @@ from locust.env import Environment
 from locust.exception import StopUser
 from locust.stats import StatsEntry
 
+from tests.benchmarks.locust_common import (
+    CSRF_TOKEN,
+    SIGN_IN,
+    SIGN_IN_FORM,
+    accounts_load,
+    cookies_over_http,
+    report_write,
+    table_row,
+)
+
 ROOT = Path(__file__).resolve().parents[2]
 USERS_FILE = Path(os.environ.get("OFFER_DAY_USERS_FILE", "var/bench/offer_day_users.json"))
 REPORT_FILE = os.environ.get("OFFER_DAY_REPORT_FILE")
@@ -51,13 +61,10 @@ TIME_LIMIT = float(os.environ.get("OFFER_DAY_TIME_LIMIT", "900"))  # seconds, th
 # Not a secret: synthetic accounts in a throwaway benchmark database.
 BENCH_PASSWORD = "bench-offer-day-password-2027"
 
-CSRF_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 PAGE_ASSETS = re.compile(r'(?:href|src)="(/static/[^"]+)"')
 MODULE_IMPORTS = re.compile(r'from\s*"(/static/[^"]+)"')
 
-SIGN_IN_FORM = "sign in (form)"
 STATIC = "static file (first visit)"
-SIGN_IN = "sign in (POST)"
 HOME = "home (redirect)"
 FAMILY_HOME = "family home"
 CASE = "child's page"
@@ -65,9 +72,7 @@ OUTCOME = "outcome page"
 LETTER = "letter PDF"
 PAGES = [SIGN_IN_FORM, SIGN_IN, HOME, FAMILY_HOME, CASE, OUTCOME, LETTER]
 
-_data: dict[str, Any] = (
-    json.loads(USERS_FILE.read_text()) if USERS_FILE.exists() else {"accounts": []}
-)
+_data: dict[str, Any] = accounts_load(USERS_FILE)
 _next_account = itertools.count()
 _finished = itertools.count(1)
 _done = 0
@@ -150,8 +155,7 @@ class Family(FastHttpUser):
     def _send_cookies_over_http(self) -> None:
         """Production marks cookies Secure; the bench talks plain http to gunicorn on
         loopback, so it plays a browser on https (as locust_journey.py does)."""
-        for cookie in self.client.cookiejar:
-            cookie.secure = False
+        cookies_over_http(self.client.cookiejar)
 
 
 def _check(response: Any, *, must: bytes = b"", redirect: str = "") -> None:
@@ -184,14 +188,6 @@ class OfferDayRush(LoadTestShape):
         return max(arrived(elapsed + 1, families, WINDOW), 1), max(peak_per_second, 1.0)
 
 
-def _row(label: str, entry: StatsEntry) -> str:
-    p50, p95, p99 = (entry.get_response_time_percentile(p) for p in (0.5, 0.95, 0.99))
-    return (
-        f"| {label} | {entry.num_requests} | {entry.num_failures} ({entry.fail_ratio:.2%}) | "
-        f"{p50:.0f} | {p95:.0f} | {p99:.0f} |"
-    )
-
-
 @events.test_stop.add_listener
 def report(environment: Environment, **_: Any) -> None:
     stats = environment.stats
@@ -206,14 +202,14 @@ def report(environment: Environment, **_: Any) -> None:
         entry = by_name.get(name)
         if entry is None:
             continue
-        lines.append(_row(name, entry))
+        lines.append(table_row(name, entry, with_counts=True))
         if name != STATIC:
             pages.extend(entry)
         if name in (OUTCOME, LETTER):
             after_sign_in.extend(entry)
-    lines.append(_row(f"**{after_sign_in.name}**", after_sign_in))
-    lines.append(_row(f"**{pages.name}**", pages))
-    lines.append(_row("**Every request**", stats.total))
+    lines.append(table_row(f"**{after_sign_in.name}**", after_sign_in, with_counts=True))
+    lines.append(table_row(f"**{pages.name}**", pages, with_counts=True))
+    lines.append(table_row("**Every request**", stats.total, with_counts=True))
     per_second = stats.total.num_reqs_per_sec
     peak = max(per_second.values()) if per_second else 0
     seconds = (stats.total.last_request_timestamp or 0) - (stats.total.start_time or 0)
@@ -223,10 +219,7 @@ def report(environment: Environment, **_: Any) -> None:
         f"letter in {seconds:.0f} s (arrivals spread over {WINDOW:.0f} s); peak "
         f"{peak} requests/s, mean {stats.total.total_rps:.1f}/s.",
     ]
-    text = "\n".join(lines)
-    print("\n" + text)
-    if REPORT_FILE:
-        Path(REPORT_FILE).write_text(text + "\n")
+    report_write(lines, REPORT_FILE)
     if _done < len(_data["accounts"]):
         environment.process_exit_code = 1
 
