@@ -41,6 +41,7 @@ from panels.models import (
 )
 from panels.scheduler import FULL, TIMEOUT, CaseItem, SessionSlot, schedule_group
 from panels.services.rounds import last_panel_day, panel_settings_for, scheduling_cutoff
+from panels.services.sessions import settings_hosts_and_names
 from phasetransfer import clock, geo
 from phasetransfer.models import (
     AuditEvent,
@@ -51,7 +52,6 @@ from phasetransfer.models import (
     Preference,
     Proposal,
     Round,
-    Setting,
     User,
 )
 from phasetransfer.services.allocation_runs import latest_run
@@ -213,11 +213,8 @@ def _round_data(round: Round, now: dt.datetime, facts: dict[int, _CaseFacts]) ->
     )
     setting_ids = {i.setting_id for f in facts.values() for i in f.interests}
     setting_ids |= {m.school_id for s in sessions for m in s.members.all() if m.school_id}
-    rows = Setting.objects.filter(pk__in=setting_ids).values_list("pk", "host_id", "name")
-    hosts = {pk: host for pk, host, _ in rows}
-    names = {pk: name for pk, _, name in rows}
-    hosts_unnamed = {host for host in hosts.values() if host} - set(names)
-    names.update(Setting.objects.filter(pk__in=hosts_unnamed).values_list("pk", "name"))
+    # conflict_reason names only the member's school and the case's settings, all in here.
+    hosts, names = settings_hosts_and_names(setting_ids)
     return _Round(round, now, scheduling_cutoff(round), sessions, loads, hosts, names)
 
 

@@ -199,8 +199,15 @@ def _conflict_inputs(
     }
     involved = {i.setting_id for found in interests.values() for i in found}
     involved |= {m.school_id for m in members if m.school_id}
-    rows = Setting.objects.filter(pk__in=involved).values_list("pk", "host_id", "name")
-    return interests, {pk: host for pk, host, _ in rows}, {pk: name for pk, _, name in rows}
+    return interests, *settings_hosts_and_names(involved)
+
+
+def settings_hosts_and_names(
+    setting_ids: set[int],
+) -> tuple[dict[int, int | None], dict[int, str]]:
+    """The host site and the name of each setting, as ``conflict_reason`` wants them."""
+    rows = Setting.objects.filter(pk__in=setting_ids).values_list("pk", "host_id", "name")
+    return {pk: host for pk, host, _ in rows}, {pk: name for pk, _, name in rows}
 
 
 def recusals_refresh(*, session: PanelSession, now: dt.datetime | None = None) -> int:
