@@ -176,8 +176,7 @@ def _parse(round: Round, number: int, raw: dict[str, str], report: ImportReport)
     return row
 
 
-def _warn_dates(round: Round, row: _Row, report: ImportReport, now: dt.datetime) -> None:
-    last = last_panel_day(round)
+def _warn_dates(row: _Row, report: ImportReport, now: dt.datetime, last: dt.date) -> None:
     day = row.details.starts_at.astimezone(clock.LONDON).date()
     if row.details.starts_at <= now:
         report.warn(row.number, "the session is in the past: no case will be scheduled into it")
@@ -213,6 +212,7 @@ def calendar_import(
     report = ImportReport()
     rows: list[_Row] = []
     seen: dict[tuple[str, dt.datetime], int] = {}
+    last = last_panel_day(round)
     for number, raw in read_rows(source, required=REQUIRED_COLUMNS):
         report.rows += 1
         row = _parse(round, number, raw, report)
@@ -223,7 +223,7 @@ def calendar_import(
             report.error(number, f"the same area and start as row {seen[key]}", "starts_at")
             continue
         seen[key] = number
-        _warn_dates(round, row, report, moment)
+        _warn_dates(row, report, moment, last)
         rows.append(row)
     if not report.ok:
         return report

@@ -40,7 +40,7 @@ from panels.models import (
     SchedulingRun,
 )
 from panels.scheduler import FULL, TIMEOUT, CaseItem, SessionSlot, schedule_group
-from panels.services.rounds import last_panel_day, panel_settings_for, scheduling_cutoff
+from panels.services.rounds import last_panel_day
 from panels.services.sessions import settings_hosts_and_names
 from phasetransfer import clock, geo
 from phasetransfer.models import (
@@ -187,7 +187,8 @@ class _Seat:
 class _Round:
     round: Round
     now: dt.datetime
-    cutoff: dt.datetime
+    last_day: dt.date  # the last day a panel may sit (panels.services.rounds)
+    cutoff: dt.datetime  # the end of that day, in London
     sessions: list[PanelSession]
     loads: Counter[int]
     hosts: dict[int, int | None]
@@ -197,7 +198,9 @@ class _Round:
         return session.signed_off_at is None and self.now < session.starts_at < self.cutoff
 
 
-def _round_data(round: Round, now: dt.datetime, facts: dict[int, _CaseFacts]) -> _Round:
+def _round_data(
+    round: Round, now: dt.datetime, facts: dict[int, _CaseFacts], last_day: dt.date
+) -> _Round:
     sessions = list(
         PanelSession.objects.filter(round=round)
         .prefetch_related("members__user")
@@ -215,7 +218,8 @@ def _round_data(round: Round, now: dt.datetime, facts: dict[int, _CaseFacts]) ->
     setting_ids |= {m.school_id for s in sessions for m in s.members.all() if m.school_id}
     # conflict_reason names only the member's school and the case's settings, all in here.
     hosts, names = settings_hosts_and_names(setting_ids)
-    return _Round(round, now, scheduling_cutoff(round), sessions, loads, hosts, names)
+    cutoff = clock.end_of_day_in_london(last_day)
+    return _Round(round, now, last_day, cutoff, sessions, loads, hosts, names)
 
 
 # --- Housekeeping before placing ---------------------------------------------------
@@ -322,7 +326,7 @@ def _day(moment: dt.datetime | None) -> str:
 
 
 def _why(code: str, fact: _CaseFacts, area: str, data: _Round, any_usable: bool) -> str:
-    cutoff = f"{last_panel_day(data.round):%-d %B %Y}"
+    cutoff = f"{data.last_day:%-d %B %Y}"
     if code == FULL:
         return f"all sessions for area {area} that fit its dates are full"
     if code == TIMEOUT:
@@ -478,8 +482,8 @@ def panels_schedule(
     """Place the round's proposed cases in its sessions; see the module docstring."""
     started = time.perf_counter()
     moment = now or clock.now()
-    panel_settings_for(round)
-    report = ScheduleReport(round_id=round.pk, last_panel_day=last_panel_day(round).isoformat())
+    last_day = last_panel_day(round)  # reads (or makes) the round's panel settings once
+    report = ScheduleReport(round_id=round.pk, last_panel_day=last_day.isoformat())
     with transaction.atomic():
         # One scheduler per round at a time: a second waits here, then sees the first's work.
         Round.objects.select_for_update().get(pk=round.pk)
@@ -492,7 +496,7 @@ def panels_schedule(
             .order_by("reference")
         )
         facts = _case_facts(round, cases)
-        data = _round_data(round, moment, facts)
+        data = _round_data(round, moment, facts, last_day)
         placements: list[_Placement] = []
         for area, area_facts in sorted(_sort_out(facts, report).items()):
             placements += _place_area(area, area_facts, data, report, time_limit)

@@ -53,19 +53,19 @@ def _round_context(round_: Round) -> dict[str, object]:
         )
         .order_by("send_area", "starts_at", "id")
     )
-    cutoff = scheduling_cutoff(round_)
+    settings = panel_settings_for(round_)
+    cutoff = scheduling_cutoff(round_, settings.approval_days)
     by_area: dict[str, list[PanelSession]] = defaultdict(list)
     for session in sessions:
         session.fill = session.cases / session.case_limit  # type: ignore[attr-defined]
         session.after_cutoff = session.starts_at >= cutoff  # type: ignore[attr-defined]
         by_area[session.send_area].append(session)
-    settings = panel_settings_for(round_)
     return {
         "round": round_,
         "areas": sorted(by_area.items()),
         "waiting": Case.objects.filter(round=round_, state=CaseState.PROPOSED).count(),
         "last_run": SchedulingRun.objects.filter(round=round_).first(),
-        "last_panel_day": last_panel_day(round_),
+        "last_panel_day": last_panel_day(round_, settings.approval_days),
         "settings_form": SettingsForm(initial={"approval_days": settings.approval_days}),
     }
 
