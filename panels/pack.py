@@ -18,15 +18,13 @@ from panels.models import Decision, Ground, PanelCase, PanelSession, Recusal, Se
 from phasetransfer import clock
 from phasetransfer.csv_safe import csv_text
 from phasetransfer.models import (
-    Consultation,
-    ConsultationStatus,
     Need,
     Preference,
     Proposal,
     Setting,
     SettingKind,
 )
-from phasetransfer.selectors_consultations import ground_labels
+from phasetransfer.selectors_consultations import consultations_live, ground_labels
 
 
 @dataclass
@@ -91,10 +89,9 @@ def proposal_label(proposal: Proposal | None) -> str:
 
 
 def _consultations(case_ids: list[int]) -> dict[int, list[ConsultationLine]]:
-    replaced = Consultation.objects.filter(replaces=OuterRef("pk"))
     rows = (
-        Consultation.objects.filter(~Exists(replaced), case_id__in=case_ids)
-        .exclude(status=ConsultationStatus.WITHDRAWN)
+        consultations_live()
+        .filter(case_id__in=case_ids)
         .select_related("setting")
         .order_by("case_id", "sent_at", "id")
     )

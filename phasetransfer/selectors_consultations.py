@@ -57,6 +57,11 @@ def _not_replaced() -> Exists:
     return ~Exists(Consultation.objects.filter(replaces=OuterRef("pk")))
 
 
+def consultations_live() -> QuerySet[Consultation]:
+    """Consultations that count: not replaced by a re-send and not withdrawn."""
+    return Consultation.objects.filter(_not_replaced()).exclude(status=ConsultationStatus.WITHDRAWN)
+
+
 def consultations_current(case: Case) -> QuerySet[Consultation]:
     """The case's consultations that no re-send has replaced, withdrawn ones included."""
     return (
@@ -175,11 +180,7 @@ def last_chased(consultations: list[Consultation]) -> dict[int, dt.date]:
 
 def _live_in_round(round: Round) -> QuerySet[Consultation]:
     """Current, not withdrawn consultations of the round's open cases."""
-    return (
-        Consultation.objects.filter(_not_replaced(), case__round=round)
-        .exclude(status=ConsultationStatus.WITHDRAWN)
-        .exclude(case__state=CaseState.WITHDRAWN)
-    )
+    return consultations_live().filter(case__round=round).exclude(case__state=CaseState.WITHDRAWN)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Exists, Max, OuterRef
+from django.db.models import Count, Max
 
 from panels.conflicts import Interest, case_interests, conflict_reason, site_of
 from panels.models import (
@@ -47,13 +47,12 @@ from phasetransfer.models import (
     AuditEvent,
     Case,
     CaseState,
-    Consultation,
-    ConsultationStatus,
     Preference,
     Proposal,
     Round,
     User,
 )
+from phasetransfer.selectors_consultations import consultations_live
 from phasetransfer.services.allocation_runs import latest_run
 from phasetransfer.services.audit import actor_label
 from phasetransfer.services.case_state import cases_move_bulk
@@ -136,13 +135,6 @@ class _CaseFacts:
     interests: list[Interest] = field(default_factory=list)
 
 
-def _live_consultations() -> Any:
-    replaced = Consultation.objects.filter(replaces=OuterRef("pk"))
-    return Consultation.objects.filter(~Exists(replaced)).exclude(
-        status=ConsultationStatus.WITHDRAWN
-    )
-
-
 def _case_facts(round: Round, cases: list[Case]) -> dict[int, _CaseFacts]:
     facts = {case.pk: _CaseFacts(case) for case in cases}
     ids = list(facts)
@@ -155,7 +147,7 @@ def _case_facts(round: Round, cases: list[Case]) -> dict[int, _CaseFacts]:
             facts[case_id].proposal_id = pk
             facts[case_id].proposal_setting_id = setting_id
     for row in (
-        _live_consultations().filter(case_id__in=ids).values("case_id").annotate(due=Max("due_at"))
+        consultations_live().filter(case_id__in=ids).values("case_id").annotate(due=Max("due_at"))
     ):
         facts[row["case_id"]].due = row["due"]
     for row in (

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
 from phasetransfer.coordination.milestones import (
     STATUS_ORDER,
@@ -28,8 +28,9 @@ from phasetransfer.coordination.milestones import (
     stage_of,
     status_of,
 )
-from phasetransfer.models import Case, Consultation, ConsultationStatus, Round, User
+from phasetransfer.models import Case, ConsultationStatus, Round, User
 from phasetransfer.roles import Role
+from phasetransfer.selectors_consultations import consultations_live
 
 UNASSIGNED = "none"  # the caseworker filter's value for cases nobody holds
 
@@ -94,11 +95,9 @@ def _live_consultations_due(scope: Q) -> dict[int, dt.datetime]:
 
     Live: not replaced by a re-send and not withdrawn (as the panel scheduler reads them).
     """
-    replaced = Consultation.objects.filter(replaces=OuterRef("pk"))
     rows = (
-        Consultation.objects.filter(scope)
-        .filter(~Exists(replaced))
-        .exclude(status=ConsultationStatus.WITHDRAWN)
+        consultations_live()
+        .filter(scope)
         .values("case_id")
         .annotate(
             latest=Max("due_at"),
