@@ -11,6 +11,7 @@ from panels.models import Ground, Outcome, PanelSession, SettingType
 from panels.services.decisions import DecisionInput
 from panels.services.sessions import SessionDetails
 from phasetransfer import clock, geo
+from phasetransfer.forms import setting_for_urn
 from phasetransfer.models import Setting, User
 from phasetransfer.roles import Role
 
@@ -97,12 +98,7 @@ class MemberForm(forms.Form):
 
     def clean_school_urn(self) -> Setting | None:
         urn = self.cleaned_data.get("school_urn")
-        if not urn:
-            return None
-        school = Setting.objects.filter(urn=urn).first()
-        if school is None:
-            raise forms.ValidationError(f"No school or college has URN {urn}")
-        return school
+        return setting_for_urn(urn) if urn else None
 
 
 class CalendarForm(forms.Form):
@@ -172,12 +168,7 @@ class DecisionForm(forms.Form):
 
     def clean_setting_urn(self) -> Setting | None:
         urn = self.cleaned_data.get("setting_urn")
-        if not urn:
-            return None
-        setting = Setting.objects.filter(urn=urn).first()
-        if setting is None:
-            raise forms.ValidationError(f"No school or college has URN {urn}")
-        return setting
+        return setting_for_urn(urn) if urn else None
 
     def decision_input(self) -> DecisionInput:
         data = self.cleaned_data

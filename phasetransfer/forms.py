@@ -9,8 +9,16 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from phasetransfer import clock
-from phasetransfer.models import Contact
+from phasetransfer.models import Contact, Setting
 from phasetransfer.services.preferences import REASONS_MAX
+
+
+def setting_for_urn(urn: int) -> Setting:
+    """The school or college with this URN; a form error naming the URN otherwise."""
+    setting = Setting.objects.filter(urn=urn).first()
+    if setting is None:
+        raise forms.ValidationError(f"No school or college has URN {urn}")
+    return setting
 
 
 class SignInForm(AuthenticationForm):

@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 
+from phasetransfer.forms import setting_for_urn
 from phasetransfer.models import ConsultationGround, Setting
 from phasetransfer.services.consultations import (
     NO_EXPLANATION_MESSAGE,
@@ -109,8 +110,4 @@ class AddConsultationForm(forms.Form):
     )
 
     def clean_urn(self) -> Setting:
-        urn = self.cleaned_data["urn"]
-        setting = Setting.objects.filter(urn=urn).first()
-        if setting is None:
-            raise forms.ValidationError(f"No school or college has URN {urn}")
-        return setting
+        return setting_for_urn(self.cleaned_data["urn"])
