@@ -78,16 +78,6 @@ def decisions_for_user(user: User, session: PanelSession) -> QuerySet[Decision]:
     return decisions.exclude(case_id__in=recused)
 
 
-def decision_for(case: Case) -> Decision | None:
-    """The case's latest decision that no other has superseded (what offer day reads)."""
-    return (
-        Decision.objects.filter(case=case, superseded_by__isnull=True)
-        .select_related("setting", "session")
-        .order_by("-decided_at", "-id")
-        .first()
-    )
-
-
 def decisions_for_round(round: Round) -> dict[int, Decision]:
     """case id -> the case's latest decision not superseded, for every decided case."""
     latest: dict[int, Decision] = {}

@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 
 from offers.models import Letter, LetterKind
 from panels.models import Decision, Outcome
+from panels.services.decisions import current_decision
 from phasetransfer import clock
 from phasetransfer.models import Case, CaseState
 from phasetransfer.services.invitations import primary_contact
@@ -39,12 +40,7 @@ def final_decision(case: Case) -> Decision | None:
     """The case's current (not superseded) decision, if the panel has signed it off."""
     if case.state not in APPROVED:
         return None
-    decision = (
-        Decision.objects.filter(case=case, superseded_by__isnull=True)
-        .select_related("setting", "session")
-        .order_by("-decided_at", "-id")
-        .first()
-    )
+    decision = current_decision(case)
     if decision is None or decision.outcome not in (
         Outcome.AGREE,
         Outcome.OTHER_SETTING,

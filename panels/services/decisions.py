@@ -238,10 +238,11 @@ def _apply(
 
 
 def current_decision(case: Case, session: PanelSession | None = None) -> Decision | None:
+    """The case's latest decision that no other has superseded (in ``session``, if given)."""
     decisions = Decision.objects.filter(case=case, superseded_by__isnull=True)
     if session is not None:
         decisions = decisions.filter(session=session)
-    return decisions.order_by("-decided_at", "-id").first()
+    return decisions.select_related("setting", "session").order_by("-decided_at", "-id").first()
 
 
 def decision_record(

@@ -6,10 +6,11 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from panels.models import Decision, Ground, Outcome, PanelCase, SettingType
-from panels.selectors import decision_for, decisions_for_round
+from panels.selectors import decisions_for_round
 from panels.services.decisions import (
     DecisionInput,
     DecisionRefused,
+    current_decision,
     decision_change,
     decision_record,
     session_sign_off,
@@ -167,7 +168,7 @@ def test_changing_a_decision_before_sign_off_supersedes_it_with_a_reason(round_:
         change_reason="The EP report arrived",
     )
     assert second.supersedes == first
-    assert decision_for(pc.case) == second
+    assert current_decision(pc.case) == second
     with pytest.raises(DecisionRefused, match="cannot be deferred"):
         _record(pc, outcome=Outcome.DEFER, reasons="x", change_reason="y")
 
@@ -209,7 +210,7 @@ def test_sign_off_locks_decisions_and_a_change_needs_a_new_decision_with_a_reaso
 ) -> None:
     pc = at_panel(round_)
     signed_off(pc)
-    original = decision_for(pc.case)
+    original = current_decision(pc.case)
     with pytest.raises(DecisionRefused, match="signed off"):
         _record(
             pc, outcome=Outcome.TYPE_ONLY, setting_type="special", reasons="x", change_reason="y"
@@ -231,7 +232,7 @@ def test_sign_off_locks_decisions_and_a_change_needs_a_new_decision_with_a_reaso
     )
     assert changed.supersedes == original
     assert changed.change_reason == "Tribunal-style review"
-    assert decision_for(pc.case) == changed
+    assert current_decision(pc.case) == changed
     pc.case.refresh_from_db()
     assert pc.case.state == CaseState.OFFER_APPROVED
     actions = list(
@@ -255,7 +256,7 @@ def test_a_signed_off_decision_can_become_a_further_consultation(round_: Round) 
     pc = at_panel(round_)
     signed_off(pc)
     decision_change(
-        decision=decision_for(pc.case),
+        decision=current_decision(pc.case),
         data=DecisionInput(
             outcome=Outcome.FURTHER_CONSULTATION,
             setting=SettingFactory(),
@@ -271,12 +272,12 @@ def test_a_signed_off_decision_can_become_a_further_consultation(round_: Round) 
 
 def test_selectors_read_the_latest_decision_not_superseded(round_: Round) -> None:
     a, b = at_panel(round_), at_panel(round_)
-    assert decision_for(a.case) is None
+    assert current_decision(a.case) is None
     first = _record(a, outcome=Outcome.AGREE)
     latest = _record(
         a, outcome=Outcome.TYPE_ONLY, setting_type="special", reasons="x", change_reason="y"
     )
     deferred = _record(b, outcome=Outcome.DEFER, reasons="later")
-    assert decision_for(a.case) == latest
+    assert current_decision(a.case) == latest
     assert decisions_for_round(round_) == {a.case_id: latest, b.case_id: deferred}
     assert first.pk not in {d.pk for d in decisions_for_round(round_).values()}

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from panels.models import Decision, PanelMember, PanelSession, PanelSettings
-from panels.selectors import decision_for
+from panels.services.decisions import current_decision
 from phasetransfer.models import CaseState, Round, User
 from phasetransfer.roles import Role, has_role
 from tests.conftest import signed_in
@@ -201,7 +201,7 @@ def test_chair_records_a_decision_and_a_refusal_needs_the_ground(
     assert not Decision.objects.exists()
     done = _post(client, chair, _decide_url(pc), {**data, "ground": "unsuitable"}, at=AFTER)
     assert done.status_code == 302
-    assert decision_for(pc.case).setting == other
+    assert current_decision(pc.case).setting == other
 
 
 def test_naming_a_full_setting_warns_and_needs_confirmation(client: Client, round_: Round) -> None:
@@ -222,7 +222,7 @@ def test_naming_a_full_setting_warns_and_needs_confirmation(client: Client, roun
         client, pc.session.chair, _decide_url(pc), {**data, "over_capacity": "on"}, at=AFTER
     )
     assert done.status_code == 302
-    assert decision_for(pc.case).setting == full
+    assert current_decision(pc.case).setting == full
 
 
 def test_sign_off_page_and_lock(client: Client, round_: Round) -> None:
@@ -252,7 +252,7 @@ def test_sign_off_page_and_lock(client: Client, round_: Round) -> None:
 def test_change_page_needs_a_reason(client: Client, round_: Round) -> None:
     pc = at_panel(round_)
     signed_off(pc)
-    decision = decision_for(pc.case)
+    decision = current_decision(pc.case)
     url = reverse("panels-decision-change", args=[decision.pk])
     data = {"outcome": "type_only", "setting_type": "special", "reasons": "Special school"}
     refused = _post(client, pc.session.chair, url, data, at=AFTER)
@@ -261,7 +261,7 @@ def test_change_page_needs_a_reason(client: Client, round_: Round) -> None:
         client, pc.session.chair, url, {**data, "change_reason": "New EP advice"}, at=AFTER
     )
     assert done.status_code == 302
-    assert decision_for(pc.case).supersedes == decision
+    assert current_decision(pc.case).supersedes == decision
     assert _get(client, pc.session.chair, url, at=AFTER).status_code == 404
 
 
