@@ -200,7 +200,13 @@ def _write_row(round: Round, row: _Row) -> None:
     wanted = {seat.user.pk for seat in row.seats}
     PanelMember.objects.filter(session=session).exclude(user_id__in=wanted).delete()
     for seat in row.seats:
-        member_seat(session=session, user=seat.user, school=seat.school, role_title=seat.role_title)
+        member_seat(
+            session=session,
+            user=seat.user,
+            school=seat.school,
+            role_title=seat.role_title,
+            refresh=False,
+        )
     recusals_refresh(session=session)
 
 

@@ -139,9 +139,19 @@ def member_account(email: str) -> User:
 
 
 def member_seat(
-    *, session: PanelSession, user: User, school: Setting | None, role_title: str = ""
+    *,
+    session: PanelSession,
+    user: User,
+    school: Setting | None,
+    role_title: str = "",
+    refresh: bool = True,
 ) -> PanelMember:
-    """Add ``user`` to the session, or update their school and role if they sit already."""
+    """Add ``user`` to the session, or update their school and role if they sit already.
+
+    ``refresh=False`` leaves the recusals to the caller, who seats several members and
+    then calls :func:`recusals_refresh` once (a member's recusals do not depend on the
+    other members).
+    """
     if user.pk == session.chair_id:
         raise SessionRefused(f"{user.email} chairs this session.", "email")
     if not has_role(user, *SEATED_ROLES):
@@ -155,7 +165,8 @@ def member_seat(
             user=user,
             defaults={"school": school, "role_title": role_title.strip()[:100]},
         )
-        recusals_refresh(session=locked)
+        if refresh:
+            recusals_refresh(session=locked)
     return member
 
 
