@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from offers.models import FamilyResponse, Letter, Release
+from offers.services.letters import current_letters
 from phasetransfer import clock
 from phasetransfer.api.base import ApiListView
 from phasetransfer.api.filters import CaseFilters, filter_cases
@@ -32,7 +33,7 @@ def offers_visible(*, scopes: frozenset[Scope]) -> QuerySet[Case]:
     if Scope.OFFERS_READ not in scopes:
         return Case.objects.none()
     letters = (
-        Letter.objects.filter(superseded_at__isnull=True)
+        current_letters()
         .defer("html", "pdf")  # the content never leaves here; do not even load it
         .select_related("decision__setting")
     )

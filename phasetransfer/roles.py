@@ -29,7 +29,7 @@ class Role(StrEnum):
 # LA officers who may read every case of the authority (co-ordinators read, they do not act).
 READ_ALL = (Role.CASEWORKER, Role.PANEL_CHAIR, Role.ADMINISTRATOR, Role.COORDINATOR)
 FAMILY_ROLES = frozenset({Role.PARENT, Role.YOUNG_PERSON})
-STAFF_ROLES = frozenset({Role.CASEWORKER, Role.PANEL_CHAIR, Role.ADMINISTRATOR, Role.COORDINATOR})
+STAFF_ROLES = frozenset(READ_ALL)
 
 _CORE_MODELS = [
     "round",

@@ -15,6 +15,7 @@ import hashlib
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 
 from offers.models import Letter, LetterKind
@@ -115,23 +116,24 @@ def render_pdf(html: str) -> bytes:
     return bytes(weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf())
 
 
+def current_letters() -> QuerySet[Letter]:
+    """Letters no newer render has superseded (at most one per case, by constraint)."""
+    return Letter.objects.filter(superseded_at__isnull=True)
+
+
 def _current(case: Case) -> Letter | None:
-    return Letter.objects.filter(case=case, superseded_at__isnull=True).first()
+    return current_letters().filter(case=case).first()
 
 
 def letter_ready(case: Case) -> bool:
     """Whether the family's letter can be downloaded; reads no letter content."""
-    return Letter.objects.filter(case=case, superseded_at__isnull=True).exists()
+    return current_letters().filter(case=case).exists()
 
 
 def letter_pdf_bytes(case: Case) -> bytes | None:
     """The current letter's PDF, or None while it is being prepared; the HTML stays in
     the database (offer day opens every family's letter at once)."""
-    pdf = (
-        Letter.objects.filter(case=case, superseded_at__isnull=True)
-        .values_list("pdf", flat=True)
-        .first()
-    )
+    pdf = current_letters().filter(case=case).values_list("pdf", flat=True).first()
     return None if pdf is None else bytes(pdf)
 
 
@@ -185,10 +187,7 @@ def cases_needing_letters(round_id: int) -> list[int]:
 
     round_ = Round.objects.get(pk=round_id)
     cases = Case.objects.filter(round=round_).exclude(state=CaseState.WITHDRAWN)
-    current = {
-        letter.case_id: letter
-        for letter in Letter.objects.filter(case__round=round_, superseded_at__isnull=True)
-    }
+    current = {letter.case_id: letter for letter in current_letters().filter(case__round=round_)}
     decisions = {
         d.case_id: d
         for d in Decision.objects.filter(

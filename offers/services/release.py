@@ -19,8 +19,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 
-from offers.models import Letter, LetterKind, Release
-from offers.services.letters import final_decision, render_html, render_pdf
+from offers.models import LetterKind, Release
+from offers.services.letters import (
+    current_letters,
+    final_decision,
+    letter_ready,
+    render_html,
+    render_pdf,
+)
 from phasetransfer import clock
 from phasetransfer.locks import lease
 from phasetransfer.models import Case, CaseState, Contact, EmailStatus, OutboundEmail, Round, User
@@ -196,7 +202,7 @@ def offer_day_rehearse(*, round: Round, render: bool = True) -> Rehearsal:
         result.letters_to_post += sum(1 for c in contacts if not c.email)
         if not contacts:
             result.problems.append(f"{case.reference}: no contact to tell")
-        if Letter.objects.filter(case=case, superseded_at__isnull=True).exists():
+        if letter_ready(case):
             result.already_rendered += 1
         if render:
             try:
@@ -232,9 +238,7 @@ def release_status(round: Round) -> ReleaseStatus:
     return ReleaseStatus(
         cases=cases.count(),
         released=releases.filter(completed_at__isnull=False).count(),
-        letters_current=Letter.objects.filter(
-            case__round=round, superseded_at__isnull=True
-        ).count(),
+        letters_current=current_letters().filter(case__round=round).count(),
         emails_total=emails.count(),
         emails_sent=emails.filter(status=EmailStatus.SENT).count(),
         emails_failed=emails.filter(status__in=[EmailStatus.FAILED, EmailStatus.ABANDONED]).count(),

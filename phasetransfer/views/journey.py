@@ -18,7 +18,7 @@ from phasetransfer.forms import (
     YesNoForm,
 )
 from phasetransfer.models import Case, Preference, Setting
-from phasetransfer.nearest import distance_to, nearest_for_need, nearest_mainstream
+from phasetransfer.nearest import distance_to, nearest_for_need, nearest_mainstream, phase_settings
 from phasetransfer.roles import Role, has_role
 from phasetransfer.security.access_log import case_access_record
 from phasetransfer.selectors import case_for_family, settings_search
@@ -98,8 +98,9 @@ def details_change(request: HttpRequest, reference: str) -> HttpResponse:
 def nearest(request: HttpRequest, reference: str) -> HttpResponse:
     case = case_for_family(user=request.user, reference=reference)
     case_access_record(request=request, case=case)
-    mainstream = nearest_mainstream(case, limit=3)
-    for_need = nearest_for_need(case, limit=3)
+    pool = phase_settings(case.round.phase)  # one query for both lists
+    mainstream = nearest_mainstream(case, limit=3, candidates=pool)
+    for_need = nearest_for_need(case, limit=3, candidates=pool)
     return render(
         request,
         "phasetransfer/journey/nearest.html",
