@@ -146,18 +146,19 @@ class ResponseForm(forms.Form):
     )
 
 
-def _family_case(request: HttpRequest, reference: str) -> Case:
+def _family_case(request: HttpRequest, reference: str, action: str | None = None) -> Case:
+    """The family's case once its outcome is visible, its opening recorded."""
     case = case_for_family(user=request.user, reference=reference)
     if not outcome_visible(case):
         # Before the moment the outcome does not exist, as far as families are concerned.
         raise Http404("No outcome yet")
+    case_access_record(request=request, case=case, action=action)
     return case
 
 
 @role_required(*FAMILY)
 def outcome(request: HttpRequest, reference: str) -> HttpResponse:
     case = _family_case(request, reference)
-    case_access_record(request=request, case=case)
     form = ResponseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         family_respond(case=case, actor=request.user, **form.cleaned_data)
@@ -178,8 +179,7 @@ def outcome(request: HttpRequest, reference: str) -> HttpResponse:
 
 @role_required(*FAMILY)
 def letter_pdf(request: HttpRequest, reference: str) -> HttpResponse:
-    case = _family_case(request, reference)
-    case_access_record(request=request, case=case, action=AccessAction.DOWNLOAD)
+    case = _family_case(request, reference, action=AccessAction.DOWNLOAD)
     pdf = letter_pdf_bytes(case)
     if pdf is None:
         raise Http404("The letter is being prepared")

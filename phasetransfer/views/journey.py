@@ -51,17 +51,22 @@ def _read_only(request: HttpRequest, case: Case) -> HttpResponse | None:
     return redirect("journey-case", reference=case.reference)
 
 
-@role_required(*FAMILY)
-def case_overview(request: HttpRequest, reference: str) -> HttpResponse:
+def _family_case(request: HttpRequest, reference: str) -> Case:
+    """The signed-in family's case (404 for any other), its opening recorded."""
     case = case_for_family(user=request.user, reference=reference)
     case_access_record(request=request, case=case)
+    return case
+
+
+@role_required(*FAMILY)
+def case_overview(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _family_case(request, reference)
     return render(request, "phasetransfer/journey/case.html", _context(request, case))
 
 
 @role_required(*FAMILY)
 def details(request: HttpRequest, reference: str) -> HttpResponse:
-    case = case_for_family(user=request.user, reference=reference)
-    case_access_record(request=request, case=case)
+    case = _family_case(request, reference)
     form = YesNoForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["answer"] == "no":
@@ -78,8 +83,7 @@ def details(request: HttpRequest, reference: str) -> HttpResponse:
 
 @role_required(*FAMILY)
 def details_change(request: HttpRequest, reference: str) -> HttpResponse:
-    case = case_for_family(user=request.user, reference=reference)
-    case_access_record(request=request, case=case)
+    case = _family_case(request, reference)
     contact = primary_contact(case)
     initial = {"correction": case.details_correction}
     form = ContactDetailsForm(request.POST or None, instance=contact, initial=initial)
@@ -96,8 +100,7 @@ def details_change(request: HttpRequest, reference: str) -> HttpResponse:
 
 @role_required(*FAMILY)
 def nearest(request: HttpRequest, reference: str) -> HttpResponse:
-    case = case_for_family(user=request.user, reference=reference)
-    case_access_record(request=request, case=case)
+    case = _family_case(request, reference)
     pool = phase_settings(case.round.phase)  # one query for both lists
     mainstream = nearest_mainstream(case, limit=3, candidates=pool)
     for_need = nearest_for_need(case, limit=3, candidates=pool)
@@ -116,8 +119,7 @@ def nearest(request: HttpRequest, reference: str) -> HttpResponse:
 
 @role_required(*FAMILY)
 def preference_list(request: HttpRequest, reference: str) -> HttpResponse:
-    case = case_for_family(user=request.user, reference=reference)
-    case_access_record(request=request, case=case)
+    case = _family_case(request, reference)
     context = _context(request, case)
     preferences: list[Preference] = context["preferences"]  # type: ignore[assignment]
     context["rows"] = [
@@ -129,8 +131,7 @@ def preference_list(request: HttpRequest, reference: str) -> HttpResponse:
 
 @role_required(*FAMILY)
 def preference_search(request: HttpRequest, reference: str) -> HttpResponse:
-    case = case_for_family(user=request.user, reference=reference)
-    case_access_record(request=request, case=case)
+    case = _family_case(request, reference)
     if (blocked := _read_only(request, case)) is not None:
         return blocked
     form = SearchForm(request.GET or None)
@@ -170,8 +171,7 @@ def preference_search(request: HttpRequest, reference: str) -> HttpResponse:
 
 @role_required(*FAMILY)
 def preference_other(request: HttpRequest, reference: str) -> HttpResponse:
-    case = case_for_family(user=request.user, reference=reference)
-    case_access_record(request=request, case=case)
+    case = _family_case(request, reference)
     if (blocked := _read_only(request, case)) is not None:
         return blocked
     form = OtherSettingForm(request.POST or None)
@@ -202,8 +202,7 @@ def _preference(case: Case, rank: int) -> Preference:
 
 @role_required(*FAMILY)
 def preference_reasons(request: HttpRequest, reference: str, rank: int) -> HttpResponse:
-    case = case_for_family(user=request.user, reference=reference)
-    case_access_record(request=request, case=case)
+    case = _family_case(request, reference)
     if (blocked := _read_only(request, case)) is not None:
         return blocked
     preference = _preference(case, rank)
@@ -235,8 +234,7 @@ def preference_reasons(request: HttpRequest, reference: str, rank: int) -> HttpR
 
 @role_required(*FAMILY)
 def preference_remove(request: HttpRequest, reference: str, rank: int) -> HttpResponse:
-    case = case_for_family(user=request.user, reference=reference)
-    case_access_record(request=request, case=case)
+    case = _family_case(request, reference)
     if (blocked := _read_only(request, case)) is not None:
         return blocked
     preference = _preference(case, rank)
@@ -257,8 +255,7 @@ def preference_remove(request: HttpRequest, reference: str, rank: int) -> HttpRe
 @require_POST
 @role_required(*FAMILY)
 def preference_move(request: HttpRequest, reference: str, rank: int) -> HttpResponse:
-    case = case_for_family(user=request.user, reference=reference)
-    case_access_record(request=request, case=case)
+    case = _family_case(request, reference)
     if (blocked := _read_only(request, case)) is not None:
         return blocked
     prefs.preference_move(
@@ -269,8 +266,7 @@ def preference_move(request: HttpRequest, reference: str, rank: int) -> HttpResp
 
 @role_required(*FAMILY)
 def check_answers(request: HttpRequest, reference: str) -> HttpResponse:
-    case = case_for_family(user=request.user, reference=reference)
-    case_access_record(request=request, case=case)
+    case = _family_case(request, reference)
     error = ""
     if request.method == "POST":
         try:
@@ -288,8 +284,7 @@ def check_answers(request: HttpRequest, reference: str) -> HttpResponse:
 
 @role_required(*FAMILY)
 def confirmation(request: HttpRequest, reference: str) -> HttpResponse:
-    case = case_for_family(user=request.user, reference=reference)
-    case_access_record(request=request, case=case)
+    case = _family_case(request, reference)
     context = _context(request, case)
     if context["submission"] is None:
         return redirect("journey-check", reference=reference)
