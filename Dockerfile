@@ -14,4 +14,4 @@ RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost python manage.py colle
 RUN useradd --create-home app && mkdir -p /app/var && chown -R app /app/var
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "phasetransfer.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "phasetransfer.config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -1,4 +1,4 @@
-"""Offers' API endpoints (mounted under /api/v1/ by phasetransfer.urls): what families were told.
+"""Offers' API endpoints (mounted under /api/v1/ by the root URLs): what families were told.
 
 Nothing about a case's outcome leaves through this endpoint before the round's SEN offer
 day: ``outcome_visible`` (the one rule, against the server clock) guards every field that
@@ -20,12 +20,12 @@ from rest_framework.response import Response
 
 from offers.models import FamilyResponse, Letter, Release
 from offers.services.letters import current_letters
-from phasetransfer import clock
 from phasetransfer.api.base import ApiListView
 from phasetransfer.api.filters import CaseFilters, filter_cases
 from phasetransfer.api.scopes import Scope
+from phasetransfer.core import clock
+from phasetransfer.core.visibility import outcome_visible
 from phasetransfer.models import Case
-from phasetransfer.visibility import outcome_visible
 
 
 def offers_visible(*, scopes: frozenset[Scope]) -> QuerySet[Case]:

@@ -10,8 +10,8 @@ from django.core.cache import cache
 
 from offers.services.letters import cases_needing_letters, letter_render
 from offers.services.release import release_complete, release_due
-from phasetransfer import clock
-from phasetransfer.locks import lease
+from phasetransfer.core import clock
+from phasetransfer.core.locks import lease
 from phasetransfer.models import Case, Round
 
 # Letters are rendered ahead for rounds whose offer day is this close (or past).

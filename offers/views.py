@@ -19,15 +19,15 @@ from offers.services.release import (
     offer_day_set,
     release_status,
 )
-from phasetransfer import clock
-from phasetransfer.access import role_required
+from phasetransfer.cases.selectors import case_for_family
+from phasetransfer.cases.state import UNDECIDED
+from phasetransfer.core import clock
+from phasetransfer.core.access import role_required
+from phasetransfer.core.outbox import email_retry
+from phasetransfer.core.roles import READ_ALL, Role
+from phasetransfer.core.visibility import offer_day_reached, outcome_visible
 from phasetransfer.models import AccessAction, Case, CaseState, EmailStatus, OutboundEmail, Round
-from phasetransfer.roles import READ_ALL, Role
 from phasetransfer.security.access_log import case_access_record
-from phasetransfer.selectors import case_for_family
-from phasetransfer.services.case_state import UNDECIDED
-from phasetransfer.services.email import email_retry
-from phasetransfer.visibility import offer_day_reached, outcome_visible
 
 OFFICERS = (Role.CASEWORKER, Role.PANEL_CHAIR, Role.ADMINISTRATOR)
 READERS = READ_ALL
@@ -149,7 +149,7 @@ class ResponseForm(forms.Form):
 def _family_case(request: HttpRequest, reference: str, action: str | None = None) -> Case:
     """The family's case once its outcome is visible, its opening recorded."""
     case = case_for_family(user=request.user, reference=reference)
-    if not outcome_visible(case):
+    if case is None or not outcome_visible(case):
         # Before the moment the outcome does not exist, as far as families are concerned.
         raise Http404("No outcome yet")
     case_access_record(request=request, case=case, action=action)

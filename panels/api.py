@@ -1,4 +1,4 @@
-"""Panels' API endpoints (mounted under /api/v1/ by phasetransfer.urls): decisions."""
+"""Panels' API endpoints (mounted under /api/v1/ by phasetransfer.config.urls): decisions."""
 
 from __future__ import annotations
 

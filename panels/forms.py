@@ -10,10 +10,10 @@ from django import forms
 from panels.models import Ground, Outcome, PanelSession, SettingType
 from panels.services.decisions import DecisionInput
 from panels.services.sessions import SessionDetails
-from phasetransfer import clock, geo
-from phasetransfer.forms import setting_for_urn
+from phasetransfer.core import clock, geo
+from phasetransfer.core.forms import setting_for_urn
+from phasetransfer.core.roles import Role
 from phasetransfer.models import Setting, User
-from phasetransfer.roles import Role
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y"]
 

@@ -15,8 +15,9 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.template.loader import render_to_string
 
 from panels.models import Decision, Ground, PanelCase, PanelSession, Recusal, SettingType
-from phasetransfer import clock
-from phasetransfer.csv_safe import csv_text
+from phasetransfer.consultations.selectors import consultations_live, ground_labels
+from phasetransfer.core import clock
+from phasetransfer.core.csv_safe import csv_text
 from phasetransfer.models import (
     Need,
     Preference,
@@ -24,7 +25,6 @@ from phasetransfer.models import (
     Setting,
     SettingKind,
 )
-from phasetransfer.selectors_consultations import consultations_live, ground_labels
 
 
 @dataclass

@@ -15,8 +15,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from panels.models import Decision, Outcome, PanelCase, PanelMember, PanelSession, Recusal
+from phasetransfer.core.roles import Role, has_role
 from phasetransfer.models import Case, CaseState, Round, Setting, SettingPlaces, User
-from phasetransfer.roles import Role, has_role
 
 SEES_ALL = (Role.CASEWORKER, Role.ADMINISTRATOR)
 NAMING = (Outcome.AGREE, Outcome.OTHER_SETTING)

@@ -1,4 +1,4 @@
-"""Panel pages, mounted at /panels/ by phasetransfer.urls."""
+"""Panel pages, mounted at /panels/ by phasetransfer.config.urls."""
 
 from django.urls import URLPattern, path
 

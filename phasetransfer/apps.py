@@ -10,8 +10,8 @@ class PhaseTransferConfig(AppConfig):
 
         # Load the Celery app with Django (not in the package __init__), so that
         # phasetransfer.allocation stays importable without Django or Celery.
-        from phasetransfer import celery  # noqa: F401
-        from phasetransfer.roles import sync_role_groups
+        from phasetransfer.config import celery  # noqa: F401
+        from phasetransfer.core.roles import sync_role_groups
 
         # Groups and their permissions follow the code: re-synced after every migrate.
         post_migrate.connect(sync_role_groups, sender=self)

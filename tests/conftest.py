@@ -8,9 +8,10 @@ from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from phasetransfer.core.access import requires_two_factor
+from phasetransfer.core.roles import Role
 from phasetransfer.models import Case, User
-from phasetransfer.roles import Role
-from phasetransfer.security.two_factor import code_now, requires_two_factor
+from phasetransfer.security.two_factor import code_now
 from tests.factories import CaseFactory, ContactFactory, UserFactory
 from tests.support.smtp import RecordingHandler, smtp_server
 
@@ -78,9 +79,9 @@ def send_outbox() -> int:
     """Send every email that is waiting and due now, as workers would; returns how many."""
     from django.db.models import Q
 
-    from phasetransfer import clock
+    from phasetransfer.core import clock
+    from phasetransfer.core.outbox import email_send
     from phasetransfer.models import EmailStatus, OutboundEmail
-    from phasetransfer.services.email import email_send
 
     waiting = OutboundEmail.objects.filter(
         Q(status=EmailStatus.PENDING) | Q(status=EmailStatus.FAILED),

@@ -7,7 +7,8 @@ import datetime as dt
 import factory
 from django.contrib.auth.hashers import make_password
 
-from phasetransfer.clock import LONDON
+from phasetransfer.core.clock import LONDON
+from phasetransfer.core.roles import Role, grant_role
 from phasetransfer.models import (
     Case,
     Child,
@@ -21,7 +22,6 @@ from phasetransfer.models import (
     SettingPlaces,
     User,
 )
-from phasetransfer.roles import Role, grant_role
 
 PASSWORD = "correct-horse-battery-staple"
 _PASSWORD_HASH = make_password(PASSWORD)

@@ -6,10 +6,10 @@ import datetime as dt
 
 import factory
 
-from phasetransfer.clock import LONDON
+from phasetransfer.consultations.services import consultation_due_at
+from phasetransfer.core.clock import LONDON
+from phasetransfer.core.roles import Role
 from phasetransfer.models import Consultation, Preference, SettingContact
-from phasetransfer.roles import Role
-from phasetransfer.services.consultations import consultation_due_at
 from tests.factories import CaseFactory, SettingFactory, UserFactory
 
 SENT = dt.datetime(2027, 1, 4, 10, 0, tzinfo=LONDON)

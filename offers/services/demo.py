@@ -14,17 +14,17 @@ import random
 from dataclasses import dataclass, field
 
 from panels.services.demo import demo_panels
-from phasetransfer import clock
-from phasetransfer.models import Phase, Round, SettingContact, User
-from phasetransfer.roles import Role, grant_role
-from phasetransfer.services.demo.seed import DemoSummary, demo_seed
-from phasetransfer.services.demo.stages import (
+from phasetransfer.core import clock
+from phasetransfer.core.roles import Role, grant_role
+from phasetransfer.demo.seed import DemoSummary, demo_seed
+from phasetransfer.demo.stages import (
     stage_allocate,
     stage_consult,
     stage_invite,
     stage_new_arrivals,
     stage_preferences,
 )
+from phasetransfer.models import Phase, Round, SettingContact, User
 
 STAGES = ["identified", "invited", "preferences", "consulting", "proposed", "at-panel", "decided"]
 MEMBER_COUNT = 8

@@ -21,9 +21,9 @@ from django.template.loader import render_to_string
 from offers.models import Letter, LetterKind
 from panels.models import Decision, Outcome
 from panels.services.decisions import current_decision
-from phasetransfer import clock
+from phasetransfer.cohort.invitations import primary_contact
+from phasetransfer.core import clock
 from phasetransfer.models import Case, CaseState
-from phasetransfer.services.invitations import primary_contact
 
 TEMPLATE_VERSION = 1
 # Final-decision states: the panel's decision is signed off.

@@ -7,10 +7,10 @@ import datetime as dt
 from django.db import transaction
 
 from offers.models import FamilyResponse
-from phasetransfer import clock
+from phasetransfer.cases.state import case_accept, case_appeal
+from phasetransfer.core import clock
+from phasetransfer.core.audit import audit_record
 from phasetransfer.models import Case, CaseState, Round, User
-from phasetransfer.services.audit import audit_record
-from phasetransfer.services.case_state import case_accept, case_appeal
 
 
 def family_respond(

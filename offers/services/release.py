@@ -27,16 +27,12 @@ from offers.services.letters import (
     render_html,
     render_pdf,
 )
-from phasetransfer import clock
-from phasetransfer.locks import lease
+from phasetransfer.cases.state import UNDECIDED, case_release_no_decision, case_release_offer
+from phasetransfer.core import clock
+from phasetransfer.core.locks import lease
+from phasetransfer.core.outbox import email_enqueue, site_url
+from phasetransfer.core.visibility import outcome_visible
 from phasetransfer.models import Case, CaseState, Contact, EmailStatus, OutboundEmail, Round, User
-from phasetransfer.services.case_state import (
-    UNDECIDED,
-    case_release_no_decision,
-    case_release_offer,
-)
-from phasetransfer.services.email import email_enqueue, site_url
-from phasetransfer.visibility import outcome_visible
 
 EMAIL_TEMPLATE_VERSION = 1
 RELEASE_LEASE = "offers.release"
@@ -75,7 +71,7 @@ class ReleaseSummary:
 
 def _email_body(case: Case) -> str:
     return render_to_string(
-        "emails/outcome_ready.txt",
+        "offers/emails/outcome_ready.txt",
         {
             "round": case.round,
             "sign_in_url": site_url("login"),

@@ -45,9 +45,9 @@ from panels.services.sessions import (
     membership_fixed,
     recusals_refresh,
 )
-from phasetransfer import clock
+from phasetransfer.core import clock
+from phasetransfer.core.csvfile import ImportReport, parse_int, read_rows
 from phasetransfer.models import Round, Setting, User
-from phasetransfer.services.imports.csvfile import ImportReport, parse_int, read_rows
 
 REQUIRED_COLUMNS = ["area", "starts_at", "chair_email"]
 OPTIONAL_COLUMNS = ["place", "online_link", "case_limit", "members"]

@@ -34,11 +34,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 
 from panels.models import Decision, Ground, Outcome, PanelCase, PanelSession, SettingType
-from phasetransfer import clock
-from phasetransfer.models import Case, CaseState, Preference, Setting, User
-from phasetransfer.selectors_consultations import consultations_current
-from phasetransfer.services.audit import audit_record
-from phasetransfer.services.case_state import (
+from phasetransfer.cases.state import (
     IllegalTransition,
     case_approve_offer,
     case_record_decision,
@@ -46,11 +42,15 @@ from phasetransfer.services.case_state import (
     case_unschedule,
     cases_move_bulk,
 )
-from phasetransfer.services.consultations import (
+from phasetransfer.consultations.selectors import consultations_current
+from phasetransfer.consultations.services import (
     ConsultationRefused,
     consultation_add,
     consultation_resend,
 )
+from phasetransfer.core import clock
+from phasetransfer.core.audit import audit_record
+from phasetransfer.models import Case, CaseState, Preference, Setting, User
 
 REASONS_MAX = 5000
 PLACEMENTS = (Outcome.AGREE, Outcome.OTHER_SETTING, Outcome.TYPE_ONLY)

@@ -16,9 +16,9 @@ from panels.models import Ground, Outcome, PanelCase, PanelSession, SettingType
 from panels.services.decisions import DecisionInput, decision_record, session_sign_off
 from panels.services.scheduling import panels_schedule
 from panels.services.sessions import SessionDetails, member_seat, session_create
-from phasetransfer import clock
+from phasetransfer.allocation.runs import latest_run
+from phasetransfer.core import clock
 from phasetransfer.models import Case, CaseState, Proposal, Round, Setting, User
-from phasetransfer.services.allocation_runs import latest_run
 
 PLACES = {
     "North": "Gravesend Civic Centre",
@@ -76,7 +76,7 @@ def round_down(value: float) -> int:
 
 
 def _member_school(area: str, rng: random.Random) -> Setting | None:
-    from phasetransfer import geo
+    from phasetransfer.core import geo
 
     schools = [
         s

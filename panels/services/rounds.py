@@ -7,7 +7,7 @@ import datetime as dt
 from django.db import transaction
 
 from panels.models import PanelSettings
-from phasetransfer import clock
+from phasetransfer.core import clock
 from phasetransfer.models import Round
 
 

@@ -42,7 +42,11 @@ from panels.models import (
 from panels.scheduler import FULL, TIMEOUT, CaseItem, SessionSlot, schedule_group
 from panels.services.rounds import last_panel_day
 from panels.services.sessions import settings_hosts_and_names
-from phasetransfer import clock, geo
+from phasetransfer.allocation.runs import latest_run
+from phasetransfer.cases.state import cases_move_bulk
+from phasetransfer.consultations.selectors import consultations_live
+from phasetransfer.core import clock, geo
+from phasetransfer.core.audit import actor_label
 from phasetransfer.models import (
     AuditEvent,
     Case,
@@ -52,10 +56,6 @@ from phasetransfer.models import (
     Round,
     User,
 )
-from phasetransfer.selectors_consultations import consultations_live
-from phasetransfer.services.allocation_runs import latest_run
-from phasetransfer.services.audit import actor_label
-from phasetransfer.services.case_state import cases_move_bulk
 
 # A case in one of these states belongs in the session it was placed in; a live placement
 # of a case in any other state (re-consulted, withdrawn) is stale and is ended.

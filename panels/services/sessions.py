@@ -17,10 +17,10 @@ from django.db import transaction
 
 from panels.conflicts import Interest, case_interests, conflict_reason
 from panels.models import Decision, PanelCase, PanelMember, PanelSession, Recusal
-from phasetransfer import clock, geo
+from phasetransfer.core import clock, geo
+from phasetransfer.core.audit import audit_record
+from phasetransfer.core.roles import FAMILY_ROLES, Role, grant_role, has_role
 from phasetransfer.models import CaseState, Preference, Round, Setting, User
-from phasetransfer.roles import FAMILY_ROLES, Role, grant_role, has_role
-from phasetransfer.services.audit import audit_record
 
 SEATED_ROLES = (Role.PANEL_MEMBER, Role.PANEL_CHAIR, Role.CASEWORKER, Role.ADMINISTRATOR)
 LIMIT_RANGE = (1, 200)  # the database's panel_case_limit_range

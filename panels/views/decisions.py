@@ -20,9 +20,9 @@ from panels.services.decisions import (
     decision_record,
     session_sign_off,
 )
-from phasetransfer.access import role_required
+from phasetransfer.core.access import role_required
+from phasetransfer.core.roles import Role
 from phasetransfer.models import CaseState, User
-from phasetransfer.roles import Role
 from phasetransfer.security.access_log import case_access_record
 
 CHAIRS = (Role.PANEL_CHAIR,)

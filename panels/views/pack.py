@@ -22,10 +22,10 @@ from panels.selectors import (
     session_for_user,
     sessions_for_user,
 )
-from phasetransfer import clock
-from phasetransfer.access import role_required
+from phasetransfer.core import clock
+from phasetransfer.core.access import role_required
+from phasetransfer.core.roles import Role
 from phasetransfer.models import AccessAction, User
-from phasetransfer.roles import Role
 from phasetransfer.security.access_log import cases_access_record
 
 READERS = (Role.PANEL_MEMBER, Role.PANEL_CHAIR, Role.CASEWORKER, Role.ADMINISTRATOR)

@@ -31,10 +31,10 @@ from panels.services.sessions import (
     session_create,
     session_update,
 )
-from phasetransfer.access import role_required
+from phasetransfer.core.access import role_required
+from phasetransfer.core.csvfile import CsvRejected, read_upload
+from phasetransfer.core.roles import Role
 from phasetransfer.models import Case, CaseState, Round
-from phasetransfer.roles import Role
-from phasetransfer.services.imports.csvfile import CsvRejected, read_upload
 
 MANAGERS = (Role.PANEL_CHAIR, Role.CASEWORKER, Role.ADMINISTRATOR)
 # The button solves in the request (a Kent round takes about 6 s here); a smaller solver

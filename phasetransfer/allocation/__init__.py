@@ -1,46 +1,5 @@
-"""Pure-Python allocation model: children with EHCPs to settings at phase transfer.
+"""Allocation: the pure engine in ``engine/`` (no Django) and, beside it, the Django side.
 
-No Django here: the web layer builds a ``Problem`` (or a JSON file, see docs/allocation.md),
-calls ``solve`` and stores the ``Allocation``.
+This package imports nothing on purpose, so ``python -m phasetransfer.allocation`` loads
+the engine alone, without Django or the database.
 """
-
-from phasetransfer.allocation.deferred_acceptance import deferred_acceptance
-from phasetransfer.allocation.fairness import compare, fairness_report
-from phasetransfer.allocation.parsing import load_problem, parse_problem
-from phasetransfer.allocation.problem import (
-    ChildSpec,
-    GroupSpec,
-    Option,
-    Problem,
-    ProblemError,
-    SettingSpec,
-)
-from phasetransfer.allocation.result import (
-    COST,
-    FULL,
-    Allocation,
-    Reason,
-    allocation_to_json,
-)
-from phasetransfer.allocation.solver import SolverError, solve
-
-__all__ = [
-    "COST",
-    "FULL",
-    "Allocation",
-    "ChildSpec",
-    "GroupSpec",
-    "Option",
-    "Problem",
-    "ProblemError",
-    "Reason",
-    "SettingSpec",
-    "SolverError",
-    "allocation_to_json",
-    "compare",
-    "deferred_acceptance",
-    "fairness_report",
-    "load_problem",
-    "parse_problem",
-    "solve",
-]

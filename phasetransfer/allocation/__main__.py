@@ -1,9 +1,4 @@
-import gc
-import sys
+# The documented command, ``python -m phasetransfer.allocation solve ...``, runs the engine's.
+import runpy
 
-from phasetransfer.allocation.cli import main
-
-# A one-shot process that builds about a million acyclic objects on a national run: the cyclic
-# collector would only rescan them, so it is off for the life of the process.
-gc.disable()
-sys.exit(main())
+runpy.run_module("phasetransfer.allocation.engine", run_name="__main__", alter_sys=True)

@@ -11,9 +11,9 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
+from phasetransfer.cohort.imports import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, cohort_import
+from phasetransfer.core.csvfile import CsvRejected, ImportReport, RowProblem
 from phasetransfer.models import Round, User
-from phasetransfer.services.imports.cohort import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, cohort_import
-from phasetransfer.services.imports.csvfile import CsvRejected, ImportReport, RowProblem
 
 COLUMNS = [*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS]
 MAX_JSON_ROWS = 5000

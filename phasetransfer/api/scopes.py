@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from phasetransfer.roles import Role, roles_of
+from phasetransfer.core.roles import Role, roles_of
 
 
 class Scope(StrEnum):

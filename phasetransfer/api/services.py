@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from phasetransfer import clock
 from phasetransfer.api.scopes import Scope
+from phasetransfer.core import clock
 from phasetransfer.models import ApiCall, ApiClient, User
 
 TOKEN_PREFIX = "ptk_"

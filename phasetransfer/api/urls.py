@@ -1,4 +1,4 @@
-"""The core's API routes (under /api/v1/ from phasetransfer.urls)."""
+"""The core's API routes (under /api/v1/ from phasetransfer.config.urls)."""
 
 from django.urls import URLPattern, path, re_path
 

@@ -13,7 +13,6 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from phasetransfer import clock
 from phasetransfer.api import cohort as cohort_api
 from phasetransfer.api.base import ApiDetailView, ApiListView, ApiView
 from phasetransfer.api.filters import CaseFilters, case_changed_since, filter_cases
@@ -29,8 +28,9 @@ from phasetransfer.api.serializers import (
     RoundSerializer,
 )
 from phasetransfer.coordination.selectors import progress_of
+from phasetransfer.core import clock
+from phasetransfer.core.csvfile import CsvRejected, RowProblem, read_upload
 from phasetransfer.models import Case, Round, User
-from phasetransfer.services.imports.csvfile import CsvRejected, RowProblem, read_upload
 
 
 class RoundList(ApiListView):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from phasetransfer import clock
 from phasetransfer.coordination.selectors import ProgressRow
-from phasetransfer.csv_safe import csv_text
+from phasetransfer.core import clock
+from phasetransfer.core.csv_safe import csv_text
 
 HEADER = [
     "Case reference",

@@ -22,13 +22,13 @@ from dataclasses import dataclass
 
 from django.db.models import Min
 
-from phasetransfer import clock
+from phasetransfer.cohort.selectors import engagement_by_date
+from phasetransfer.consultations.selectors import consultations_overdue
 from phasetransfer.coordination import charts
 from phasetransfer.coordination.milestones import Stage, Status, decided_settings
 from phasetransfer.coordination.selectors import round_progress
+from phasetransfer.core import clock
 from phasetransfer.models import AuditEvent, Case, CaseState, Preference, Round
-from phasetransfer.selectors_consultations import consultations_overdue
-from phasetransfer.selectors_engagement import engagement_by_date
 
 RELEASED_STATES = (CaseState.RELEASED, CaseState.ACCEPTED, CaseState.APPEALED)
 # Kent County Council, SEN update to Scrutiny Committee, December 2024 (docs/coordination.md).

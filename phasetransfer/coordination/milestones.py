@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from phasetransfer import clock
+from phasetransfer.core import clock
 from phasetransfer.models import CaseState, Round
 
 S = CaseState

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet
 
+from phasetransfer.consultations.selectors import consultations_live
 from phasetransfer.coordination.milestones import (
     STATUS_ORDER,
     CaseFacts,
@@ -28,9 +29,8 @@ from phasetransfer.coordination.milestones import (
     stage_of,
     status_of,
 )
+from phasetransfer.core.roles import Role
 from phasetransfer.models import Case, ConsultationStatus, Round, User
-from phasetransfer.roles import Role
-from phasetransfer.selectors_consultations import consultations_live
 
 UNASSIGNED = "none"  # the caseworker filter's value for cases nobody holds
 

@@ -7,10 +7,10 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
-from phasetransfer import clock
+from phasetransfer.core import clock
+from phasetransfer.core.audit import actor_label
+from phasetransfer.core.roles import Role, has_role
 from phasetransfer.models import AuditEvent, Case, User
-from phasetransfer.roles import Role, has_role
-from phasetransfer.services.audit import actor_label
 
 
 class ReassignRefused(Exception):

@@ -1,4 +1,4 @@
-"""Co-ordination pages, mounted under /staff/ by phasetransfer.urls."""
+"""Co-ordination pages, mounted under /staff/ by phasetransfer.config.urls."""
 
 from django.urls import URLPattern, path
 

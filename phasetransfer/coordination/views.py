@@ -11,8 +11,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from phasetransfer import clock
-from phasetransfer.access import role_required
 from phasetransfer.coordination import figures as round_figures
 from phasetransfer.coordination.exports import progress_csv
 from phasetransfer.coordination.forms import ALL_MATCHING, BoardFilterForm, ReassignForm
@@ -26,8 +24,10 @@ from phasetransfer.coordination.selectors import (
     workload,
 )
 from phasetransfer.coordination.services import ReassignRefused, cases_reassign
+from phasetransfer.core import clock
+from phasetransfer.core.access import role_required
+from phasetransfer.core.roles import READ_ALL, Role, has_role
 from phasetransfer.models import AccessAction, Round, User
-from phasetransfer.roles import READ_ALL, Role, has_role
 from phasetransfer.security.access_log import cases_access_record
 
 READERS = READ_ALL

@@ -14,15 +14,11 @@ from phasetransfer.models.choices import (
     Phase,
     SettingKind,
 )
-from phasetransfer.models.invitations import (
-    Invitation,
-    InvitationChannel,
-    LinkAttempt,
-    PreferenceSubmission,
-)
+from phasetransfer.models.consultations import Consultation, ConsultationStatus
+from phasetransfer.models.invitations import Invitation, InvitationChannel, LinkAttempt
 from phasetransfer.models.ops import Heartbeat, Lease
 from phasetransfer.models.outbox import EmailStatus, OutboundEmail
-from phasetransfer.models.preferences import Consultation, ConsultationStatus, Preference
+from phasetransfer.models.preferences import Preference, PreferenceSubmission
 from phasetransfer.models.rounds import Round, statutory_deadline_for
 from phasetransfer.models.settings import Setting, SettingContact, SettingPlaces, serving_phase
 from phasetransfer.models.users import User

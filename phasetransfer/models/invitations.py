@@ -68,31 +68,3 @@ class LinkAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"link attempt by {self.user_id} at {self.at:%Y-%m-%d %H:%M}"
-
-
-class PreferenceSubmission(models.Model):
-    """Preferences sent by a family (or by staff for them), with a snapshot of what was sent."""
-
-    case = models.ForeignKey(
-        "phasetransfer.Case", on_delete=models.CASCADE, related_name="submissions"
-    )
-    submitted_at = models.DateTimeField()
-    submitted_by = models.ForeignKey(
-        django_settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    on_behalf = models.CharField(
-        max_length=10, blank=True, help_text="'phone' or 'paper' when staff entered it."
-    )
-    late = models.BooleanField(default=False)
-    receipt = models.CharField(max_length=20, unique=True)
-    snapshot = models.JSONField(default=list)
-
-    class Meta:
-        ordering = ["-submitted_at", "-id"]
-
-    def __str__(self) -> str:
-        return self.receipt

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings as django_settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 
 
 class Preference(models.Model):
@@ -61,73 +61,29 @@ class Preference(models.Model):
         return self.setting.name if self.setting else self.other_name
 
 
-class ConsultationStatus(models.TextChoices):
-    PENDING = "pending", "Awaiting response"
-    CAN_MEET = "can_meet", "Can meet need"
-    CANNOT_MEET = "cannot_meet", "Cannot meet need"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-
-
-class Consultation(models.Model):
-    """The LA asks one setting whether it can meet one child's needs (s39)."""
+class PreferenceSubmission(models.Model):
+    """Preferences sent by a family (or by staff for them), with a snapshot of what was sent."""
 
     case = models.ForeignKey(
-        "phasetransfer.Case", on_delete=models.CASCADE, related_name="consultations"
+        "phasetransfer.Case", on_delete=models.CASCADE, related_name="submissions"
     )
-    setting = models.ForeignKey(
-        "phasetransfer.Setting", on_delete=models.PROTECT, related_name="consultations"
-    )
-    status = models.CharField(
-        max_length=12, choices=ConsultationStatus.choices, default=ConsultationStatus.PENDING
-    )
-    sent_at = models.DateTimeField()
-    due_at = models.DateTimeField()
-    ground_unsuitable = models.BooleanField(default=False)
-    ground_others = models.BooleanField(default=False)
-    ground_resources = models.BooleanField(default=False)
-    response_text = models.TextField(blank=True)
-    responded_at = models.DateTimeField(null=True, blank=True)
-    responded_by = models.ForeignKey(
+    submitted_at = models.DateTimeField()
+    submitted_by = models.ForeignKey(
         django_settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    recorded_on_behalf = models.BooleanField(default=False)
-    withdrawn_at = models.DateTimeField(null=True, blank=True)
-    withdrawn_reason = models.CharField(max_length=300, blank=True)
-    replaces = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaced_by"
+    on_behalf = models.CharField(
+        max_length=10, blank=True, help_text="'phone' or 'paper' when staff entered it."
     )
+    late = models.BooleanField(default=False)
+    receipt = models.CharField(max_length=20, unique=True)
+    snapshot = models.JSONField(default=list)
 
     class Meta:
-        ordering = ["case", "sent_at", "id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["case", "setting"],
-                condition=Q(status="pending"),
-                name="consultation_one_open_per_case_setting",
-            ),
-            models.CheckConstraint(
-                condition=Q(due_at__gt=F("sent_at")), name="consultation_due_after_sent"
-            ),
-            models.CheckConstraint(
-                condition=Q(status__in=ConsultationStatus.values), name="consultation_status_valid"
-            ),
-            models.CheckConstraint(
-                condition=~Q(status="cannot_meet")
-                | Q(ground_unsuitable=True)
-                | Q(ground_others=True)
-                | Q(ground_resources=True),
-                name="consultation_refusal_has_ground",
-            ),
-            models.CheckConstraint(
-                condition=Q(status__in=["pending", "withdrawn"]) | Q(responded_at__isnull=False),
-                name="consultation_response_has_time",
-            ),
-        ]
-        indexes = [models.Index(fields=["setting", "status"])]
+        ordering = ["-submitted_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.case_id} -> {self.setting_id} ({self.status})"
+        return self.receipt

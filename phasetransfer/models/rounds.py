@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
-from phasetransfer.clock import end_of_day_in_london
+from phasetransfer.core.clock import end_of_day_in_london
 from phasetransfer.models.choices import Phase
 
 

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from phasetransfer import clock
+from phasetransfer.core import clock
 from phasetransfer.models import (
     AccessAction,
     AuditEvent,

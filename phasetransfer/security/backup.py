@@ -28,7 +28,7 @@ from django.core.management.color import no_style
 from django.db import IntegrityError, connection, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 
-from phasetransfer import clock
+from phasetransfer.core import clock
 from phasetransfer.models import Child, Round, Setting, User
 
 FORMAT = "phasetransfer-round-backup"

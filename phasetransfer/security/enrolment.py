@@ -23,9 +23,9 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.template.loader import render_to_string
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from phasetransfer import clock
+from phasetransfer.core import clock
+from phasetransfer.core.outbox import email_enqueue
 from phasetransfer.models import OutboundEmail
-from phasetransfer.services.email import email_enqueue
 
 SESSION_KEY = "two_factor_enrolment"
 EMAIL_KIND = "two_factor_enrolment"
@@ -80,7 +80,7 @@ def enrolment_code_send(session: SessionBase, user: Any, now: dt.datetime | None
         "confirmed": False,
     }
     body = render_to_string(
-        "emails/two_factor_enrolment.txt",
+        "phasetransfer/security/emails/two_factor_enrolment.txt",
         {
             "code": code,
             "minutes": int(CODE_LIFETIME.total_seconds() // 60),

@@ -17,8 +17,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from phasetransfer import clock
-from phasetransfer.security.two_factor import is_verified, requires_two_factor, two_factor_url
+from phasetransfer.core import clock
+from phasetransfer.core.access import is_verified, requires_two_factor
+from phasetransfer.security.two_factor import two_factor_url
 
 # When a staff session was last used (seconds since the epoch), to end it after
 # STAFF_SESSION_IDLE_SECONDS without a request.

@@ -1,10 +1,6 @@
-"""Who must give a second factor, where they are sent to give it, and the demo's fixed device.
+"""The second factor's devices, where an account is sent to give it, and the demo's device.
 
-Everyone whose account can reach more than their own family's data signs in with a
-password and a TOTP code: LA staff (caseworkers, panel chairs, co-ordinators,
-administrators), panel members (packs of many children) and school contacts
-(consultations of many children). Parents, carers and young people use a password only:
-they see one child, and a second factor would shut out families without a smartphone.
+Who must give one is decided in ``phasetransfer.core.access`` (``requires_two_factor``).
 """
 
 from __future__ import annotations
@@ -22,32 +18,11 @@ from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from phasetransfer.roles import FAMILY_ROLES, roles_of
-
 # The demo's TOTP secret, published in docs/security.md on purpose: it only ever applies
 # to synthetic accounts of the reserved demo domain, and only when DEBUG is on outside
 # production (settings.OTP_DEMO_EMAIL_DOMAIN is empty otherwise).
 DEMO_TOTP_KEY_HEX = "7068617365207472616e736665722064656d6f21"  # b"phase transfer demo!"
 DEMO_DEVICE_NAME = "Demo authenticator (synthetic account)"
-
-
-def requires_two_factor(user: Any) -> bool:
-    """True for any signed-in account that can see more than one family's data."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if user.is_staff or user.is_superuser:
-        return True
-    return bool(roles_of(user) - FAMILY_ROLES)
-
-
-def is_verified(user: Any) -> bool:
-    check = getattr(user, "is_verified", None)
-    return bool(check and check())
-
-
-def two_factor_pending(request: HttpRequest) -> bool:
-    """Signed in with a password, but the second factor this account needs is not given."""
-    return requires_two_factor(request.user) and not is_verified(request.user)
 
 
 def confirmed_devices(user: Any) -> list[TOTPDevice]:

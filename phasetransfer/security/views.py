@@ -19,11 +19,11 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from phasetransfer import clock
-from phasetransfer.access import role_required
-from phasetransfer.csv_safe import csv_lines
+from phasetransfer.core import clock
+from phasetransfer.core.access import is_verified, requires_two_factor, role_required
+from phasetransfer.core.csv_safe import csv_lines
+from phasetransfer.core.roles import Role
 from phasetransfer.models import Round, User
-from phasetransfer.roles import Role
 from phasetransfer.security.access_log import (
     TrailFilter,
     audit_trail,
@@ -38,13 +38,7 @@ from phasetransfer.security.enrolment import (
     enrolment_finished,
 )
 from phasetransfer.security.forms import CodeForm, EmailCodeForm, RetentionForm, TrailFilterForm
-from phasetransfer.security.two_factor import (
-    code_now,
-    confirmed_devices,
-    demo_device_for,
-    is_verified,
-    requires_two_factor,
-)
+from phasetransfer.security.two_factor import code_now, confirmed_devices, demo_device_for
 
 SETUP_DEVICE_NAME = "Authenticator app"
 TRAIL_PAGE_ROWS = 200

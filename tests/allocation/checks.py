@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from phasetransfer.allocation import Allocation
+from phasetransfer.allocation.engine import Allocation
 
 
 def loads(data: dict, assignments: dict[str, str | None]) -> tuple[Counter, Counter]:

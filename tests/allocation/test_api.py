@@ -13,8 +13,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-import phasetransfer.allocation as allocation
-from phasetransfer.allocation import (
+import phasetransfer.allocation.engine as engine
+from phasetransfer.allocation.engine import (
     ChildSpec,
     GroupSpec,
     Option,
@@ -25,10 +25,11 @@ from phasetransfer.allocation import (
     parse_problem,
     solve,
 )
-from phasetransfer.allocation.compiled import _explain_children
+from phasetransfer.allocation.engine.compiled import _explain_children
 from tests.allocation.strategies import problems
 
-PACKAGE = Path(allocation.__file__).resolve().parent
+PACKAGE = Path(engine.__file__).resolve().parent
+PROJECT_PACKAGE = PACKAGE.parent.parent  # phasetransfer/
 
 
 def _problem(**changes: object) -> Problem:
@@ -105,8 +106,8 @@ def test_public_names() -> None:
         "parse_problem",
         "allocation_to_json",
     ):
-        assert name in allocation.__all__
-        assert hasattr(allocation, name)
+        assert name in engine.__all__
+        assert hasattr(engine, name)
 
 
 def test_no_module_imports_django() -> None:
@@ -121,15 +122,15 @@ def test_no_module_imports_django() -> None:
 
 
 def test_runs_with_django_unimportable() -> None:
-    # Load the package without the project's top-level __init__ (which sets up Celery and
-    # Django for the web app) and with any "import django" failing.
+    # Load the engine without the project's own package __init__ files, and with any
+    # "import django" failing.
     script = f"""
 import sys, types
 sys.modules["django"] = None
 parent = types.ModuleType("phasetransfer")
-parent.__path__ = [{str(PACKAGE.parent)!r}]
+parent.__path__ = [{str(PROJECT_PACKAGE)!r}]
 sys.modules["phasetransfer"] = parent
-from phasetransfer.allocation import parse_problem, solve, compare
+from phasetransfer.allocation.engine import parse_problem, solve, compare
 problem = parse_problem({{"settings": [{{"id": "s", "capacity": 1}}],
     "children": [{{"id": "c", "options": [{{"setting": "s", "cost": 0}}], "unplaced_cost": 5}}]}})
 assert solve(problem).assignments == {{"c": "s"}}

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from phasetransfer.allocation import allocation_to_json, parse_problem, solve
+from phasetransfer.allocation.engine import allocation_to_json, parse_problem, solve
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 
-from phasetransfer.allocation import deferred_acceptance, fairness_report, parse_problem, solve
+from phasetransfer.allocation.engine import (
+    deferred_acceptance,
+    fairness_report,
+    parse_problem,
+    solve,
+)
 from tests.allocation.checks import assert_sound, envious_children
 from tests.allocation.strategies import problems
 

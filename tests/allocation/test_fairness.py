@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from phasetransfer.allocation import compare, deferred_acceptance, fairness_report, parse_problem
-from phasetransfer.allocation import solve as solve_mcf
+from phasetransfer.allocation.engine import (
+    compare,
+    deferred_acceptance,
+    fairness_report,
+    parse_problem,
+)
+from phasetransfer.allocation.engine import solve as solve_mcf
 
 
 def _child(cid: str, options: list[tuple[str, int]], unplaced: int) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 
-from phasetransfer.allocation import allocation_to_json, parse_problem, solve
+from phasetransfer.allocation.engine import allocation_to_json, parse_problem, solve
 from tests.allocation.checks import assert_sound
 from tests.allocation.lp_oracle import lp_optimum
 from tests.allocation.strategies import problems

@@ -9,8 +9,8 @@ from django.test import Client
 
 from phasetransfer.api.scopes import ALL_SCOPES, Scope
 from phasetransfer.api.services import api_client_create
+from phasetransfer.core.roles import Role
 from phasetransfer.models import User
-from phasetransfer.roles import Role
 from tests.conftest import signed_in
 from tests.factories import UserFactory
 

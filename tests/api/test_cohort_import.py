@@ -12,8 +12,8 @@ from django.test import Client
 
 from phasetransfer.api.scopes import Scope
 from phasetransfer.api.serializers import CohortRowSerializer
+from phasetransfer.cohort.imports import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from phasetransfer.models import ApiCall, Case, Child, Round
-from phasetransfer.services.imports.cohort import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from tests.api.conftest import bearer, json_of, token_with
 from tests.factories import RoundFactory
 

@@ -13,7 +13,7 @@ from django.test import Client
 
 from panels.models import Decision, Outcome
 from phasetransfer.api.scopes import ALL_SCOPES
-from phasetransfer.clock import LONDON
+from phasetransfer.core.clock import LONDON
 from phasetransfer.models import ApiCall, ApiClient, AuditEvent
 from tests.api.conftest import bearer, json_of, token_with
 from tests.api.world import AFTER_OFFER_DAY, BEFORE_OFFER_DAY, World, world_for_api

@@ -28,7 +28,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from phasetransfer.api.scopes import ALL_SCOPES
-from phasetransfer.wsgi import application
+from phasetransfer.config.wsgi import application
 from tests.api.conftest import token_with
 from tests.api.world import world_for_api
 

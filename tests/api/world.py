@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from offers.models import FamilyResponse, Letter, LetterKind, Release
 from panels.models import PanelCase
-from phasetransfer.clock import LONDON
+from phasetransfer.core.clock import LONDON
+from phasetransfer.core.roles import Role
 from phasetransfer.models import Case, CaseState, Consultation, Round, User
-from phasetransfer.roles import Role
 from tests.factories import CaseFactory, RoundFactory, SettingFactory, UserFactory
 from tests.offers.support import OFFER_DAY, decided_case, session_for
 from tests.panels.factories import proposed_case

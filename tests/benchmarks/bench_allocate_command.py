@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DB = "phasetransfer_bench_allocate"
 ENV = {
     "DEBUG": "true",
-    "DJANGO_SETTINGS_MODULE": "phasetransfer.settings",
+    "DJANGO_SETTINGS_MODULE": "phasetransfer.config.settings",
     "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}",
     "PHASETRANSFER_VAR_DIR": str(ROOT / "var" / "bench"),
 }
@@ -49,9 +49,13 @@ def _prepare(children: int) -> str:
     from django.core.management import call_command
     from django.db import connections
 
+    from phasetransfer.demo.seed import demo_seed
     from phasetransfer.models import Case, CaseState, Preference, Round
-    from phasetransfer.nearest import nearest_for_need, nearest_mainstream, phase_settings
-    from phasetransfer.services.demo.seed import demo_seed
+    from phasetransfer.preferences.nearest import (
+        nearest_for_need,
+        nearest_mainstream,
+        phase_settings,
+    )
 
     call_command("migrate", verbosity=0)
     demo_seed(secondary_children=children, post16_children=0, today=dt.date(2026, 11, 27))

@@ -35,7 +35,7 @@ if str(ROOT) not in sys.path:
 
 from ortools import __version__ as ortools_version  # noqa: E402
 
-from phasetransfer.allocation import (  # noqa: E402
+from phasetransfer.allocation.engine import (  # noqa: E402
     deferred_acceptance,
     fairness_report,
     load_problem,

@@ -37,7 +37,7 @@ QUEUE = "bench-offers"
 os.environ.update(
     {
         "DEBUG": "true",
-        "DJANGO_SETTINGS_MODULE": "phasetransfer.settings",
+        "DJANGO_SETTINGS_MODULE": "phasetransfer.config.settings",
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}",
         "REDIS_URL": "redis://127.0.0.1:6379/11",
         "CELERY_QUEUE": QUEUE,
@@ -97,9 +97,9 @@ def main() -> None:  # noqa: C901 - a linear script, easier to read in one piece
     call_command("migrate", verbosity=0)
     from offers.models import Letter, Release
     from offers.tasks import release_due_task, render_letters_due
+    from phasetransfer.core.tasks import flush_outbox
+    from phasetransfer.core.visibility import outcome_visible
     from phasetransfer.models import Case, EmailStatus, OutboundEmail, Round
-    from phasetransfer.tasks import flush_outbox
-    from phasetransfer.visibility import outcome_visible
     from tests.factories import RoundFactory
     from tests.offers.support import bulk_round
     from tests.support.smtp import smtp_server
@@ -110,7 +110,7 @@ def main() -> None:  # noqa: C901 - a linear script, easier to read in one piece
     with smtp_server() as (handler, port):
         env = {**os.environ, "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port)}
         worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "phasetransfer", "worker", "-Q", QUEUE,
+            [sys.executable, "-m", "celery", "-A", "phasetransfer.config", "worker", "-Q", QUEUE,
              "--pool=prefork", f"--concurrency={args.concurrency}", "--loglevel=WARNING",
              "--without-gossip", "--without-mingle", "--without-heartbeat"],
             cwd=ROOT, env=env, start_new_session=True,

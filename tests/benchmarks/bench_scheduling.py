@@ -45,7 +45,7 @@ def _configure(postgres: str | None, folder: Path) -> None:
         os.environ["DATABASE_URL"] = postgres
     else:
         os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "phasetransfer.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "phasetransfer.config.settings")
     import django
 
     django.setup()
@@ -83,7 +83,7 @@ def _settings(rng: random.Random, per_area: int) -> dict[str, list[object]]:
 
 def _sessions(round_: object, sessions: int, schools: dict, rng: random.Random) -> None:
     from panels.models import PanelMember, PanelSession
-    from phasetransfer.roles import Role
+    from phasetransfer.core.roles import Role
 
     chairs = _users("chair", 8, Role.PANEL_CHAIR)
     per_area = sessions // len(AREAS)

@@ -46,7 +46,7 @@ gunicorn_start() {
   local port=$1 workers=$2
   "$BIN/python" manage.py collectstatic --no-input -v0
   echo "== gunicorn, $workers workers, on 127.0.0.1:$port"
-  "$BIN/gunicorn" phasetransfer.wsgi --bind "127.0.0.1:$port" --workers "$workers" \
+  "$BIN/gunicorn" phasetransfer.config.wsgi --bind "127.0.0.1:$port" --workers "$workers" \
     --backlog 4096 --error-logfile "$OUT/gunicorn.log" --log-level warning &
   GUNICORN_PID=$!
   trap gunicorn_stop EXIT

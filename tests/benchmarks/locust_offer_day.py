@@ -230,7 +230,7 @@ def report(environment: Environment, **_: Any) -> None:
 def _round() -> Any:
     import datetime as dt
 
-    from phasetransfer.clock import LONDON, now
+    from phasetransfer.core.clock import LONDON, now
     from phasetransfer.models import Phase, Round
 
     # The latest secondary round whose offer day (12 February, 4pm) has passed.
@@ -263,8 +263,8 @@ def _accounts(cases: list[Any]) -> list[dict[str, str]]:
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Group
 
+    from phasetransfer.core.roles import Role
     from phasetransfer.models import Contact, User
-    from phasetransfer.roles import Role
 
     password = make_password(BENCH_PASSWORD)  # hashed once: the run pays for checking
     users = User.objects.bulk_create(
@@ -323,7 +323,7 @@ def main() -> None:
     args = parser.parse_args()
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "phasetransfer.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "phasetransfer.config.settings")
     import django
 
     django.setup()

@@ -31,9 +31,9 @@ def seed(*, users: int, children: int) -> list[dict[str, str]]:
     from django.contrib.auth.hashers import make_password
     from django.db import transaction
 
+    from phasetransfer.core.roles import Role, grant_role
+    from phasetransfer.demo.seed import demo_seed
     from phasetransfer.models import Contact, Phase, Round, User
-    from phasetransfer.roles import Role, grant_role
-    from phasetransfer.services.demo.seed import demo_seed
 
     if children < users:
         raise SystemExit(f"--children ({children}) must be at least --users ({users})")
@@ -69,7 +69,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True, help="JSON file for the locust users")
     args = parser.parse_args()
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "phasetransfer.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "phasetransfer.config.settings")
     import django
 
     django.setup()

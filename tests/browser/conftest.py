@@ -26,9 +26,9 @@ from playwright.sync_api import (
 )
 from pytest_django.live_server_helper import LiveServer
 
-from phasetransfer.clock import LONDON
+from phasetransfer.core.clock import LONDON
+from phasetransfer.core.roles import Role
 from phasetransfer.models import Case, Need, Setting, SettingKind, User
-from phasetransfer.roles import Role
 from tests.factories import PASSWORD, ContactFactory, RoundFactory, SettingFactory, UserFactory
 
 CHROMIUM = Path("/usr/bin/chromium")

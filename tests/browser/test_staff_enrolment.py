@@ -12,8 +12,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
+from phasetransfer.core.roles import Role
 from phasetransfer.models import OutboundEmail
-from phasetransfer.roles import Role
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.browser

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from phasetransfer.core.roles import Role
 from phasetransfer.models import Case, CaseState, Child, Round, User
-from phasetransfer.roles import Role
 from tests.factories import RoundFactory, UserFactory
 
 STATES = [

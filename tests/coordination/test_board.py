@@ -12,10 +12,10 @@ import pytest
 import time_machine
 from django.test import Client
 
-from phasetransfer.clock import LONDON
-from phasetransfer.csv_safe import neutralise
+from phasetransfer.core.clock import LONDON
+from phasetransfer.core.csv_safe import neutralise
+from phasetransfer.core.roles import Role
 from phasetransfer.models import Case, Child
-from phasetransfer.roles import Role
 from tests.conftest import signed_in
 from tests.coordination.support import caseworkers, many_cases
 from tests.factories import CaseFactory, RoundFactory, UserFactory

@@ -9,10 +9,10 @@ import time_machine
 from django.test import Client
 
 from panels.models import Decision, Outcome, SettingType
-from phasetransfer.clock import LONDON
 from phasetransfer.coordination.figures import round_figures, year_on_year
+from phasetransfer.core.clock import LONDON
+from phasetransfer.core.roles import Role
 from phasetransfer.models import AuditEvent, Case, CaseState, Phase, Preference
-from phasetransfer.roles import Role
 from tests.conftest import signed_in
 from tests.factories import CaseFactory, RoundFactory, SettingFactory, UserFactory
 from tests.offers.support import chair, decided_case, session_for

@@ -8,8 +8,6 @@ import pytest
 import time_machine
 
 from panels.models import PanelCase, PanelSettings
-from phasetransfer import clock
-from phasetransfer.clock import LONDON
 from phasetransfer.coordination.milestones import (
     CaseFacts,
     MilestoneKind,
@@ -24,6 +22,8 @@ from phasetransfer.coordination.milestones import (
     status_of,
 )
 from phasetransfer.coordination.selectors import round_progress
+from phasetransfer.core import clock
+from phasetransfer.core.clock import LONDON
 from phasetransfer.models import Case, CaseState, Consultation, ConsultationStatus
 from tests.factories import CaseFactory, RoundFactory, SettingFactory
 from tests.offers.support import session_for

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from phasetransfer.roles import Role
+from phasetransfer.core.roles import Role
 from tests.conftest import signed_in
 from tests.factories import CaseFactory, UserFactory
 

@@ -10,12 +10,12 @@ import pytest
 import time_machine
 from django.test import Client
 
-from phasetransfer.clock import LONDON
 from phasetransfer.coordination.milestones import Stage
 from phasetransfer.coordination.selectors import assignable_caseworkers, round_progress, workload
 from phasetransfer.coordination.services import ReassignRefused, cases_reassign
+from phasetransfer.core.clock import LONDON
+from phasetransfer.core.roles import Role
 from phasetransfer.models import AuditEvent, Case
-from phasetransfer.roles import Role
 from tests.conftest import signed_in
 from tests.coordination.support import caseworkers, many_cases
 from tests.factories import CaseFactory, RoundFactory, UserFactory

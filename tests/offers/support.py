@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from panels.models import Decision, Outcome, PanelSession
-from phasetransfer.clock import LONDON
+from phasetransfer.core.clock import LONDON
+from phasetransfer.core.roles import Role
 from phasetransfer.models import Case, CaseState, Preference, Round, Setting, User
-from phasetransfer.roles import Role
 from tests.factories import ContactFactory, SettingFactory, UserFactory
 
 OFFER_DAY = dt.datetime(2027, 2, 12, 16, 0, tzinfo=LONDON)

@@ -20,9 +20,9 @@ from offers.services.release import (
     release_status,
 )
 from panels.models import Decision
-from phasetransfer.clock import LONDON
+from phasetransfer.core.clock import LONDON
+from phasetransfer.core.roles import Role
 from phasetransfer.models import CaseState, EmailStatus, OutboundEmail
-from phasetransfer.roles import Role
 from tests.conftest import send_outbox, signed_in
 from tests.factories import RoundFactory, SettingFactory, UserFactory
 from tests.offers.support import AFTER, BEFORE, OFFER_DAY, decided_case, undecided_case

@@ -18,8 +18,8 @@ from django.db import connection
 
 from offers.models import Letter, Release
 from offers.tasks import release_due_task, render_letters_due
+from phasetransfer.core.tasks import flush_outbox
 from phasetransfer.models import EmailStatus, OutboundEmail, Round
-from phasetransfer.tasks import flush_outbox
 from tests.factories import RoundFactory
 from tests.offers.support import bulk_round
 from tests.support.smtp import RecordingHandler, smtp_server

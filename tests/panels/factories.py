@@ -7,7 +7,8 @@ import datetime as dt
 import factory
 
 from panels.models import PanelMember, PanelSession
-from phasetransfer.clock import LONDON
+from phasetransfer.core.clock import LONDON
+from phasetransfer.core.roles import Role
 from phasetransfer.models import (
     AllocationRun,
     Case,
@@ -18,7 +19,6 @@ from phasetransfer.models import (
     RunStatus,
     Setting,
 )
-from phasetransfer.roles import Role
 from tests.factories import CaseFactory, RoundFactory, UserFactory
 
 # The round factory's offer day is Friday 12 February 2027: with the default 5 approval

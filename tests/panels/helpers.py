@@ -7,7 +7,7 @@ import datetime as dt
 from panels.models import Outcome, PanelCase, PanelSession
 from panels.services.decisions import DecisionInput, decision_record, session_sign_off
 from panels.services.scheduling import panels_schedule
-from phasetransfer.clock import LONDON
+from phasetransfer.core.clock import LONDON
 from phasetransfer.models import Round, Setting
 from tests.factories import SettingFactory, SettingPlacesFactory
 from tests.panels.factories import BEFORE, PanelSessionFactory, proposed_case

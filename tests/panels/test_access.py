@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from panels.models import Outcome, PanelCase, PanelMember, PanelSession, Recusal
 from panels.services.decisions import DecisionInput, decision_record
+from phasetransfer.core.roles import Role
 from phasetransfer.models import Case, CaseState, Round, User
-from phasetransfer.roles import Role
 from tests.conftest import signed_in
 from tests.factories import RoundFactory, SettingFactory, UserFactory
 from tests.panels.factories import (

@@ -15,10 +15,10 @@ from django.urls import reverse
 
 from panels.models import PanelMember, PanelSession
 from panels.services.calendar import calendar_import
-from phasetransfer.clock import LONDON
+from phasetransfer.core.clock import LONDON
+from phasetransfer.core.csvfile import CsvRejected
+from phasetransfer.core.roles import Role
 from phasetransfer.models import Round
-from phasetransfer.roles import Role
-from phasetransfer.services.imports.csvfile import CsvRejected
 from tests.conftest import signed_in
 from tests.factories import RoundFactory, SettingFactory, UserFactory
 from tests.panels.factories import BEFORE, proposed_case

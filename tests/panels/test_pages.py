@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from panels.models import Decision, PanelMember, PanelSession, PanelSettings
 from panels.services.decisions import current_decision
+from phasetransfer.core.roles import Role, has_role
 from phasetransfer.models import CaseState, Round, User
-from phasetransfer.roles import Role, has_role
 from tests.conftest import signed_in
 from tests.factories import RoundFactory, SettingFactory, SettingPlacesFactory, UserFactory
 from tests.factories_consultations import SettingContactFactory

@@ -12,7 +12,7 @@ from panels.models import Outcome, PanelCase, PanelSession, Recusal, SchedulingR
 from panels.services.decisions import DecisionInput, decision_record
 from panels.services.rounds import panel_settings_update
 from panels.services.scheduling import panels_schedule
-from phasetransfer.clock import LONDON
+from phasetransfer.core.clock import LONDON
 from phasetransfer.models import AuditEvent, Case, CaseState, Phase, Round
 from tests.factories import RoundFactory, SettingFactory
 from tests.factories_consultations import ConsultationFactory

@@ -12,7 +12,7 @@ from django.db.models import Max
 from panels.models import PanelCase, PanelMember, PanelSession, Recusal
 from panels.services.rounds import scheduling_cutoff
 from panels.services.scheduling import panels_schedule
-from phasetransfer.clock import LONDON
+from phasetransfer.core.clock import LONDON
 from phasetransfer.models import Case, CaseState, Consultation, Phase, Preference, Round
 from tests.factories import RoundFactory, SettingFactory, UserFactory
 from tests.factories_consultations import ConsultationFactory

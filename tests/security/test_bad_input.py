@@ -17,12 +17,12 @@ from django.test import Client
 from offers.services.letters import final_decision, render_html
 from panels.models import Decision, PanelSession
 from phasetransfer.api.scopes import Scope
-from phasetransfer.csv_safe import FORMULA_STARTS, csv_lines, csv_text, neutralise
+from phasetransfer.cohort.imports import REQUIRED_COLUMNS, cohort_import
+from phasetransfer.cohort.schools import schools_import
+from phasetransfer.core.csv_safe import FORMULA_STARTS, csv_lines, csv_text, neutralise
+from phasetransfer.core.csvfile import MAX_BYTES, CsvRejected
+from phasetransfer.core.roles import Role
 from phasetransfer.models import Case, Child, Contact
-from phasetransfer.roles import Role
-from phasetransfer.services.imports.cohort import REQUIRED_COLUMNS, cohort_import
-from phasetransfer.services.imports.csvfile import MAX_BYTES, CsvRejected
-from phasetransfer.services.imports.schools import schools_import
 from tests.api.conftest import bearer, token_with
 from tests.conftest import signed_in
 from tests.factories import RoundFactory, UserFactory

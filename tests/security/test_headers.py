@@ -13,8 +13,8 @@ import pytest
 from django.conf import settings
 from django.test import Client, override_settings
 
+from phasetransfer.core.roles import Role
 from phasetransfer.models import Contact
-from phasetransfer.roles import Role
 from tests.conftest import signed_in
 from tests.factories import ContactFactory, UserFactory
 

@@ -203,7 +203,7 @@ RULES: dict[str, Rule] = {
 # URL names not in the matrix, each with the reason.
 SKIPPED_NAMESPACES = {
     "admin": "Django admin internals: each ModelAdmin checks the role's model permissions "
-    "(phasetransfer.roles.ADMIN_PERMISSIONS); the admin site's own gate is tested through "
+    "(phasetransfer.core.roles.ADMIN_PERMISSIONS); the admin site's own gate is tested through "
     "admin:index",
 }
 SKIPPED_PREFIXES = {

@@ -14,8 +14,9 @@ from django.test import Client
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from phasetransfer.core.access import requires_two_factor
+from phasetransfer.core.roles import Role
 from phasetransfer.models import OutboundEmail, User
-from phasetransfer.roles import Role
 from phasetransfer.security import two_factor
 from tests.factories import PASSWORD, UserFactory
 
@@ -53,13 +54,13 @@ def clock() -> Any:
     ],
 )
 def test_every_role_that_sees_many_children_needs_two_factors(role: Role) -> None:
-    assert two_factor.requires_two_factor(UserFactory(roles=[role]))
+    assert requires_two_factor(UserFactory(roles=[role]))
 
 
 @pytest.mark.parametrize("role", [Role.PARENT, Role.YOUNG_PERSON])
 def test_families_need_only_a_password(client: Client, role: Role) -> None:
     user = UserFactory(roles=[role])
-    assert not two_factor.requires_two_factor(user)
+    assert not requires_two_factor(user)
     password_only(client, user)
     assert client.get("/home/")["Location"] == "/family/"
 

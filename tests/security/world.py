@@ -20,8 +20,10 @@ from django.utils.http import urlsafe_base64_encode
 
 from offers.models import Letter, LetterKind, Release
 from panels.models import Decision, PanelCase, PanelMember, PanelSession, Recusal
+from phasetransfer.accounts.services import TOKEN_SALT
 from phasetransfer.api.scopes import Scope
 from phasetransfer.api.services import api_client_create
+from phasetransfer.core.roles import Role
 from phasetransfer.models import (
     AllocationRun,
     ApiClient,
@@ -33,8 +35,6 @@ from phasetransfer.models import (
     Setting,
     User,
 )
-from phasetransfer.roles import Role
-from phasetransfer.services.accounts import TOKEN_SALT
 from tests.factories import ContactFactory, RoundFactory, SettingFactory, UserFactory
 from tests.factories_consultations import ConsultationFactory, SettingContactFactory
 from tests.offers.support import OFFER_DAY, chair, decided_case, session_for

@@ -56,7 +56,7 @@ def celery_worker(
         ["--pool=solo"] if concurrency == 1 else ["--pool=prefork", f"--concurrency={concurrency}"]
     )
     command = [
-        sys.executable, "-m", "celery", "-A", "phasetransfer", "worker", "-Q", queue,
+        sys.executable, "-m", "celery", "-A", "phasetransfer.config", "worker", "-Q", queue,
         *pool, "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
     ]  # fmt: skip
     with log.open("ab") as handle:
@@ -106,7 +106,7 @@ def wait_for(
 @contextmanager
 def tasks_routed_to(queue: str) -> Iterator[None]:
     """Send every task queued by the code under test to ``queue`` (the test worker's own)."""
-    from phasetransfer.celery import app
+    from phasetransfer.config.celery import app
 
     previous = app.conf.task_default_queue
     app.conf.task_default_queue = queue

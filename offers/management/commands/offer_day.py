@@ -6,8 +6,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from offers.services.release import OfferDayRefused, offer_day_rehearse, offer_day_set
-from phasetransfer.clock import LONDON
-from phasetransfer.selectors import RoundNotFound, round_by_key
+from phasetransfer.core.clock import LONDON
+from phasetransfer.core.rounds import RoundNotFound, round_by_key
 
 
 def _moment(value: str) -> dt.datetime:

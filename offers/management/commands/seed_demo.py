@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from offers.services.demo import STAGES, full_demo_seed
-from phasetransfer.services.demo.seed import DEMO_PASSWORD, DemoAlreadyLoaded
+from phasetransfer.demo.seed import DEMO_PASSWORD, DemoAlreadyLoaded
 
 
 class Command(BaseCommand):

@@ -6,9 +6,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from panels.services.calendar import calendar_import
+from phasetransfer.core.csvfile import CsvRejected
+from phasetransfer.core.rounds import RoundNotFound, round_by_key
 from phasetransfer.management.commands._report import print_report
-from phasetransfer.selectors import RoundNotFound, round_by_key
-from phasetransfer.services.imports.csvfile import CsvRejected
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from panels.services.scheduling import DEFAULT_TIME_LIMIT, panels_schedule
-from phasetransfer.selectors import RoundNotFound, round_by_key
+from phasetransfer.core.rounds import RoundNotFound, round_by_key
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from phasetransfer.services.imports.csvfile import ImportReport
+from phasetransfer.core.csvfile import ImportReport
 
 
 def print_report(command: BaseCommand, report: ImportReport) -> None:

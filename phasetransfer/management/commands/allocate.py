@@ -5,12 +5,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from phasetransfer.selectors import RoundNotFound, round_by_key
-from phasetransfer.services.allocation_runs import (
-    AllocationBusy,
-    allocation_execute,
-    allocation_request,
-)
+from phasetransfer.allocation.runs import AllocationBusy, allocation_execute, allocation_request
+from phasetransfer.core.rounds import RoundNotFound, round_by_key
 
 
 class Command(BaseCommand):

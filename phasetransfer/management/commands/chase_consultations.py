@@ -4,8 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from phasetransfer.selectors import RoundNotFound, round_by_key
-from phasetransfer.services.consultation_emails import consultations_chase
+from phasetransfer.consultations.emails import consultations_chase
+from phasetransfer.core.rounds import RoundNotFound, round_by_key
 
 
 class Command(BaseCommand):

@@ -5,10 +5,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from phasetransfer.cohort.imports import cohort_import
+from phasetransfer.core.csvfile import CsvRejected
+from phasetransfer.core.rounds import RoundNotFound, round_by_key
 from phasetransfer.management.commands._report import print_report
-from phasetransfer.selectors import RoundNotFound, round_by_key
-from phasetransfer.services.imports.cohort import cohort_import
-from phasetransfer.services.imports.csvfile import CsvRejected
 
 
 class Command(BaseCommand):

@@ -5,9 +5,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from phasetransfer.cohort.schools import schools_import
+from phasetransfer.core.csvfile import CsvRejected
 from phasetransfer.management.commands._report import print_report
-from phasetransfer.services.imports.csvfile import CsvRejected
-from phasetransfer.services.imports.schools import schools_import
 
 
 class Command(BaseCommand):

@@ -4,9 +4,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from phasetransfer import clock
+from phasetransfer.core import clock
+from phasetransfer.core.rounds import RoundNotFound, round_by_key
 from phasetransfer.security.access_log import access_log_prune, retention_set
-from phasetransfer.selectors import RoundNotFound, round_by_key
 
 
 class Command(BaseCommand):

@@ -9,8 +9,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.serializers.json import DjangoJSONEncoder
 
+from phasetransfer.core.rounds import RoundNotFound, round_by_key
 from phasetransfer.security.backup import round_backup
-from phasetransfer.selectors import RoundNotFound, round_by_key
 
 
 class Command(BaseCommand):

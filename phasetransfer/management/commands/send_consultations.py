@@ -4,8 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from phasetransfer.selectors import RoundNotFound, round_by_key
-from phasetransfer.services.consultations import ConsultationRefused, consultations_send_round
+from phasetransfer.consultations.services import ConsultationRefused, consultations_send_round
+from phasetransfer.core.rounds import RoundNotFound, round_by_key
 
 
 class Command(BaseCommand):

@@ -1,0 +1,197 @@
+"""Running the allocation model for a round and storing its proposals.
+
+A run is requested (one active run per round, enforced by the database), then
+executed by a Celery worker or inline by the ``allocate`` command. Progress is
+written to the run row so the officer's page can show it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db import IntegrityError, transaction
+from django.forms.models import model_to_dict
+
+from phasetransfer.allocation.compile import ALLOCATABLE, CompiledRound, policy_for, round_compile
+from phasetransfer.allocation.engine import Allocation, deferred_acceptance, fairness_report, solve
+from phasetransfer.allocation.reasons import reason_text
+from phasetransfer.cases.state import cases_move_bulk
+from phasetransfer.core import clock
+from phasetransfer.models import AllocationRun, CaseState, Proposal, Round, RunStatus, User
+
+logger = logging.getLogger(__name__)
+
+
+class AllocationBusy(Exception):
+    """Another run for the round is queued or running."""
+
+
+def allocation_request(
+    *, round: Round, actor: User | None, now: dt.datetime | None = None, queue: bool = True
+) -> AllocationRun:
+    policy = policy_for(round)
+    snapshot = model_to_dict(policy, exclude=["id", "round", "updated_by"])
+    try:
+        with transaction.atomic():
+            run = AllocationRun.objects.create(
+                round=round,
+                requested_by=actor,
+                requested_at=now or clock.now(),
+                policy={k: v for k, v in snapshot.items() if k != "updated_at"},
+            )
+    except IntegrityError:
+        raise AllocationBusy(f"An allocation for {round} is already queued or running.") from None
+    if queue:
+        from phasetransfer.allocation.tasks import allocate_round
+
+        transaction.on_commit(lambda: allocate_round.delay(run.pk))
+    return run
+
+
+def _progress(run: AllocationRun, percent: int, stage: str) -> None:
+    AllocationRun.objects.filter(pk=run.pk).update(progress=percent, stage=stage)
+
+
+def _reasons(compiled: CompiledRound, allocation: Allocation, key: str) -> list[dict[str, object]]:
+    assigned = allocation.assignments.get(key)
+    info = compiled.options.get((key, assigned)) if assigned else None
+    cutoff = info.rank if info is not None and info.rank is not None else None
+    rows: list[dict[str, object]] = []
+    for reason in allocation.reasons.get(key, []):
+        option = compiled.options[(key, reason.setting)]
+        if option.rank is None:
+            continue  # a fallback the family never named needs no explanation to them
+        setting = compiled.settings[reason.setting]
+        rows.append(
+            {
+                "rank": option.rank,
+                "setting_id": setting.pk,
+                "name": setting.name,
+                "code": reason.reason,
+                "grounds": [],
+                "text": reason_text(reason.reason, setting.name),
+            }
+        )
+    for excluded in compiled.excluded.get(key, []):
+        if cutoff is None or excluded.rank < cutoff:
+            rows.append(
+                {
+                    "rank": excluded.rank,
+                    "setting_id": excluded.setting_id,
+                    "name": excluded.name,
+                    "code": excluded.reason,
+                    "grounds": list(excluded.grounds),
+                    "text": reason_text(excluded.reason, excluded.name, excluded.grounds),
+                }
+            )
+    return sorted(rows, key=lambda row: int(row["rank"]))  # type: ignore[call-overload]
+
+
+def _family_rates(compiled: CompiledRound, allocation: Allocation) -> dict[str, object]:
+    """First- and any-preference rates by the family's own ranks (not the model's options)."""
+    total = len(compiled.cases)
+    ranks = [
+        compiled.options[(key, setting)].rank if setting else None
+        for key, setting in allocation.assignments.items()
+    ]
+    placed = [rank for rank in ranks if rank is not None]
+    return {
+        "family_first_preference_rate": sum(1 for r in placed if r == 1) / total if total else None,
+        "family_any_preference_rate": len(placed) / total if total else None,
+        "fallback_placements": sum(
+            1
+            for key, s in allocation.assignments.items()
+            if s and compiled.options[(key, s)].rank is None
+        ),
+    }
+
+
+def _report(compiled: CompiledRound, allocation: Allocation) -> dict[str, object]:
+    distances = compiled.distances
+    stable = deferred_acceptance(compiled.problem)
+    return {
+        "min_cost_flow": {
+            **fairness_report(compiled.problem, allocation, distances),
+            **_family_rates(compiled, allocation),
+        },
+        "deferred_acceptance": {
+            **fairness_report(compiled.problem, stable, distances),
+            **_family_rates(compiled, stable),
+        },
+        "children_placed_differently": sum(
+            1 for child, s in allocation.assignments.items() if stable.assignments[child] != s
+        ),
+    }
+
+
+def _write(run: AllocationRun, compiled: CompiledRound, allocation: Allocation) -> None:
+    proposals = []
+    for key, case in compiled.cases.items():
+        setting_key = allocation.assignments.get(key)
+        info = compiled.options.get((key, setting_key)) if setting_key else None
+        proposals.append(
+            Proposal(
+                run=run,
+                case=case,
+                setting=compiled.settings[setting_key] if setting_key else None,
+                preference_rank=info.rank if info else None,
+                is_fallback=info is not None and info.rank is None,
+                cost=info.cost if info else None,
+                distance_km=info.km if info else None,
+                reasons=_reasons(compiled, allocation, key),
+            )
+        )
+    Proposal.objects.bulk_create(proposals, batch_size=1000)
+
+
+def allocation_execute(*, run_id: int, now: dt.datetime | None = None) -> AllocationRun | None:
+    """Run a queued allocation. Safe to call twice: only the caller that claims it runs it."""
+    claimed = AllocationRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+        status=RunStatus.RUNNING, stage="Reading the round", progress=5
+    )
+    if not claimed:
+        return None
+    run = AllocationRun.objects.select_related("round").get(pk=run_id)
+    try:
+        compiled = round_compile(round=run.round)
+        _progress(run, 30, "Solving")
+        allocation = solve(compiled.problem)
+        _progress(run, 55, "Comparing with deferred acceptance")
+        report = _report(compiled, allocation)
+        _progress(run, 75, "Writing proposals")
+        with transaction.atomic():
+            _write(run, compiled, allocation)
+            cases_move_bulk(
+                name="propose",
+                case_ids=[c.pk for c in compiled.cases.values() if c.state != CaseState.PROPOSED],
+                actor=run.requested_by,
+                now=now or clock.now(),
+            )
+            AllocationRun.objects.filter(pk=run.pk).update(
+                status=RunStatus.DONE,
+                progress=100,
+                stage="Done",
+                objective=allocation.objective,
+                report=report,
+                finished_at=clock.now(),
+            )
+    except Exception as exc:
+        logger.exception("allocation run %s failed", run_id)
+        AllocationRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.FAILED,
+            stage="Failed",
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+            finished_at=clock.now(),
+        )
+        raise
+    run.refresh_from_db()
+    return run
+
+
+def latest_run(round: Round) -> AllocationRun | None:
+    return AllocationRun.objects.filter(round=round, status=RunStatus.DONE).first()
+
+
+def allocatable_count(round: Round) -> int:
+    return round.cases.filter(state__in=ALLOCATABLE).count()

@@ -1,0 +1,82 @@
+"""Officers: the allocation policy, running the model, and its proposals with reasons."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from phasetransfer.allocation.compile import policy_for
+from phasetransfer.allocation.forms import PolicyForm
+from phasetransfer.allocation.runs import AllocationBusy, allocatable_count, allocation_request
+from phasetransfer.core.access import role_required
+from phasetransfer.core.roles import Role
+from phasetransfer.models import AllocationRun, Round, RunStatus
+from phasetransfer.security.access_log import cases_access_record
+
+OFFICERS = (Role.CASEWORKER, Role.PANEL_CHAIR, Role.ADMINISTRATOR)
+CHANGERS = (Role.PANEL_CHAIR, Role.ADMINISTRATOR, Role.CASEWORKER)
+
+
+@role_required(*OFFICERS)
+def overview(request: HttpRequest, round_id: int) -> HttpResponse:
+    round_ = get_object_or_404(Round, pk=round_id)
+    policy = policy_for(round_)
+    form = PolicyForm(request.POST or None, instance=policy)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save(commit=False)
+        saved.updated_by = request.user
+        saved.save()
+        messages.success(request, "Allocation policy saved. Run the model to apply it.")
+        return redirect("staff-allocation", round_id=round_id)
+    runs = AllocationRun.objects.filter(round=round_)
+    return render(
+        request,
+        "phasetransfer/allocation/overview.html",
+        {
+            "round": round_,
+            "form": form,
+            "runs": runs[:10],
+            "allocatable": allocatable_count(round_),
+            "active": runs.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).exists(),
+        },
+    )
+
+
+@require_POST
+@role_required(*CHANGERS)
+def run(request: HttpRequest, round_id: int) -> HttpResponse:
+    round_ = get_object_or_404(Round, pk=round_id)
+    try:
+        started = allocation_request(round=round_, actor=request.user)
+    except AllocationBusy as busy:
+        messages.error(request, str(busy))
+        return redirect("staff-allocation", round_id=round_id)
+    return redirect("staff-allocation-run", run_id=started.pk)
+
+
+@role_required(*OFFICERS)
+def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    allocation_run = get_object_or_404(AllocationRun.objects.select_related("round"), pk=run_id)
+    proposals = allocation_run.proposals.select_related("case__child", "setting").order_by(
+        "case__reference"
+    )
+    only = request.GET.get("show", "")
+    if only == "not-first":
+        proposals = proposals.exclude(preference_rank=1)
+    elif only == "unplaced":
+        proposals = proposals.filter(setting__isnull=True)
+    page = Paginator(proposals, 50).get_page(request.GET.get("page"))
+    cases_access_record(request=request, case_ids=[proposal.case_id for proposal in page])
+    return render(
+        request,
+        "phasetransfer/allocation/run.html",
+        {
+            "run": allocation_run,
+            "page": page,
+            "show": only,
+            "running": allocation_run.status in (RunStatus.QUEUED, RunStatus.RUNNING),
+        },
+    )

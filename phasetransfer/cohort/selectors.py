@@ -1,0 +1,99 @@
+"""How far each family has got with naming preferences, and the round's engagement figure."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Exists, Min, OuterRef, QuerySet
+
+from phasetransfer.core import clock
+from phasetransfer.models import (
+    Case,
+    Contact,
+    Invitation,
+    Preference,
+    PreferenceSubmission,
+    Round,
+)
+
+
+class Engagement:
+    NOT_INVITED = "Not invited"
+    INVITED = "Invited"
+    LINKED = "Signed up"
+    STARTED = "Started"
+    SUBMITTED = "Submitted"
+    SUBMITTED_LATE = "Submitted late"
+
+    ORDER = [NOT_INVITED, INVITED, LINKED, STARTED, SUBMITTED, SUBMITTED_LATE]
+    RESPONDED = {SUBMITTED, SUBMITTED_LATE}
+
+
+def cohort(round: Round) -> QuerySet[Case]:
+    """The round's cases, annotated with what engagement needs."""
+    return (
+        Case.objects.filter(round=round)
+        .select_related("child", "caseworker")
+        .annotate(
+            first_submitted_at=Min("submissions__submitted_at"),
+            linked=Exists(Contact.objects.filter(case=OuterRef("pk"), user__isnull=False)),
+            started=Exists(Preference.objects.filter(case=OuterRef("pk"))),
+            late=Exists(PreferenceSubmission.objects.filter(case=OuterRef("pk"), late=True)),
+            invited=Exists(Invitation.objects.filter(case=OuterRef("pk"))),
+        )
+        .order_by("reference")
+    )
+
+
+def engagement_of(case: Case) -> str:
+    """The stage of a case from ``cohort()``'s annotations."""
+    if getattr(case, "first_submitted_at", None) is not None:
+        return Engagement.SUBMITTED_LATE if getattr(case, "late", False) else Engagement.SUBMITTED
+    for flag, stage in (
+        ("started", Engagement.STARTED),
+        ("linked", Engagement.LINKED),
+        ("invited", Engagement.INVITED),
+    ):
+        if getattr(case, flag, False):
+            return stage
+    return Engagement.NOT_INVITED
+
+
+@dataclass(frozen=True)
+class EngagementDay:
+    day: dt.date
+    submitted: int
+    share: float  # of the whole cohort, 0..1
+
+
+def engagement_by_date(round: Round, *, today: dt.date | None = None) -> list[EngagementDay]:
+    """Cumulative share of the cohort that has submitted, for each day of the window so far."""
+    end = today or clock.today_in_london()
+    total = Case.objects.filter(round=round).count()
+    firsts = (
+        Case.objects.filter(round=round)
+        .annotate(first=Min("submissions__submitted_at"))
+        .exclude(first__isnull=True)
+        .values_list("first", flat=True)
+    )
+    first_days = sorted(moment.astimezone(clock.LONDON).date() for moment in firsts)
+    start = round.preference_opens_at.astimezone(clock.LONDON).date()
+    closes = round.preference_closes_at.astimezone(clock.LONDON).date()
+    last = max(min(end, closes + dt.timedelta(days=60)), start)
+    days: list[EngagementDay] = []
+    index = 0
+    day = start
+    while day <= last:
+        while index < len(first_days) and first_days[index] <= day:
+            index += 1
+        days.append(EngagementDay(day, index, index / total if total else 0.0))
+        day += dt.timedelta(days=1)
+    return days
+
+
+def engagement_counts(cases: list[Case]) -> dict[str, int]:
+    counts = dict.fromkeys(Engagement.ORDER, 0)
+    for case in cases:
+        counts[engagement_of(case)] += 1
+    return counts

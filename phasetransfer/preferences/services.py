@@ -1,0 +1,347 @@
+"""The family's ranked preferences: saved page by page, submitted, or entered by staff for them.
+
+Rules (s38 Children and Families Act 2014 and the round's settings): up to
+``round.max_preferences``, no setting twice, a listed setting must take
+children into the round's phase, and answers are editable while the window is
+open. After it closes a submitted case is read-only; a family that never
+submitted may still submit, flagged late for the caseworker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.template.loader import render_to_string
+
+from phasetransfer.cases.state import case_receive_preferences
+from phasetransfer.cohort.invitations import primary_contact
+from phasetransfer.core import clock
+from phasetransfer.core.audit import audit_record
+from phasetransfer.core.outbox import email_enqueue, site_url
+from phasetransfer.models import (
+    Case,
+    CaseState,
+    Phase,
+    Preference,
+    PreferenceSubmission,
+    Setting,
+    User,
+)
+
+REASONS_MAX = 2000
+ON_BEHALF_CHANNELS = ("phone", "paper", "email", "meeting")
+
+
+class PreferenceRefused(Exception):
+    """A preference change the rules do not allow; the message is shown to the user as is."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class PreferenceChoice:
+    """One preference as staff enter it for a family (a listed setting or another by name)."""
+
+    setting: Setting | None = None
+    other_name: str = ""
+    other_details: str = ""
+    reasons: str = ""
+
+
+def window_is_open(case: Case, now: dt.datetime) -> bool:
+    round_ = case.round
+    return round_.preference_opens_at <= now < round_.preference_closes_at
+
+
+def latest_submission(case: Case) -> PreferenceSubmission | None:
+    return case.submissions.order_by("-submitted_at", "-id").first()
+
+
+def preferences_editable(case: Case, now: dt.datetime | None = None) -> bool:
+    moment = now or clock.now()
+    if case.state not in (CaseState.IDENTIFIED, CaseState.INVITED, CaseState.PREFERENCES_RECEIVED):
+        return False
+    if moment < case.round.preference_opens_at:
+        return False
+    return window_is_open(case, moment) or not case.submissions.exists()
+
+
+def _check_editable(case: Case, now: dt.datetime) -> None:
+    if not preferences_editable(case, now):
+        raise PreferenceRefused(
+            "You can no longer change these preferences: the closing date has passed."
+        )
+
+
+def _check_setting(case: Case, setting: Setting, *, ignore: Preference | None = None) -> None:
+    if not setting.serves(case.round.phase):
+        phase = Phase(case.round.phase).label
+        raise PreferenceRefused(
+            f"{setting.name} does not take children into {phase}. Choose another school or "
+            "college.",
+            "setting",
+        )
+    clash = case.preferences.filter(setting=setting)
+    if ignore is not None:
+        clash = clash.exclude(pk=ignore.pk)
+    if clash.exists():
+        raise PreferenceRefused(f"You have already named {setting.name}.", "setting")
+
+
+def _check_reasons(reasons: str) -> None:
+    if len(reasons) > REASONS_MAX:
+        raise PreferenceRefused(
+            f"Your reasons must be {REASONS_MAX} characters or fewer.", "reasons"
+        )
+
+
+def preference_add(
+    *,
+    case: Case,
+    actor: User,
+    setting: Setting | None = None,
+    other_name: str = "",
+    other_details: str = "",
+    reasons: str = "",
+    on_behalf: bool = False,
+    now: dt.datetime | None = None,
+) -> Preference:
+    moment = now or clock.now()
+    other_name = other_name.strip()
+    if not on_behalf:
+        _check_editable(case, moment)
+    if (setting is None) == (not other_name):
+        raise PreferenceRefused("Choose a school or college, or name one.", "setting")
+    _check_reasons(reasons)
+    with transaction.atomic():
+        current = case.preferences.select_for_update().count()
+        if current >= case.round.max_preferences:
+            raise PreferenceRefused(
+                f"You can name up to {case.round.max_preferences} preferences. Remove one to "
+                "add another.",
+                "setting",
+            )
+        if setting is not None:
+            _check_setting(case, setting)
+        elif case.preferences.filter(other_name__iexact=other_name).exists():
+            raise PreferenceRefused(f"You have already named {other_name}.", "other_name")
+        rank = (case.preferences.aggregate(m=Max("rank"))["m"] or 0) + 1
+        preference = Preference.objects.create(
+            case=case,
+            rank=rank,
+            setting=setting,
+            other_name=other_name,
+            other_details=other_details.strip(),
+            reasons=reasons.strip(),
+            entered_by=actor,
+            entered_on_behalf=on_behalf,
+        )
+        audit_record(
+            case=case,
+            action="preference.added",
+            actor=actor,
+            data={
+                "rank": rank,
+                "setting": setting.urn if setting else None,
+                "on_behalf": on_behalf,
+            },
+            now=moment,
+        )
+    return preference
+
+
+def preference_set_reasons(
+    *, preference: Preference, reasons: str, actor: User, now: dt.datetime | None = None
+) -> Preference:
+    moment = now or clock.now()
+    _check_editable(preference.case, moment)
+    _check_reasons(reasons)
+    preference.reasons = reasons.strip()
+    preference.save(update_fields=["reasons", "updated_at"])
+    return preference
+
+
+def _rewrite_order(case: Case, ordered: list[Preference]) -> None:
+    """Store ``ordered`` as ranks 1..n. Rows are re-created: (case, rank) is unique."""
+    copies = [
+        Preference(
+            case=case,
+            rank=rank,
+            setting=p.setting,
+            other_name=p.other_name,
+            other_details=p.other_details,
+            reasons=p.reasons,
+            entered_by=p.entered_by,
+            entered_on_behalf=p.entered_on_behalf,
+        )
+        for rank, p in enumerate(ordered, start=1)
+    ]
+    case.preferences.all().delete()
+    Preference.objects.bulk_create(copies)
+
+
+def preference_remove(
+    *, case: Case, rank: int, actor: User, now: dt.datetime | None = None
+) -> None:
+    moment = now or clock.now()
+    _check_editable(case, moment)
+    with transaction.atomic():
+        ordered = list(case.preferences.select_for_update().order_by("rank"))
+        remaining = [p for p in ordered if p.rank != rank]
+        if len(remaining) == len(ordered):
+            raise PreferenceRefused("That preference no longer exists.")
+        _rewrite_order(case, remaining)
+        audit_record(
+            case=case, action="preference.removed", actor=actor, data={"rank": rank}, now=moment
+        )
+
+
+def preference_move(
+    *, case: Case, rank: int, up: bool, actor: User, now: dt.datetime | None = None
+) -> None:
+    moment = now or clock.now()
+    _check_editable(case, moment)
+    with transaction.atomic():
+        ordered = list(case.preferences.select_for_update().order_by("rank"))
+        index = next((i for i, p in enumerate(ordered) if p.rank == rank), None)
+        target = None if index is None else index + (-1 if up else 1)
+        if index is None or target is None or not 0 <= target < len(ordered):
+            return
+        ordered[index], ordered[target] = ordered[target], ordered[index]
+        _rewrite_order(case, ordered)
+        audit_record(
+            case=case,
+            action="preference.moved",
+            actor=actor,
+            data={"from": rank, "to": target + 1},
+            now=moment,
+        )
+
+
+def _snapshot(case: Case) -> list[dict[str, object]]:
+    return [
+        {
+            "rank": p.rank,
+            "setting_urn": p.setting.urn if p.setting else None,
+            "name": p.display_name,
+            "reasons": p.reasons,
+        }
+        for p in case.preferences.select_related("setting").order_by("rank")
+    ]
+
+
+def preferences_submit(
+    *,
+    case: Case,
+    actor: User,
+    on_behalf: str = "",
+    now: dt.datetime | None = None,
+) -> PreferenceSubmission:
+    """Record the family's preferences as submitted, with a receipt number and an email receipt."""
+    moment = now or clock.now()
+    if not on_behalf:
+        _check_editable(case, moment)
+    elif on_behalf not in ON_BEHALF_CHANNELS:
+        raise PreferenceRefused("Say how the family gave their preferences.", "on_behalf")
+    if not case.preferences.exists():
+        raise PreferenceRefused("Name at least one school or college before you submit.")
+    late = moment >= case.round.preference_closes_at
+    with transaction.atomic():
+        count = case.submissions.count()
+        submission = PreferenceSubmission.objects.create(
+            case=case,
+            submitted_at=moment,
+            submitted_by=actor,
+            on_behalf=on_behalf,
+            late=late,
+            receipt=f"{case.reference}-{count + 1}",
+            snapshot=_snapshot(case),
+        )
+        if case.state in (CaseState.IDENTIFIED, CaseState.INVITED):
+            reason = f"entered by staff ({on_behalf})" if on_behalf else ""
+            case_receive_preferences(case=case, actor=actor, reason=reason, now=moment)
+        audit_record(
+            case=case,
+            action="preferences.submitted_on_behalf" if on_behalf else "preferences.submitted",
+            actor=actor,
+            data={"receipt": submission.receipt, "late": late, "count": len(submission.snapshot)},
+            now=moment,
+        )
+        _email_receipt(case, submission, moment)
+    return submission
+
+
+def _email_receipt(case: Case, submission: PreferenceSubmission, now: dt.datetime) -> None:
+    contact = primary_contact(case)
+    if contact is None or not contact.email:
+        return
+    body = render_to_string(
+        "phasetransfer/preferences/emails/receipt.txt",
+        {
+            "receipt": submission.receipt,
+            "round": case.round,
+            "sign_in_url": site_url("login"),
+            "local_authority_name": settings.LOCAL_AUTHORITY_NAME,
+        },
+    )
+    email_enqueue(
+        key=f"preferences-receipt:{submission.receipt}",
+        kind="preferences_receipt",
+        to=contact.email,
+        subject=f"We have received your preferences (reference {submission.receipt})",
+        body=body,
+        case=case,
+        now=now,
+    )
+
+
+def preferences_enter_on_behalf(
+    *,
+    case: Case,
+    choices: list[PreferenceChoice],
+    channel: str,
+    actor: User,
+    now: dt.datetime | None = None,
+) -> PreferenceSubmission:
+    """Staff replace the case's preferences with what the family said by phone or on paper."""
+    moment = now or clock.now()
+    if not choices:
+        raise PreferenceRefused("Enter at least one preference.")
+    if len(choices) > case.round.max_preferences:
+        raise PreferenceRefused(f"No more than {case.round.max_preferences} preferences.")
+    with transaction.atomic():
+        case.preferences.all().delete()
+        for choice in choices:
+            preference_add(
+                case=case,
+                actor=actor,
+                setting=choice.setting,
+                other_name=choice.other_name,
+                other_details=choice.other_details,
+                reasons=choice.reasons,
+                on_behalf=True,
+                now=moment,
+            )
+        return preferences_submit(case=case, actor=actor, on_behalf=channel, now=moment)
+
+
+def details_confirm(
+    *, case: Case, actor: User, correction: str = "", now: dt.datetime | None = None
+) -> Case:
+    moment = now or clock.now()
+    case.details_confirmed_at = moment
+    case.details_correction = correction.strip()
+    case.save(update_fields=["details_confirmed_at", "details_correction"])
+    audit_record(
+        case=case,
+        action="details.confirmed" if not correction else "details.correction_reported",
+        actor=actor,
+        now=moment,
+    )
+    return case

@@ -1,0 +1,252 @@
+"""The Django side of allocation: compiling a round, proposals within capacity, reasons."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from phasetransfer.allocation.compile import policy_for, round_compile
+from phasetransfer.allocation.runs import AllocationBusy, allocation_execute, allocation_request
+from phasetransfer.core.clock import LONDON
+from phasetransfer.core.roles import Role
+from phasetransfer.models import (
+    AllocationRun,
+    AuditEvent,
+    Case,
+    CaseState,
+    Consultation,
+    Preference,
+    Proposal,
+    Round,
+    RunStatus,
+    Setting,
+    SettingKind,
+)
+from tests.conftest import signed_in
+from tests.factories import (
+    CaseFactory,
+    RoundFactory,
+    SettingFactory,
+    SettingPlacesFactory,
+    UserFactory,
+)
+from tests.support.worker import celery_worker, tasks_routed_to, wait_for
+
+SENT = dt.datetime(2026, 12, 14, 9, 0, tzinfo=LONDON)
+
+
+def _consulting_case(round_: Round, *prefs: Setting, lat: float = 51.26) -> Case:
+    case = CaseFactory(round=round_, child__home_latitude=lat, child__home_longitude=0.53)
+    for rank, setting in enumerate(prefs, start=1):
+        Preference.objects.create(case=case, rank=rank, setting=setting)
+    Case.objects.filter(pk=case.pk).update(state=CaseState.CONSULTING)
+    case.refresh_from_db()
+    return case
+
+
+def _places(round_: Round, setting: Setting, places: int) -> Setting:
+    SettingPlacesFactory(round=round_, setting=setting, places=places)
+    return setting
+
+
+def _refuse(case: Case, setting: Setting) -> None:
+    Consultation.objects.create(
+        case=case,
+        setting=setting,
+        sent_at=SENT,
+        due_at=SENT + dt.timedelta(days=15),
+        status="cannot_meet",
+        ground_unsuitable=True,
+        responded_at=SENT,
+    )
+
+
+def _run(round_: Round) -> AllocationRun:
+    run = allocation_request(round=round_, actor=None, queue=False)
+    done = allocation_execute(run_id=run.pk)
+    assert done is not None
+    return done
+
+
+@pytest.mark.django_db
+def test_a_ruled_out_preference_is_not_an_option_and_keeps_its_ground() -> None:
+    round_ = RoundFactory()
+    refused = _places(round_, SettingFactory(name="Refusing School"), 5)
+    second = _places(round_, SettingFactory(name="Second Choice"), 5)
+    case = _consulting_case(round_, refused, second)
+    _refuse(case, refused)
+
+    compiled = round_compile(round=round_)
+
+    options = [o.setting for o in compiled.problem.children[0].options]
+    assert str(refused.pk) not in options
+    assert options[0] == str(second.pk)
+    (excluded,) = compiled.excluded[str(case.pk)]
+    assert (excluded.rank, excluded.reason, excluded.grounds) == (1, "ruled_out", ("unsuitable",))
+
+
+@pytest.mark.django_db
+def test_the_nearest_mainstream_setting_is_added_as_a_fallback_at_the_fallback_cost() -> None:
+    round_ = RoundFactory()
+    near = _places(round_, SettingFactory(name="Near", latitude=51.261, longitude=0.531), 5)
+    special = SettingFactory(kind=SettingKind.SPECIAL, designated_needs=["SLD"], latitude=51.5)
+    _places(round_, special, 5)
+    case = _consulting_case(round_, special)
+    policy = policy_for(round_)
+
+    compiled = round_compile(round=round_)
+
+    options = compiled.problem.children[0].options
+    assert [o.setting for o in options] == [str(special.pk), str(near.pk)]
+    info = compiled.options[(str(case.pk), str(near.pk))]
+    assert info.rank is None
+    assert info.cost == policy.fallback_weight + round(policy.cost_per_km * info.km)
+
+
+@pytest.mark.django_db
+def test_proposals_stay_within_capacity_and_explain_every_higher_preference() -> None:
+    round_ = RoundFactory()
+    popular = _places(round_, SettingFactory(name="Popular"), 2)
+    other = _places(round_, SettingFactory(name="Other", latitude=51.3), 10)
+    cases = [_consulting_case(round_, popular, other) for _ in range(5)]
+
+    run = _run(round_)
+
+    proposals = list(Proposal.objects.filter(run=run))
+    assert len(proposals) == 5
+    counts = Counter(p.setting_id for p in proposals)
+    assert counts[popular.pk] == 2
+    assert counts[other.pk] == 3
+    for proposal in proposals:
+        if proposal.setting_id == other.pk:
+            assert proposal.preference_rank == 2
+            assert [r["code"] for r in proposal.reasons] == ["full"]
+            assert "Popular had no places left" in proposal.reasons[0]["text"]
+        else:
+            assert proposal.reasons == []
+    for case in cases:
+        case.refresh_from_db()
+        assert case.state == CaseState.PROPOSED
+    assert AuditEvent.objects.filter(action="state.propose").count() == 5
+    assert run.report["min_cost_flow"]["family_first_preference_rate"] == pytest.approx(0.4)
+    assert "deferred_acceptance" in run.report
+
+
+@pytest.mark.django_db
+def test_reasons_name_the_consultation_ground_in_plain_english() -> None:
+    round_ = RoundFactory()
+    refused = _places(round_, SettingFactory(name="Refusing School"), 5)
+    fine = _places(round_, SettingFactory(name="Fine School"), 5)
+    case = _consulting_case(round_, refused, fine)
+    _refuse(case, refused)
+
+    run = _run(round_)
+
+    proposal = Proposal.objects.get(run=run, case=case)
+    assert proposal.setting == fine
+    assert proposal.reasons[0]["code"] == "ruled_out"
+    assert "unsuitable for the child's age, ability, aptitude" in proposal.reasons[0]["text"]
+
+
+@pytest.mark.django_db
+def test_places_held_by_cases_already_at_panel_are_not_offered_again() -> None:
+    round_ = RoundFactory()
+    school = _places(round_, SettingFactory(name="Only School"), 1)
+    first = _consulting_case(round_, school)
+    _run(round_)
+    Case.objects.filter(pk=first.pk).update(state=CaseState.AT_PANEL)
+    second = _consulting_case(round_, school)
+
+    run = _run(round_)
+
+    assert Proposal.objects.get(run=run, case=second).setting is None
+    assert not Proposal.objects.filter(run=run, case=first).exists()
+
+
+@pytest.mark.django_db
+def test_only_one_run_at_a_time_per_round() -> None:
+    round_ = RoundFactory()
+    allocation_request(round=round_, actor=None, queue=False)
+    with pytest.raises(AllocationBusy):
+        allocation_request(round=round_, actor=None, queue=False)
+
+
+@pytest.mark.django_db
+def test_executing_a_run_twice_runs_it_once() -> None:
+    round_ = RoundFactory()
+    _consulting_case(round_, _places(round_, SettingFactory(), 3))
+    run = allocation_request(round=round_, actor=None, queue=False)
+    assert allocation_execute(run_id=run.pk) is not None
+    assert allocation_execute(run_id=run.pk) is None
+    assert Proposal.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_allocate_command_prints_the_fairness_figures() -> None:
+    import io
+
+    round_ = RoundFactory()
+    _consulting_case(round_, _places(round_, SettingFactory(), 3))
+    out = io.StringIO()
+    call_command("allocate", "--round", "secondary-2027", stdout=out)
+    assert "1 children" in out.getvalue()
+    assert "deferred acceptance" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_officers_change_the_policy_and_bad_weights_are_refused(client: Client) -> None:
+    round_ = RoundFactory()
+    signed_in(client, UserFactory(roles=[Role.CASEWORKER]))
+    fields = {
+        "fallback_weight": 600,
+        "cost_per_km": 4,
+        "band_mainstream": 0,
+        "band_resourced": 20,
+        "band_special": 40,
+        "band_college": 0,
+        "band_independent": 250,
+        "unplaced_cost": 100000,
+    }
+    bad = client.post(
+        f"/staff/rounds/{round_.pk}/allocation/", {**fields, "rank_weights": "0, 90, 30"}
+    )
+    assert "Each rank must cost at least as much" in bad.content.decode()
+    good = client.post(
+        f"/staff/rounds/{round_.pk}/allocation/", {**fields, "rank_weights": "0,50,100"}
+    )
+    assert good.status_code == 302
+    assert policy_for(round_).rank_weights == [0, 50, 100]
+
+
+@pytest.mark.django_db
+def test_families_and_schools_cannot_see_allocation_pages(client: Client) -> None:
+    round_ = RoundFactory()
+    for role in (Role.PARENT, Role.SCHOOL_CONTACT, Role.PANEL_MEMBER):
+        signed_in(client, UserFactory(roles=[role]))
+        assert client.get(f"/staff/rounds/{round_.pk}/allocation/").status_code == 403
+        assert client.post(f"/staff/rounds/{round_.pk}/allocation/run/").status_code == 403
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_the_run_button_queues_a_task_that_a_real_worker_completes(
+    client: Client, tmp_path: Path
+) -> None:
+    round_ = RoundFactory()
+    _consulting_case(round_, _places(round_, SettingFactory(), 3))
+    signed_in(client, UserFactory(roles=[Role.CASEWORKER]))
+    with celery_worker(tmp_path) as worker, tasks_routed_to(worker.queue):
+        response = client.post(f"/staff/rounds/{round_.pk}/allocation/run/")
+        run = AllocationRun.objects.get()
+        assert response["Location"] == f"/staff/allocation-runs/{run.pk}/"
+        wait_for(
+            lambda: AllocationRun.objects.get(pk=run.pk).status == RunStatus.DONE, worker=worker
+        )
+    page = client.get(f"/staff/allocation-runs/{run.pk}/").content.decode()
+    assert "Deferred acceptance" in page
+    assert Proposal.objects.filter(run=run).count() == 1

@@ -1,0 +1,68 @@
+"""Settings fail fast without production secrets and pass Django's deployment checks with them."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+from phasetransfer.config.env import ImproperlyConfiguredEnv, envbool, envint
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS"}}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key() -> None:
+    result = _manage("check", DEBUG="false")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_check_deploy_passes_with_production_settings() -> None:
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="phase-transfer.example.gov.uk",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_typed_env_helpers_reject_nonsense(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOME_FLAG", "perhaps")
+    with pytest.raises(ImproperlyConfiguredEnv, match="SOME_FLAG"):
+        envbool("SOME_FLAG", default=False)
+    monkeypatch.setenv("SOME_NUMBER", "12x")
+    with pytest.raises(ImproperlyConfiguredEnv, match="SOME_NUMBER"):
+        envint("SOME_NUMBER", 3)
+    monkeypatch.setenv("SOME_NUMBER", "0")
+    with pytest.raises(ImproperlyConfiguredEnv, match="at least 1"):
+        envint("SOME_NUMBER", 3, minimum=1)
+
+
+def test_the_database_and_broker_follow_the_environment() -> None:
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if os.environ.get("DATABASE_URL"):
+        assert engine == "django.db.backends.postgresql"
+    else:
+        assert engine == "django.db.backends.sqlite3"
+    if os.environ.get("REDIS_URL"):
+        assert settings.CELERY_BROKER_URL == os.environ["REDIS_URL"]
+    else:
+        assert settings.CELERY_BROKER_URL == "filesystem://"

@@ -1,0 +1,244 @@
+"""The family's journey through HTTP: every rule, and who may see what."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+import time_machine
+from django.test import Client
+
+from phasetransfer.core.clock import LONDON
+from phasetransfer.core.roles import Role
+from phasetransfer.models import AuditEvent, Case, CaseState, Phase, PreferenceSubmission, User
+from tests.conftest import signed_in
+from tests.factories import (
+    ContactFactory,
+    RoundFactory,
+    SettingFactory,
+    UserFactory,
+)
+
+OPEN = dt.datetime(2026, 11, 27, 12, 0, tzinfo=LONDON)  # inside the window of RoundFactory
+AFTER_CLOSE = dt.datetime(2026, 12, 12, 9, 0, tzinfo=LONDON)
+
+
+@pytest.fixture
+def during_window() -> Iterator[None]:
+    with time_machine.travel(OPEN, tick=False):
+        yield
+
+
+@pytest.fixture
+def family(db: None, client: Client) -> tuple[Client, User, Case]:
+    user = UserFactory(email="parent@example.org", roles=[Role.PARENT])
+    contact = ContactFactory(user=user, email=user.email, case__round=RoundFactory())
+    return signed_in(client, user), user, contact.case
+
+
+def _url(case: Case, tail: str = "") -> str:
+    return f"/family/{case.reference}/{tail}"
+
+
+@pytest.mark.usefixtures("during_window")
+def test_the_whole_journey_saves_each_page_and_submits(family: tuple[Client, User, Case]) -> None:
+    client, user, case = family
+    first = SettingFactory(name="Maidstone Grammar School", town="Maidstone")
+    second = SettingFactory(name="Oakwood Park", town="Maidstone", latitude=51.28)
+
+    assert client.post(_url(case, "details/"), {"answer": "yes"})["Location"] == _url(
+        case, "nearest/"
+    )
+    nearest = client.get(_url(case, "nearest/")).content.decode()
+    assert "Maidstone Grammar School" in nearest
+    assert "miles" in nearest
+    assert "Travel to school" in nearest
+
+    found = client.get(_url(case, "preferences/search/"), {"q": "maidstone"}).content.decode()
+    assert "Oakwood Park" in found
+    chose = client.post(_url(case, "preferences/search/"), {"urn": first.urn})
+    assert chose["Location"] == _url(case, "preferences/1/reasons/")
+    client.post(_url(case, "preferences/1/reasons/"), {"reasons": "Close to home"})
+    client.post(_url(case, "preferences/search/"), {"urn": second.urn})
+    client.post(_url(case, "preferences/other/"), {"other_name": "Marsh View", "reasons": ""})
+    client.post(_url(case, "preferences/2/move/"), {"direction": "up"})
+
+    # Nothing is lost: a fresh session sees the same answers.
+    page = signed_in(Client(), user).get(_url(case, "check/")).content.decode()
+    assert page.index("Oakwood Park") < page.index("Maidstone Grammar School")
+    assert "Close to home" in page
+    assert "Marsh View" in page
+
+    done = client.post(_url(case, "check/"))
+    assert done["Location"] == _url(case, "confirmation/")
+    confirmation = client.get(_url(case, "confirmation/")).content.decode()
+    submission = PreferenceSubmission.objects.get(case=case)
+    assert submission.receipt in confirmation
+    assert "What happens next" in confirmation
+    assert not submission.late
+    assert [p["name"] for p in submission.snapshot] == [
+        "Oakwood Park",
+        "Maidstone Grammar School",
+        "Marsh View",
+    ]
+    case.refresh_from_db()
+    assert case.state == CaseState.PREFERENCES_RECEIVED
+
+
+@pytest.mark.usefixtures("during_window")
+def test_change_from_check_answers_returns_to_check_answers(
+    family: tuple[Client, User, Case],
+) -> None:
+    client, _, case = family
+    client.post(_url(case, "preferences/search/"), {"urn": SettingFactory().urn})
+    response = client.post(_url(case, "preferences/1/reasons/") + "?next=check", {"reasons": "x"})
+    assert response["Location"] == _url(case, "check/")
+
+
+@pytest.mark.usefixtures("during_window")
+def test_a_setting_named_twice_is_refused_with_a_clear_message(
+    family: tuple[Client, User, Case],
+) -> None:
+    client, _, case = family
+    school = SettingFactory(name="Valley Park")
+    client.post(_url(case, "preferences/search/"), {"urn": school.urn})
+    again = client.post(_url(case, "preferences/search/"), {"urn": school.urn})
+    assert "You have already named Valley Park." in again.content.decode()
+    assert case.preferences.count() == 1
+
+
+@pytest.mark.usefixtures("during_window")
+def test_a_setting_that_does_not_take_the_phase_is_refused(
+    family: tuple[Client, User, Case],
+) -> None:
+    client, _, case = family
+    primary = SettingFactory(
+        name="Little Primary",
+        serves_secondary=False,
+        serves_post16=False,
+        serves_reception=True,
+        serves_junior=True,
+    )
+    response = client.post(_url(case, "preferences/search/"), {"urn": primary.urn})
+    assert "Little Primary does not take children into Year 7 (secondary)" in (
+        response.content.decode()
+    )
+    assert case.preferences.count() == 0
+
+
+@pytest.mark.usefixtures("during_window")
+def test_no_more_than_the_rounds_number_of_preferences(family: tuple[Client, User, Case]) -> None:
+    client, _, case = family
+    for _ in range(case.round.max_preferences):
+        client.post(_url(case, "preferences/search/"), {"urn": SettingFactory().urn})
+    refused = client.post(_url(case, "preferences/search/"), {"urn": SettingFactory().urn})
+    assert "You can name up to 4 preferences" in refused.content.decode()
+    assert case.preferences.count() == 4
+
+
+@pytest.mark.usefixtures("during_window")
+def test_submitting_with_no_preference_is_refused(family: tuple[Client, User, Case]) -> None:
+    client, _, case = family
+    response = client.post(_url(case, "check/"))
+    assert "Name at least one school or college" in response.content.decode()
+    assert not PreferenceSubmission.objects.exists()
+
+
+@pytest.mark.usefixtures("during_window")
+def test_other_setting_needs_a_name(family: tuple[Client, User, Case]) -> None:
+    client, _, case = family
+    response = client.post(_url(case, "preferences/other/"), {"other_name": ""})
+    html = response.content.decode()
+    assert "There is a problem" in html
+    assert "Enter the name of the school or college" in html
+
+
+def test_after_the_window_a_submitted_case_is_read_only(family: tuple[Client, User, Case]) -> None:
+    client, user, case = family
+    with time_machine.travel(OPEN, tick=False):
+        client.post(_url(case, "preferences/search/"), {"urn": SettingFactory().urn})
+        client.post(_url(case, "check/"))
+    with time_machine.travel(AFTER_CLOSE, tick=False):
+        signed_in(client, user)  # the session from two weeks ago has expired
+        add = client.post(_url(case, "preferences/search/"), {"urn": SettingFactory().urn})
+        assert add.status_code == 302
+        assert case.preferences.count() == 1
+        page = client.get(_url(case, "check/")).content.decode()
+        assert "can no longer be changed" in page
+        assert "Accept and send" not in page
+
+
+def test_a_late_first_submission_is_accepted_and_flagged(family: tuple[Client, User, Case]) -> None:
+    client, user, case = family
+    with time_machine.travel(AFTER_CLOSE, tick=False):
+        signed_in(client, user)
+        client.post(_url(case, "preferences/search/"), {"urn": SettingFactory().urn})
+        client.post(_url(case, "check/"))
+        confirmation = client.get(_url(case, "confirmation/")).content.decode()
+    assert PreferenceSubmission.objects.get(case=case).late
+    assert "after the closing date" in confirmation
+
+
+@pytest.mark.usefixtures("during_window")
+def test_another_parent_gets_not_found_for_every_page(
+    family: tuple[Client, User, Case], client: Client
+) -> None:
+    _, _, case = family
+    stranger = UserFactory(roles=[Role.PARENT])
+    ContactFactory(user=stranger)
+    other = signed_in(Client(), stranger)
+    for tail in [
+        "",
+        "details/",
+        "nearest/",
+        "preferences/",
+        "preferences/search/",
+        "check/",
+        "confirmation/",
+        "preferences/1/reasons/",
+    ]:
+        assert other.get(_url(case, tail)).status_code == 404, tail
+    assert other.post(_url(case, "check/")).status_code == 404
+
+
+@pytest.mark.usefixtures("during_window")
+def test_personal_pages_are_private_and_not_stored(family: tuple[Client, User, Case]) -> None:
+    client, _, case = family
+    response = client.get(_url(case, "preferences/"))
+    assert "private" in response["Cache-Control"]
+    assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("during_window")
+def test_a_young_person_uses_the_same_journey_for_themself(client: Client) -> None:
+    user = UserFactory(roles=[Role.YOUNG_PERSON])
+    contact = ContactFactory(
+        user=user,
+        relationship="young_person",
+        case__round=RoundFactory(phase=Phase.POST16, offer_day_at=None),
+    )
+    page = signed_in(client, user).get(_url(contact.case, "details/")).content.decode()
+    assert "Your contact details" in page
+
+
+@pytest.mark.usefixtures("during_window")
+def test_correcting_details_is_recorded_for_the_caseworker(
+    family: tuple[Client, User, Case],
+) -> None:
+    client, _, case = family
+    response = client.post(
+        _url(case, "details/change/"),
+        {
+            "name": "Alex Parent",
+            "phone": "01622 000000",
+            "address": "2 New Road",
+            "postcode": "ME15 6LX",
+            "correction": "Date of birth is wrong",
+        },
+    )
+    assert response["Location"] == _url(case, "nearest/")
+    case.refresh_from_db()
+    assert case.details_correction == "Date of birth is wrong"
+    assert AuditEvent.objects.filter(case=case, action="details.correction_reported").exists()
