@@ -83,7 +83,7 @@ def officer_page(request: HttpRequest, round_id: int) -> HttpResponse:
     form = OfferDayForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            offer_day_set(round=round_, at=form.moment(), actor=request.user)
+            offer_day_set(round_=round_, at=form.moment(), actor=request.user)
         except OfferDayRefused as refused:
             form.add_error("day", str(refused))
         else:
@@ -116,7 +116,7 @@ def officer_page(request: HttpRequest, round_id: int) -> HttpResponse:
 @role_required(*OFFICERS)
 def rehearse(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=round_id)
-    result = offer_day_rehearse(round=round_)
+    result = offer_day_rehearse(round_=round_)
     return render(request, "offers/rehearsal.html", {"round": round_, "result": result})
 
 

@@ -16,29 +16,31 @@ from phasetransfer.models import Round
 DEFAULT_APPROVAL_DAYS = PanelSettings._meta.get_field("approval_days").get_default()
 
 
-def panel_dates(round: Round) -> dict[int, dt.datetime]:
+def panel_dates(round_: Round) -> dict[int, dt.datetime]:
     """case id -> the start of the session the case is scheduled in (live placements only)."""
     return dict(
-        PanelCase.objects.filter(session__round=round, removed_at=None).values_list(
+        PanelCase.objects.filter(session__round=round_, removed_at=None).values_list(
             "case_id", "session__starts_at"
         )
     )
 
 
-def panel_cutoff(round: Round) -> dt.datetime:
+def panel_cutoff(round_: Round) -> dt.datetime:
     """Sessions must start before this to leave the approval days before offer day.
 
     Reads the round's panel settings without creating them (a read must not write).
     """
-    days = PanelSettings.objects.filter(round=round).values_list("approval_days", flat=True).first()
-    return scheduling_cutoff(round, DEFAULT_APPROVAL_DAYS if days is None else days)
+    days = (
+        PanelSettings.objects.filter(round=round_).values_list("approval_days", flat=True).first()
+    )
+    return scheduling_cutoff(round_, DEFAULT_APPROVAL_DAYS if days is None else days)
 
 
-def decided_settings(round: Round) -> dict[int, int | None]:
+def decided_settings(round_: Round) -> dict[int, int | None]:
     """case id -> the setting its current final decision names (None: a type of setting only)."""
     named: dict[int, int | None] = {}
     current = (
-        Decision.objects.filter(case__round=round, superseded_by__isnull=True)
+        Decision.objects.filter(case__round=round_, superseded_by__isnull=True)
         .order_by("case_id", "decided_at", "id")
         .values_list("case_id", "outcome", "setting_id")
     )

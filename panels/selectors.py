@@ -78,11 +78,11 @@ def decisions_for_user(user: User, session: PanelSession) -> QuerySet[Decision]:
     return decisions.exclude(case_id__in=recused)
 
 
-def decisions_for_round(round: Round) -> dict[int, Decision]:
+def decisions_for_round(round_: Round) -> dict[int, Decision]:
     """case id -> the case's latest decision not superseded, for every decided case."""
     latest: dict[int, Decision] = {}
     for decision in (
-        Decision.objects.filter(case__round=round, superseded_by__isnull=True)
+        Decision.objects.filter(case__round=round_, superseded_by__isnull=True)
         .select_related("setting", "session")
         .order_by("case_id", "decided_at", "id")
     ):
@@ -106,7 +106,7 @@ class PlacesLeft:
         return self.left < 1
 
 
-def places_left(*, round: Round, setting: Setting, exclude_case: Case | None = None) -> PlacesLeft:
+def places_left(*, round_: Round, setting: Setting, exclude_case: Case | None = None) -> PlacesLeft:
     """Places left in ``setting`` this round if one more child were named there.
 
     Counted against the places recorded for the round: every case whose latest decision
@@ -115,10 +115,10 @@ def places_left(*, round: Round, setting: Setting, exclude_case: Case | None = N
     counted: their proposals change with each allocation run. ``exclude_case`` is the
     case being decided, so its own proposal or earlier decision is not counted twice.
     """
-    row = SettingPlaces.objects.filter(round=round, setting=setting).first()
+    row = SettingPlaces.objects.filter(round=round_, setting=setting).first()
     skip = exclude_case.pk if exclude_case else None
     naming = Decision.objects.filter(
-        case__round=round, superseded_by__isnull=True, outcome__in=NAMING, setting=setting
+        case__round=round_, superseded_by__isnull=True, outcome__in=NAMING, setting=setting
     ).exclude(case__state=CaseState.WITHDRAWN)
     latest: dict[int, Decision] = {}
     for decision in Decision.objects.filter(
@@ -132,7 +132,7 @@ def places_left(*, round: Round, setting: Setting, exclude_case: Case | None = N
     )
     at_panel = (
         PanelCase.objects.filter(
-            session__round=round,
+            session__round=round_,
             removed_at=None,
             case__state=CaseState.AT_PANEL,
             proposal__setting=setting,

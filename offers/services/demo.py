@@ -56,11 +56,11 @@ def _at(day: dt.date, hour: int) -> dt.datetime:
 
 def _later_stages(round_: Round, through: str, rng: random.Random, today: dt.date) -> None:
     staff = User.objects.get(email="caseworker07@kent-demo.example")
-    stage_invite(round=round_, actor=staff)
+    stage_invite(round_=round_, actor=staff)
     if through == "invited":
         return
     stage_preferences(
-        round=round_,
+        round_=round_,
         rng=rng,
         share=0.85,
         late_share=0.05,
@@ -69,16 +69,16 @@ def _later_stages(round_: Round, through: str, rng: random.Random, today: dt.dat
     if through == "preferences":
         return
     senco_schools = set(SettingContact.objects.values_list("setting_id", flat=True))
-    stage_consult(round=round_, rng=rng, actor=staff, answered=0.92, keep_pending=senco_schools)
+    stage_consult(round_=round_, rng=rng, actor=staff, answered=0.92, keep_pending=senco_schools)
     if through == "consulting":
         return
     due = round_.preference_closes_at + dt.timedelta(days=21)
-    stage_allocate(round=round_, actor=staff, now=due + dt.timedelta(days=2))
+    stage_allocate(round_=round_, actor=staff, now=due + dt.timedelta(days=2))
     if through != "decided":
         # A few families new to Kent after the consultations went out: the cases the
         # co-ordinators' "at risk this week" view exists for.
         stage_new_arrivals(
-            round=round_,
+            round_=round_,
             rng=rng,
             count=12,
             actor=staff,
@@ -88,7 +88,7 @@ def _later_stages(round_: Round, through: str, rng: random.Random, today: dt.dat
         return
     chair = User.objects.get(email="chair@kent-demo.example")
     demo_panels(
-        round=round_,
+        round_=round_,
         chair=chair,
         members=_members(chair),
         today=today,
@@ -118,8 +118,8 @@ def full_demo_seed(
     result = FullDemo(base=base)
     for round_ in base.rounds:
         if round_.phase == Phase.SECONDARY and through != "identified":
-            stage_invite(round=round_, actor=None)
-            stage_preferences(round=round_, rng=rng, share=0.6, until=_at(day, 8))
+            stage_invite(round_=round_, actor=None)
+            stage_preferences(round_=round_, rng=rng, share=0.6, until=_at(day, 8))
             result.stages[round_.name] = "preference window open, about 60% sent"
         elif round_.phase == Phase.POST16 and through != "identified":
             _later_stages(round_, through, rng, day)

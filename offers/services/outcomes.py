@@ -50,11 +50,13 @@ def family_respond(
     return response
 
 
-def round_outcome_figures(round: Round) -> dict[str, object]:
+def round_outcome_figures(round_: Round) -> dict[str, object]:
     """Appeal rate and independent-setting requests, as the council reports them (9.7%; 47/120)."""
-    released = Case.objects.filter(round=round, release__completed_at__isnull=False).count()
+    released = Case.objects.filter(round=round_, release__completed_at__isnull=False).count()
     latest = {}
-    for response in FamilyResponse.objects.filter(case__round=round).order_by("responded_at", "id"):
+    for response in FamilyResponse.objects.filter(case__round=round_).order_by(
+        "responded_at", "id"
+    ):
         latest[response.case_id] = response
     appeals = [r for r in latest.values() if r.answer != FamilyResponse.Answer.ACCEPT]
     return {

@@ -44,21 +44,21 @@ class OfferDayRefused(Exception):
 
 
 def offer_day_set(
-    *, round: Round, at: dt.datetime, actor: User | None, now: dt.datetime | None = None
+    *, round_: Round, at: dt.datetime, actor: User | None, now: dt.datetime | None = None
 ) -> Round:
     moment = now or clock.now()
-    if Release.objects.filter(round=round).exists():
+    if Release.objects.filter(round=round_).exists():
         raise OfferDayRefused("Offer day has already begun for this round; it cannot be moved.")
     if at <= moment:
         raise OfferDayRefused("Offer day must be in the future.")
-    round.offer_day_at = at
+    round_.offer_day_at = at
     try:
-        round.full_clean(validate_unique=False)
+        round_.full_clean(validate_unique=False)
     except ValidationError as invalid:
         messages = invalid.message_dict.get("offer_day_at", invalid.messages)
         raise OfferDayRefused(" ".join(messages)) from None
-    round.save(update_fields=["offer_day_at", "statutory_deadline_at"])
-    return round
+    round_.save(update_fields=["offer_day_at", "statutory_deadline_at"])
+    return round_
 
 
 @dataclass
@@ -80,14 +80,14 @@ def _email_body(case: Case) -> str:
     )
 
 
-def _round_dispatch(round: Round, now: dt.datetime, summary: ReleaseSummary) -> None:
+def _round_dispatch(round_: Round, now: dt.datetime, summary: ReleaseSummary) -> None:
     unreleased = (
-        Case.objects.filter(round=round, release__isnull=True)
+        Case.objects.filter(round=round_, release__isnull=True)
         .exclude(state=CaseState.WITHDRAWN)
         .values_list("pk", flat=True)
     )
     rows = [
-        Release(case_id=pk, round=round, released_at=round.offer_day_at, dispatched_at=now)
+        Release(case_id=pk, round=round_, released_at=round_.offer_day_at, dispatched_at=now)
         for pk in unreleased
     ]
     # ignore_conflicts: a concurrent run that already created a row wins; ours is dropped.
@@ -95,7 +95,7 @@ def _round_dispatch(round: Round, now: dt.datetime, summary: ReleaseSummary) -> 
     summary.created += len(rows)
     # An incomplete release handed to a worker this long ago is handed out again.
     stale = now - dt.timedelta(seconds=settings.OFFERS_REDISPATCH_SECONDS)
-    due = Release.objects.filter(round=round, completed_at__isnull=True).filter(
+    due = Release.objects.filter(round=round_, completed_at__isnull=True).filter(
         Q(dispatched_at=now) | Q(dispatched_at__lt=stale)
     )
     ids = list(due.values_list("pk", flat=True))
@@ -181,11 +181,11 @@ class Rehearsal:
     problems: list[str] = field(default_factory=list)
 
 
-def offer_day_rehearse(*, round: Round, render: bool = True) -> Rehearsal:
+def offer_day_rehearse(*, round_: Round, render: bool = True) -> Rehearsal:
     """Render every letter (in memory) and count every message, releasing and sending nothing."""
     result = Rehearsal()
     started = time.process_time()
-    cases = Case.objects.filter(round=round).exclude(state=CaseState.WITHDRAWN)
+    cases = Case.objects.filter(round=round_).exclude(state=CaseState.WITHDRAWN)
     for case in cases.select_related("round", "child").order_by("pk"):
         result.cases += 1
         decision = final_decision(case)
@@ -227,14 +227,14 @@ class ReleaseStatus:
         return round(100 * done / work) if work else 0
 
 
-def release_status(round: Round) -> ReleaseStatus:
-    emails = OutboundEmail.objects.filter(kind="offer_day", case__round=round)
-    cases = Case.objects.filter(round=round).exclude(state=CaseState.WITHDRAWN)
-    releases = Release.objects.filter(round=round)
+def release_status(round_: Round) -> ReleaseStatus:
+    emails = OutboundEmail.objects.filter(kind="offer_day", case__round=round_)
+    cases = Case.objects.filter(round=round_).exclude(state=CaseState.WITHDRAWN)
+    releases = Release.objects.filter(round=round_)
     return ReleaseStatus(
         cases=cases.count(),
         released=releases.filter(completed_at__isnull=False).count(),
-        letters_current=current_letters().filter(case__round=round).count(),
+        letters_current=current_letters().filter(case__round=round_).count(),
         emails_total=emails.count(),
         emails_sent=emails.filter(status=EmailStatus.SENT).count(),
         emails_failed=emails.filter(status__in=[EmailStatus.FAILED, EmailStatus.ABANDONED]).count(),

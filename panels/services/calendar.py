@@ -128,9 +128,9 @@ def _seats(raw: str, number: int, report: ImportReport, chair: User | None) -> l
     return seats
 
 
-def _existing(round: Round, row: _Row, report: ImportReport) -> PanelSession | None:
+def _existing(round_: Round, row: _Row, report: ImportReport) -> PanelSession | None:
     found = PanelSession.objects.filter(
-        round=round, send_area=row.details.send_area, starts_at=row.details.starts_at
+        round=round_, send_area=row.details.send_area, starts_at=row.details.starts_at
     ).first()
     if found is None:
         return None
@@ -151,7 +151,7 @@ def _existing(round: Round, row: _Row, report: ImportReport) -> PanelSession | N
     return found
 
 
-def _parse(round: Round, number: int, raw: dict[str, str], report: ImportReport) -> _Row | None:
+def _parse(round_: Round, number: int, raw: dict[str, str], report: ImportReport) -> _Row | None:
     errors_before = len(report.errors)
     area = area_canonical(raw["area"])
     if area is None:
@@ -172,7 +172,7 @@ def _parse(round: Round, number: int, raw: dict[str, str], report: ImportReport)
     if len(report.errors) > errors_before:
         return None
     row = _Row(number, details, seats)
-    row.existing = _existing(round, row, report)
+    row.existing = _existing(round_, row, report)
     return row
 
 
@@ -187,9 +187,9 @@ def _warn_dates(row: _Row, report: ImportReport, now: dt.datetime, last: dt.date
         )
 
 
-def _write_row(round: Round, row: _Row) -> None:
+def _write_row(round_: Round, row: _Row) -> None:
     details = row.details
-    session = row.existing or PanelSession(round=round)
+    session = row.existing or PanelSession(round=round_)
     session.send_area = details.send_area
     session.starts_at = details.starts_at
     session.place = details.place.strip()
@@ -211,17 +211,17 @@ def _write_row(round: Round, row: _Row) -> None:
 
 
 def calendar_import(
-    *, round: Round, source: Path | str | bytes, now: dt.datetime | None = None
+    *, round_: Round, source: Path | str | bytes, now: dt.datetime | None = None
 ) -> ImportReport:
     """Check every row; write them all only if none has an error. See the module docstring."""
     moment = now or clock.now()
     report = ImportReport()
     rows: list[_Row] = []
     seen: dict[tuple[str, dt.datetime], int] = {}
-    last = last_panel_day(round)
+    last = last_panel_day(round_)
     for number, raw in read_rows(source, required=REQUIRED_COLUMNS):
         report.rows += 1
-        row = _parse(round, number, raw, report)
+        row = _parse(round_, number, raw, report)
         if row is None:
             continue
         key = (row.details.send_area, row.details.starts_at)
@@ -235,7 +235,7 @@ def calendar_import(
         return report
     with transaction.atomic():
         for row in rows:
-            _write_row(round, row)
+            _write_row(round_, row)
             if row.existing is None:
                 report.created += 1
             else:

@@ -32,7 +32,7 @@ GROUND_FOR_REASON = {"full": Ground.OTHERS, "cost": Ground.RESOURCES}
 
 def demo_sessions(
     *,
-    round: Round,
+    round_: Round,
     chair: User,
     members: list[User],
     spans: list[tuple[dt.date, dt.date]],
@@ -41,7 +41,7 @@ def demo_sessions(
 ) -> list[PanelSession]:
     """Enough sessions per area for its proposed cases, shared out over the spans of days."""
     counts = Counter(
-        Case.objects.filter(round=round, state=CaseState.PROPOSED).values_list(
+        Case.objects.filter(round=round_, state=CaseState.PROPOSED).values_list(
             "send_area", flat=True
         )
     )
@@ -54,7 +54,7 @@ def demo_sessions(
             day = first_day + dt.timedelta(days=round_down(share * (last_day - first_day).days))
             starts = dt.datetime.combine(day, dt.time(10 if index % 2 else 14), tzinfo=clock.LONDON)
             session = session_create(
-                round=round,
+                round_=round_,
                 details=SessionDetails(
                     send_area=area,
                     starts_at=starts,
@@ -108,10 +108,10 @@ def _decision_for(panel_case: PanelCase, rng: random.Random) -> DecisionInput:
     )
 
 
-def demo_decide(*, round: Round, chair: User, before: dt.datetime, rng: random.Random) -> int:
+def demo_decide(*, round_: Round, chair: User, before: dt.datetime, rng: random.Random) -> int:
     """Decide every case of the sessions that sat before ``before``, then sign them off."""
     decided = 0
-    sessions = PanelSession.objects.filter(round=round, starts_at__lt=before).order_by("starts_at")
+    sessions = PanelSession.objects.filter(round=round_, starts_at__lt=before).order_by("starts_at")
     for session in sessions:
         sitting = session.starts_at + dt.timedelta(hours=1)
         live = PanelCase.objects.filter(session=session, removed_at__isnull=True).select_related(
@@ -131,7 +131,7 @@ def demo_decide(*, round: Round, chair: User, before: dt.datetime, rng: random.R
 
 def demo_panels(
     *,
-    round: Round,
+    round_: Round,
     chair: User,
     members: list[User],
     today: dt.date,
@@ -139,16 +139,16 @@ def demo_panels(
     all_decided: bool,
 ) -> dict[str, int]:
     """Sessions from the allocation onwards; all past (decided) or straddling today."""
-    run = latest_run(round)
+    run = latest_run(round_)
     start = (run.requested_at if run else clock.now()).astimezone(clock.LONDON).date()
     sat = (start + dt.timedelta(days=3), today - dt.timedelta(days=2))
     to_come = (today + dt.timedelta(days=3), today + dt.timedelta(days=20))
     spans = [sat] if all_decided else [sat, to_come]
-    demo_sessions(round=round, chair=chair, members=members, spans=spans, rng=rng)
+    demo_sessions(round_=round_, chair=chair, members=members, spans=spans, rng=rng)
     scheduled_at = dt.datetime.combine(
         start + dt.timedelta(days=1), dt.time(9), tzinfo=clock.LONDON
     )
-    report = panels_schedule(round=round, actor=chair, now=scheduled_at)
+    report = panels_schedule(round_=round_, actor=chair, now=scheduled_at)
     before = dt.datetime.combine(today, dt.time(0), tzinfo=clock.LONDON)
-    decided = demo_decide(round=round, chair=chair, before=before, rng=rng)
+    decided = demo_decide(round_=round_, chair=chair, before=before, rng=rng)
     return {"scheduled": report.scheduled, "unplaced": len(report.unplaced), "decided": decided}

@@ -135,10 +135,10 @@ class _CaseFacts:
     interests: list[Interest] = field(default_factory=list)
 
 
-def _case_facts(round: Round, cases: list[Case]) -> dict[int, _CaseFacts]:
+def _case_facts(round_: Round, cases: list[Case]) -> dict[int, _CaseFacts]:
     facts = {case.pk: _CaseFacts(case) for case in cases}
     ids = list(facts)
-    run = latest_run(round)
+    run = latest_run(round_)
     if run is not None:
         for case_id, pk, setting_id in Proposal.objects.filter(
             run=run, case_id__in=ids
@@ -191,16 +191,16 @@ class _Round:
 
 
 def _round_data(
-    round: Round, now: dt.datetime, facts: dict[int, _CaseFacts], last_day: dt.date
+    round_: Round, now: dt.datetime, facts: dict[int, _CaseFacts], last_day: dt.date
 ) -> _Round:
     sessions = list(
-        PanelSession.objects.filter(round=round)
+        PanelSession.objects.filter(round=round_)
         .prefetch_related("members__user")
         .order_by("starts_at", "id")
     )
     loads = Counter(
         dict(
-            PanelCase.objects.filter(session__round=round, removed_at=None)
+            PanelCase.objects.filter(session__round=round_, removed_at=None)
             .values_list("session_id")
             .annotate(n=Count("id"))
             .values_list("session_id", "n")
@@ -211,7 +211,7 @@ def _round_data(
     # conflict_reason names only the member's school and the case's settings, all in here.
     hosts, names = settings_hosts_and_names(setting_ids)
     cutoff = clock.end_of_day_in_london(last_day)
-    return _Round(round, now, last_day, cutoff, sessions, loads, hosts, names)
+    return _Round(round_, now, last_day, cutoff, sessions, loads, hosts, names)
 
 
 # --- Housekeeping before placing ---------------------------------------------------
@@ -241,9 +241,9 @@ def _end_placements(
     )
 
 
-def _remove_stale(round: Round, actor: User | None, now: dt.datetime) -> int:
+def _remove_stale(round_: Round, actor: User | None, now: dt.datetime) -> int:
     stale = list(
-        PanelCase.objects.filter(session__round=round, removed_at=None)
+        PanelCase.objects.filter(session__round=round_, removed_at=None)
         .exclude(case__state__in=PANEL_STATES)
         .values_list("pk", "case_id")
     )
@@ -252,10 +252,10 @@ def _remove_stale(round: Round, actor: User | None, now: dt.datetime) -> int:
     return len(stale)
 
 
-def _take_out_for_rebuild(round: Round, actor: User | None, now: dt.datetime) -> int:
+def _take_out_for_rebuild(round_: Round, actor: User | None, now: dt.datetime) -> int:
     movable = list(
         PanelCase.objects.filter(
-            session__round=round,
+            session__round=round_,
             session__signed_off_at=None,
             session__starts_at__gt=now,
             removed_at=None,
@@ -465,7 +465,7 @@ def _seconds_since(started: float) -> float:
 
 def panels_schedule(
     *,
-    round: Round,
+    round_: Round,
     actor: User | None,
     rebuild: bool = False,
     now: dt.datetime | None = None,
@@ -474,27 +474,27 @@ def panels_schedule(
     """Place the round's proposed cases in its sessions; see the module docstring."""
     started = time.perf_counter()
     moment = now or clock.now()
-    last_day = last_panel_day(round)  # reads (or makes) the round's panel settings once
-    report = ScheduleReport(round_id=round.pk, last_panel_day=last_day.isoformat())
+    last_day = last_panel_day(round_)  # reads (or makes) the round's panel settings once
+    report = ScheduleReport(round_id=round_.pk, last_panel_day=last_day.isoformat())
     with transaction.atomic():
         # One scheduler per round at a time: a second waits here, then sees the first's work.
-        Round.objects.select_for_update().get(pk=round.pk)
-        report.stale_removed = _remove_stale(round, actor, moment)
+        Round.objects.select_for_update().get(pk=round_.pk)
+        report.stale_removed = _remove_stale(round_, actor, moment)
         if rebuild:
-            report.rebuilt = _take_out_for_rebuild(round, actor, moment)
+            report.rebuilt = _take_out_for_rebuild(round_, actor, moment)
         cases = list(
             Case.objects.select_for_update()
-            .filter(round=round, state=CaseState.PROPOSED)
+            .filter(round=round_, state=CaseState.PROPOSED)
             .order_by("reference")
         )
-        facts = _case_facts(round, cases)
-        data = _round_data(round, moment, facts, last_day)
+        facts = _case_facts(round_, cases)
+        data = _round_data(round_, moment, facts, last_day)
         placements: list[_Placement] = []
         for area, area_facts in sorted(_sort_out(facts, report).items()):
             placements += _place_area(area, area_facts, data, report, time_limit)
         report.scheduled, report.recusals = _write(placements, actor=actor, now=moment)
         states = Counter(
-            PanelCase.objects.filter(session__round=round, removed_at=None).values_list(
+            PanelCase.objects.filter(session__round=round_, removed_at=None).values_list(
                 "case__state", flat=True
             )
         )
@@ -502,7 +502,7 @@ def panels_schedule(
         report.decided = sum(states.values()) - states[CaseState.AT_PANEL]
         report.seconds = _seconds_since(started)
         SchedulingRun.objects.create(
-            round=round,
+            round=round_,
             requested_by=actor,
             ran_at=moment,
             rebuild=rebuild,

@@ -84,10 +84,10 @@ def live_count(session: PanelSession) -> int:
     return PanelCase.objects.filter(session=session, removed_at=None).count()
 
 
-def session_create(*, round: Round, details: SessionDetails) -> PanelSession:
+def session_create(*, round_: Round, details: SessionDetails) -> PanelSession:
     _refuse_problems(details)
     return PanelSession.objects.create(
-        round=round,
+        round=round_,
         send_area=details.send_area,
         starts_at=details.starts_at,
         place=details.place.strip(),

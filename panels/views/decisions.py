@@ -48,7 +48,7 @@ def _places(panel_case: PanelCase) -> list[PlacesLeft]:
     for preference in case.preferences.select_related("setting").order_by("rank"):
         if preference.setting and preference.setting not in settings:
             settings.append(preference.setting)
-    return [places_left(round=case.round, setting=s, exclude_case=case) for s in settings]
+    return [places_left(round_=case.round, setting=s, exclude_case=case) for s in settings]
 
 
 def _over_capacity(panel_case: PanelCase, data: DecisionInput) -> PlacesLeft | None:
@@ -60,7 +60,7 @@ def _over_capacity(panel_case: PanelCase, data: DecisionInput) -> PlacesLeft | N
         named = panel_case.proposal.setting
     if named is None:
         return None
-    places = places_left(round=panel_case.case.round, setting=named, exclude_case=panel_case.case)
+    places = places_left(round_=panel_case.case.round, setting=named, exclude_case=panel_case.case)
     return places if places.over_if_named else None
 
 

@@ -84,7 +84,7 @@ def round_settings(request: HttpRequest, round_id: int) -> HttpResponse:
     if not form.is_valid():
         context = _round_context(round_) | {"settings_form": form}
         return render(request, "panels/round.html", context, status=400)
-    panel_settings_update(round=round_, approval_days=form.cleaned_data["approval_days"])
+    panel_settings_update(round_=round_, approval_days=form.cleaned_data["approval_days"])
     messages.success(request, "Panel settings saved")
     return redirect("panels-round", round_id=round_id)
 
@@ -94,7 +94,7 @@ def round_settings(request: HttpRequest, round_id: int) -> HttpResponse:
 def schedule(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=round_id)
     report = panels_schedule(
-        round=round_,
+        round_=round_,
         actor=request.user,
         rebuild=request.POST.get("rebuild") == "yes",
         time_limit=WEB_TIME_LIMIT,
@@ -108,7 +108,7 @@ def _save_session(request: HttpRequest, form: SessionForm, session: PanelSession
         return False
     try:
         if session is None:
-            session = session_create(round=form.round, details=form.details())  # type: ignore[attr-defined]
+            session = session_create(round_=form.round, details=form.details())  # type: ignore[attr-defined]
         else:
             session_update(session=session, details=form.details())
     except SessionRefused as refused:
@@ -216,7 +216,7 @@ def calendar_upload(request: HttpRequest, round_id: int) -> HttpResponse:
     report, rejected = None, ""
     if request.method == "POST" and form.is_valid():
         try:
-            report = calendar_import(round=round_, source=read_upload(form.cleaned_data["file"]))
+            report = calendar_import(round_=round_, source=read_upload(form.cleaned_data["file"]))
         except CsvRejected as exc:
             rejected = f"{exc} Nothing was imported."
         if report is not None and report.ok:

@@ -77,8 +77,8 @@ class CompiledRound:
         return {key: info.km for key, info in self.options.items() if info.km is not None}
 
 
-def policy_for(round: Round) -> AllocationPolicy:
-    policy, _ = AllocationPolicy.objects.get_or_create(round=round)
+def policy_for(round_: Round) -> AllocationPolicy:
+    policy, _ = AllocationPolicy.objects.get_or_create(round=round_)
     return policy
 
 
@@ -93,12 +93,12 @@ def band_cost(policy: AllocationPolicy, setting: Setting) -> int:
     }.get(kind, policy.band_mainstream)
 
 
-def places_held(round: Round) -> Counter[int]:
+def places_held(round_: Round) -> Counter[int]:
     """Places already taken by cases before a panel or decided (their latest proposal)."""
     held: Counter[int] = Counter()
     latest: dict[int, int | None] = {}
     for case_id, setting_id in (
-        Proposal.objects.filter(case__round=round, case__state__in=HOLDING, run__status="done")
+        Proposal.objects.filter(case__round=round_, case__state__in=HOLDING, run__status="done")
         .order_by("case_id", "run__requested_at", "run_id")
         .values_list("case_id", "setting_id")
     ):
@@ -108,11 +108,11 @@ def places_held(round: Round) -> Counter[int]:
 
 
 def _capacities(
-    round: Round, held: Counter[int]
+    round_: Round, held: Counter[int]
 ) -> tuple[dict[int, SettingPlaces], list[GroupSpec], dict[int, str]]:
     rows = {
         p.setting_id: p
-        for p in SettingPlaces.objects.filter(round=round).select_related(
+        for p in SettingPlaces.objects.filter(round=round_).select_related(
             "setting", "setting__host"
         )
     }
@@ -131,9 +131,9 @@ def _capacities(
     return rows, groups, group_of
 
 
-def _ruled_out(round: Round) -> dict[tuple[int, int], tuple[str, ...]]:
+def _ruled_out(round_: Round) -> dict[tuple[int, int], tuple[str, ...]]:
     refused = Consultation.objects.filter(
-        case__round=round, status=ConsultationStatus.CANNOT_MEET, replaced_by__isnull=True
+        case__round=round_, status=ConsultationStatus.CANNOT_MEET, replaced_by__isnull=True
     ).values_list("case_id", "setting_id", "ground_unsuitable", "ground_others", "ground_resources")
     names = ("unsuitable", "others", "resources")
     return {
@@ -168,12 +168,12 @@ def _nearest(km: np.ndarray | None, geometry: _Geometry, eligible: np.ndarray) -
 
 
 class _Compiler:
-    def __init__(self, round: Round, policy: AllocationPolicy) -> None:
-        self.round = round
+    def __init__(self, round_: Round, policy: AllocationPolicy) -> None:
+        self.round = round_
         self.policy = policy
-        self.held = places_held(round)
-        self.places, self.groups, self.group_of = _capacities(round, self.held)
-        self.ruled_out = _ruled_out(round)
+        self.held = places_held(round_)
+        self.places, self.groups, self.group_of = _capacities(round_, self.held)
+        self.ruled_out = _ruled_out(round_)
         settings = [row.setting for row in self.places.values()]
         self.geometry = _Geometry(settings)
         kinds = np.array([s.kind for s in self.geometry.settings], dtype=object)
@@ -267,10 +267,10 @@ class _Compiler:
         ]
 
 
-def round_compile(*, round: Round, policy: AllocationPolicy | None = None) -> CompiledRound:
-    compiler = _Compiler(round, policy or policy_for(round))
+def round_compile(*, round_: Round, policy: AllocationPolicy | None = None) -> CompiledRound:
+    compiler = _Compiler(round_, policy or policy_for(round_))
     cases = list(
-        Case.objects.filter(round=round, state__in=ALLOCATABLE)
+        Case.objects.filter(round=round_, state__in=ALLOCATABLE)
         .select_related("child")
         .prefetch_related("preferences__setting")
         .order_by("pk")

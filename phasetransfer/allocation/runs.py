@@ -28,20 +28,20 @@ class AllocationBusy(Exception):
 
 
 def allocation_request(
-    *, round: Round, actor: User | None, now: dt.datetime | None = None, queue: bool = True
+    *, round_: Round, actor: User | None, now: dt.datetime | None = None, queue: bool = True
 ) -> AllocationRun:
-    policy = policy_for(round)
+    policy = policy_for(round_)
     snapshot = model_to_dict(policy, exclude=["id", "round", "updated_by"])
     try:
         with transaction.atomic():
             run = AllocationRun.objects.create(
-                round=round,
+                round=round_,
                 requested_by=actor,
                 requested_at=now or clock.now(),
                 policy={k: v for k, v in snapshot.items() if k != "updated_at"},
             )
     except IntegrityError:
-        raise AllocationBusy(f"An allocation for {round} is already queued or running.") from None
+        raise AllocationBusy(f"An allocation for {round_} is already queued or running.") from None
     if queue:
         from phasetransfer.allocation.tasks import allocate_round
 
@@ -154,7 +154,7 @@ def allocation_execute(*, run_id: int, now: dt.datetime | None = None) -> Alloca
         return None
     run = AllocationRun.objects.select_related("round").get(pk=run_id)
     try:
-        compiled = round_compile(round=run.round)
+        compiled = round_compile(round_=run.round)
         _progress(run, 30, "Solving")
         allocation = solve(compiled.problem)
         _progress(run, 55, "Comparing with deferred acceptance")
@@ -189,9 +189,9 @@ def allocation_execute(*, run_id: int, now: dt.datetime | None = None) -> Alloca
     return run
 
 
-def latest_run(round: Round) -> AllocationRun | None:
-    return AllocationRun.objects.filter(round=round, status=RunStatus.DONE).first()
+def latest_run(round_: Round) -> AllocationRun | None:
+    return AllocationRun.objects.filter(round=round_, status=RunStatus.DONE).first()
 
 
-def allocatable_count(round: Round) -> int:
-    return round.cases.filter(state__in=ALLOCATABLE).count()
+def allocatable_count(round_: Round) -> int:
+    return round_.cases.filter(state__in=ALLOCATABLE).count()

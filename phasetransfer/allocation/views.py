@@ -50,7 +50,7 @@ def overview(request: HttpRequest, round_id: int) -> HttpResponse:
 def run(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=round_id)
     try:
-        started = allocation_request(round=round_, actor=request.user)
+        started = allocation_request(round_=round_, actor=request.user)
     except AllocationBusy as busy:
         messages.error(request, str(busy))
         return redirect("staff-allocation", round_id=round_id)

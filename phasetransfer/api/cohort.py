@@ -76,12 +76,12 @@ def _renumber(problems: list[RowProblem]) -> list[RowProblem]:
 
 
 def import_cohort(
-    *, round: Round, csv_bytes: bytes, actor: User | None, from_json: bool = False
+    *, round_: Round, csv_bytes: bytes, actor: User | None, from_json: bool = False
 ) -> Outcome:
     if b"\x00" in csv_bytes:
         return Outcome(errors=[RowProblem(0, "the file contains NUL characters: not a CSV")])
     try:
-        report = cohort_import(round=round, source=csv_bytes, actor=actor)
+        report = cohort_import(round_=round_, source=csv_bytes, actor=actor)
     except CsvRejected as rejected:
         return Outcome(errors=[RowProblem(0, str(rejected))])
     except csv.Error as broken:  # a malformed file the csv module cannot read at all

@@ -168,12 +168,12 @@ class CohortImport(ApiView):
                 csv_bytes = read_upload(upload)
             except CsvRejected as rejected:
                 return cohort_api.Outcome(errors=[RowProblem(0, str(rejected), "file")])
-            return cohort_api.import_cohort(round=round_, csv_bytes=csv_bytes, actor=actor)
+            return cohort_api.import_cohort(round_=round_, csv_bytes=csv_bytes, actor=actor)
         csv_bytes, problems = cohort_api.rows_to_csv(request.data)
         if problems:
             return cohort_api.Outcome(errors=problems)
         return cohort_api.import_cohort(
-            round=round_, csv_bytes=csv_bytes, actor=actor, from_json=True
+            round_=round_, csv_bytes=csv_bytes, actor=actor, from_json=True
         )
 
 

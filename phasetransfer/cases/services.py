@@ -18,14 +18,14 @@ PHASE_LETTERS = {
 }
 
 
-def case_reference(*, round: Round, sequence: int) -> str:
+def case_reference(*, round_: Round, sequence: int) -> str:
     """'27S-00042': year of entry, phase, then the case's number in its round."""
-    return f"{round.entry_year % 100:02d}{PHASE_LETTERS[Phase(round.phase)]}-{sequence:05d}"
+    return f"{round_.entry_year % 100:02d}{PHASE_LETTERS[Phase(round_.phase)]}-{sequence:05d}"
 
 
 def cases_open(
     *,
-    round: Round,
+    round_: Round,
     children: list[Child],
     caseworkers: list[User | None] | None = None,
     actor: User | None,
@@ -36,14 +36,14 @@ def cases_open(
     moment = now or clock.now()
     with transaction.atomic():
         # Lock the round so two imports cannot hand out the same case numbers.
-        Round.objects.select_for_update().get(pk=round.pk)
-        start = Case.objects.filter(round=round).count() + 1
+        Round.objects.select_for_update().get(pk=round_.pk)
+        start = Case.objects.filter(round=round_).count() + 1
         workers = caseworkers or [None] * len(children)
         cases = Case.objects.bulk_create(
             Case(
-                reference=case_reference(round=round, sequence=start + index),
+                reference=case_reference(round_=round_, sequence=start + index),
                 child=child,
-                round=round,
+                round=round_,
                 caseworker=worker,
                 district=geo.district_of(child.home_postcode),
                 send_area=geo.area_of(child.home_postcode),
@@ -52,7 +52,9 @@ def cases_open(
             for index, (child, worker) in enumerate(zip(children, workers, strict=True))
         )
         if not all(case.pk for case in cases):  # SQLite before 3.35 returns no ids
-            cases = list(Case.objects.filter(round=round, child__in=children).order_by("reference"))
+            cases = list(
+                Case.objects.filter(round=round_, child__in=children).order_by("reference")
+            )
         for case in cases:
             audit_record(
                 case=case,

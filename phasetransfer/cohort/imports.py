@@ -79,21 +79,21 @@ def _lookups() -> _Lookups:
     )
 
 
-def _date_of_birth(raw: str, number: int, report: ImportReport, round: Round) -> dt.date | None:
+def _date_of_birth(raw: str, number: int, report: ImportReport, round_: Round) -> dt.date | None:
     try:
         born = dt.date.fromisoformat(raw)
     except ValueError:
         report.error(number, f"date of birth {raw!r} is not a date (YYYY-MM-DD)", "date_of_birth")
         return None
-    age_at_entry = (round.entry_year - born.year) - (1 if (born.month, born.day) > (8, 31) else 0)
-    expected = PHASE_ENTRY_AGE[Phase(round.phase)]
+    age_at_entry = (round_.entry_year - born.year) - (1 if (born.month, born.day) > (8, 31) else 0)
+    expected = PHASE_ENTRY_AGE[Phase(round_.phase)]
     if not 0 < age_at_entry < 26:
         report.error(number, f"date of birth {raw} is not plausible", "date_of_birth")
         return None
     if age_at_entry != expected:
         report.warn(
             number,
-            f"aged {age_at_entry} on 31 August {round.entry_year}: outside the usual year group "
+            f"aged {age_at_entry} on 31 August {round_.entry_year}: outside the usual year group "
             f"({expected}) for this phase",
             "date_of_birth",
         )
@@ -144,7 +144,7 @@ def _current_setting(
 
 
 def _contact(
-    row: dict[str, str], number: int, report: ImportReport, round: Round
+    row: dict[str, str], number: int, report: ImportReport, round_: Round
 ) -> dict[str, Any]:
     relationship = row["contact_relationship"].lower()
     if relationship not in ContactRelationship.values:
@@ -154,7 +154,7 @@ def _contact(
             f"relationship {relationship!r} is not one of: {allowed}",
             "contact_relationship",
         )
-    elif relationship == ContactRelationship.YOUNG_PERSON and round.phase != Phase.POST16:
+    elif relationship == ContactRelationship.YOUNG_PERSON and round_.phase != Phase.POST16:
         report.error(
             number,
             "the young person is the contact only in a post-16 round",
@@ -186,7 +186,7 @@ def _check_row(
     number: int,
     row: dict[str, str],
     *,
-    round: Round,
+    round_: Round,
     report: ImportReport,
     lookups: _Lookups,
     seen: dict[str, int],
@@ -211,10 +211,10 @@ def _check_row(
         report.error(
             number, f"primary need {need!r} is not one of: {', '.join(Need.values)}", "primary_need"
         )
-    born = _date_of_birth(row["date_of_birth"], number, report, round)
+    born = _date_of_birth(row["date_of_birth"], number, report, round_)
     home = _home(row, number, report)
     current = _current_setting(row, number, report, lookups)
-    contact = _contact(row, number, report, round)
+    contact = _contact(row, number, report, round_)
     caseworker_email = row.get("caseworker_email", "").lower()
     caseworker = lookups.caseworkers.get(caseworker_email) if caseworker_email else None
     if caseworker_email and caseworker is None:
@@ -234,12 +234,12 @@ def _check_row(
     return _Row(number, child, contact, caseworker)
 
 
-def _apply(rows: list[_Row], round: Round, report: ImportReport, actor: User | None) -> None:
+def _apply(rows: list[_Row], round_: Round, report: ImportReport, actor: User | None) -> None:
     existing = {
         c.ehcp_reference: c
         for c in Child.objects.filter(ehcp_reference__in=[r.child["ehcp_reference"] for r in rows])
     }
-    cases = {c.child_id: c for c in Case.objects.filter(round=round, child__in=existing.values())}
+    cases = {c.child_id: c for c in Case.objects.filter(round=round_, child__in=existing.values())}
     new_children: list[Child] = []
     new_workers: list[User | None] = []
     new_contacts: list[dict[str, Any]] = []
@@ -264,7 +264,7 @@ def _apply(rows: list[_Row], round: Round, report: ImportReport, actor: User | N
         Contact.objects.update_or_create(case=case, is_primary=True, defaults=row.contact)
         report.updated += 1
     opened = cases_open(
-        round=round,
+        round_=round_,
         children=new_children,
         caseworkers=new_workers,
         actor=actor,
@@ -277,7 +277,7 @@ def _apply(rows: list[_Row], round: Round, report: ImportReport, actor: User | N
 
 
 def cohort_import(
-    *, round: Round, source: Path | str | bytes, actor: User | None = None
+    *, round_: Round, source: Path | str | bytes, actor: User | None = None
 ) -> ImportReport:
     """Check every row, then create or update children, cases and contacts, or nothing."""
     report = ImportReport()
@@ -286,12 +286,12 @@ def cohort_import(
     checked: list[_Row] = []
     for number, row in read_rows(source, required=REQUIRED_COLUMNS):
         report.rows += 1
-        result = _check_row(number, row, round=round, report=report, lookups=lookups, seen=seen)
+        result = _check_row(number, row, round_=round_, report=report, lookups=lookups, seen=seen)
         if result is not None:
             checked.append(result)
     if report.rows == 0:
         report.error(0, "the file has a header but no rows")
     if report.ok:
         with transaction.atomic():
-            _apply(checked, round, report, actor)
+            _apply(checked, round_, report, actor)
     return report

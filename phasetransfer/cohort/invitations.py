@@ -112,7 +112,7 @@ def _email_invitation(invitation: Invitation, code: str, now: dt.datetime) -> No
     )
 
 
-def invitations_send(*, round: Round, actor: User | None, now: dt.datetime | None = None) -> int:
+def invitations_send(*, round_: Round, actor: User | None, now: dt.datetime | None = None) -> int:
     """Email an invitation to every newly identified case whose contact has an email address.
 
     Contacts with no email get a printed letter instead (``invitation_letters_issue``).
@@ -120,7 +120,7 @@ def invitations_send(*, round: Round, actor: User | None, now: dt.datetime | Non
     moment = now or clock.now()
     sent = 0
     cases = (
-        Case.objects.filter(round=round, state=CaseState.IDENTIFIED)
+        Case.objects.filter(round=round_, state=CaseState.IDENTIFIED)
         .select_related("round")
         .order_by("reference")
     )
@@ -137,11 +137,11 @@ def invitations_send(*, round: Round, actor: User | None, now: dt.datetime | Non
     return sent
 
 
-def cases_needing_letters(round: Round) -> list[Case]:
+def cases_needing_letters(round_: Round) -> list[Case]:
     """Identified cases whose contact has no email: they are invited by post."""
     return [
         case
-        for case in Case.objects.filter(round=round, state=CaseState.IDENTIFIED)
+        for case in Case.objects.filter(round=round_, state=CaseState.IDENTIFIED)
         .select_related("child")
         .prefetch_related("contacts")
         .order_by("reference")
@@ -150,12 +150,12 @@ def cases_needing_letters(round: Round) -> list[Case]:
 
 
 def invitation_letters_issue(
-    *, round: Round, actor: User | None, now: dt.datetime | None = None
+    *, round_: Round, actor: User | None, now: dt.datetime | None = None
 ) -> list[tuple[Case, Contact, str]]:
     """Issue codes for the letters about to be printed; each case moves to invited."""
     moment = now or clock.now()
     letters = []
-    for case in cases_needing_letters(round):
+    for case in cases_needing_letters(round_):
         contact = primary_contact(case)
         assert contact is not None
         with transaction.atomic():

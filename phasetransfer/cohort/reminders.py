@@ -15,11 +15,11 @@ from phasetransfer.core.outbox import email_enqueue, site_url
 from phasetransfer.models import AuditEvent, Case, CaseState, InvitationChannel, Round, User
 
 
-def cases_to_remind(round: Round) -> list[Case]:
+def cases_to_remind(round_: Round) -> list[Case]:
     """Invited cases with no submission whose contact has an email address."""
     return [
         case
-        for case in Case.objects.filter(round=round, state=CaseState.INVITED, submissions=None)
+        for case in Case.objects.filter(round=round_, state=CaseState.INVITED, submissions=None)
         .prefetch_related("contacts")
         .order_by("reference")
         if (contact := primary_contact(case)) is not None and contact.email
@@ -32,11 +32,11 @@ def _reminded_today(case: Case, now: dt.datetime) -> bool:
     return AuditEvent.objects.filter(case=case, action="reminder.sent", at__gte=start).exists()
 
 
-def reminders_send(*, round: Round, actor: User | None, now: dt.datetime | None = None) -> int:
+def reminders_send(*, round_: Round, actor: User | None, now: dt.datetime | None = None) -> int:
     """At most one reminder per case per day. A family that has not signed up gets a new code."""
     moment = now or clock.now()
     sent = 0
-    for case in cases_to_remind(round):
+    for case in cases_to_remind(round_):
         contact = primary_contact(case)
         assert contact is not None
         with transaction.atomic():

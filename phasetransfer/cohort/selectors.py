@@ -30,10 +30,10 @@ class Engagement:
     RESPONDED = {SUBMITTED, SUBMITTED_LATE}
 
 
-def cohort(round: Round) -> QuerySet[Case]:
+def cohort(round_: Round) -> QuerySet[Case]:
     """The round's cases, annotated with what engagement needs."""
     return (
-        Case.objects.filter(round=round)
+        Case.objects.filter(round=round_)
         .select_related("child", "caseworker")
         .annotate(
             first_submitted_at=Min("submissions__submitted_at"),
@@ -67,19 +67,19 @@ class EngagementDay:
     share: float  # of the whole cohort, 0..1
 
 
-def engagement_by_date(round: Round, *, today: dt.date | None = None) -> list[EngagementDay]:
+def engagement_by_date(round_: Round, *, today: dt.date | None = None) -> list[EngagementDay]:
     """Cumulative share of the cohort that has submitted, for each day of the window so far."""
     end = today or clock.today_in_london()
-    total = Case.objects.filter(round=round).count()
+    total = Case.objects.filter(round=round_).count()
     firsts = (
-        Case.objects.filter(round=round)
+        Case.objects.filter(round=round_)
         .annotate(first=Min("submissions__submitted_at"))
         .exclude(first__isnull=True)
         .values_list("first", flat=True)
     )
     first_days = sorted(moment.astimezone(clock.LONDON).date() for moment in firsts)
-    start = round.preference_opens_at.astimezone(clock.LONDON).date()
-    closes = round.preference_closes_at.astimezone(clock.LONDON).date()
+    start = round_.preference_opens_at.astimezone(clock.LONDON).date()
+    closes = round_.preference_closes_at.astimezone(clock.LONDON).date()
     last = max(min(end, closes + dt.timedelta(days=60)), start)
     days: list[EngagementDay] = []
     index = 0

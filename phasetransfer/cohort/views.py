@@ -74,7 +74,7 @@ def cohort_view(request: HttpRequest, round_id: int) -> HttpResponse:
 @role_required(*CASEWORK)
 def send_invitations(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=round_id)
-    sent = invitations_send(round=round_, actor=request.user)
+    sent = invitations_send(round_=round_, actor=request.user)
     messages.success(request, f"{sent} invitation email(s) queued")
     return redirect("staff-cohort", round_id=round_id)
 
@@ -83,7 +83,7 @@ def send_invitations(request: HttpRequest, round_id: int) -> HttpResponse:
 @role_required(*CASEWORK)
 def print_letters(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=round_id)
-    letters = invitation_letters_issue(round=round_, actor=request.user)
+    letters = invitation_letters_issue(round_=round_, actor=request.user)
     # Printed letters carry each child's name and code: a download of each case.
     cases_access_record(
         request=request, case_ids=[case.pk for case, _, _ in letters], action=AccessAction.DOWNLOAD
@@ -99,6 +99,6 @@ def print_letters(request: HttpRequest, round_id: int) -> HttpResponse:
 @role_required(*CASEWORK)
 def send_reminders(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=round_id)
-    sent = reminders_send(round=round_, actor=request.user)
+    sent = reminders_send(round_=round_, actor=request.user)
     messages.success(request, f"{sent} reminder(s) queued (at most one per family per day)")
     return redirect("staff-cohort", round_id=round_id)

@@ -74,19 +74,19 @@ def _send_to_contacts(
     return Notified(contacts=len(users), queued=len(fresh))
 
 
-def notify_batch(*, round: Round, consultations: list[Consultation], now: dt.datetime) -> Notified:
+def notify_batch(*, round_: Round, consultations: list[Consultation], now: dt.datetime) -> Notified:
     """One email per contact for a batch of new consultations of one setting on one day."""
     setting = consultations[0].setting
     day = now.astimezone(clock.LONDON).date()
     count = len(consultations)
     body = render_to_string(
         "phasetransfer/consultations/emails/batch.txt",
-        _context(setting, count=count, round=round, due_day=due_day(consultations[0])),
+        _context(setting, count=count, round=round_, due_day=due_day(consultations[0])),
     )
     noun = "consultation" if count == 1 else "consultations"
     return _send_to_contacts(
         setting=setting,
-        key=f"consultation-batch:{setting.pk}:{round.pk}:{day.isoformat()}",
+        key=f"consultation-batch:{setting.pk}:{round_.pk}:{day.isoformat()}",
         kind="consultation_batch",
         subject=f"{count} new EHCP {noun} from {settings.LOCAL_AUTHORITY_NAME}",
         body=body,
@@ -180,7 +180,7 @@ def _chase_one(consultation: Consultation, *, recipients: list[User], now: dt.da
 
 
 def consultations_chase(
-    *, now: dt.datetime | None = None, round: Round | None = None
+    *, now: dt.datetime | None = None, round_: Round | None = None
 ) -> ChaseReport:
     """Chase each overdue consultation: at most one email per contact per London day.
 
@@ -195,7 +195,7 @@ def consultations_chase(
             report.locked_out = True
             return report
         recipients: dict[int, list[User]] = {}
-        for consultation in consultations_overdue(now=moment, round=round):
+        for consultation in consultations_overdue(now=moment, round_=round_):
             report.overdue += 1
             if consultation.setting_id not in recipients:
                 recipients[consultation.setting_id] = setting_recipients(consultation.setting)

@@ -150,14 +150,14 @@ def school_list(*, user: User, now: dt.datetime) -> SchoolList:
 
 
 def consultations_overdue(
-    *, now: dt.datetime, round: Round | None = None
+    *, now: dt.datetime, round_: Round | None = None
 ) -> QuerySet[Consultation]:
     """Pending past their due moment, for cases still open. Oldest due first."""
     overdue = Consultation.objects.filter(
         status=ConsultationStatus.PENDING, due_at__lte=now
     ).exclude(case__state=CaseState.WITHDRAWN)
-    if round is not None:
-        overdue = overdue.filter(case__round=round)
+    if round_ is not None:
+        overdue = overdue.filter(case__round=round_)
     return overdue.select_related("case__child", "setting").order_by("due_at", "id")
 
 
@@ -178,9 +178,9 @@ def last_chased(consultations: list[Consultation]) -> dict[int, dt.date]:
     return found
 
 
-def _live_in_round(round: Round) -> QuerySet[Consultation]:
+def _live_in_round(round_: Round) -> QuerySet[Consultation]:
     """Current, not withdrawn consultations of the round's open cases."""
-    return consultations_live().filter(case__round=round).exclude(case__state=CaseState.WITHDRAWN)
+    return consultations_live().filter(case__round=round_).exclude(case__state=CaseState.WITHDRAWN)
 
 
 @dataclass(frozen=True)
@@ -192,11 +192,11 @@ class SettingCounts:
     has_contact: bool
 
 
-def round_setting_counts(*, round: Round, now: dt.datetime) -> list[SettingCounts]:
+def round_setting_counts(*, round_: Round, now: dt.datetime) -> list[SettingCounts]:
     """Per consulted setting: pending (not yet due), overdue and answered consultations."""
     pending = Q(status=ConsultationStatus.PENDING)
     rows = (
-        _live_in_round(round)
+        _live_in_round(round_)
         .values("setting")
         .annotate(
             pending=Count("id", filter=pending & Q(due_at__gt=now)),
@@ -233,10 +233,10 @@ class CaseProgress:
         return self.consulted > 0 and self.answered == self.consulted
 
 
-def round_case_progress(*, round: Round) -> list[CaseProgress]:
+def round_case_progress(*, round_: Round) -> list[CaseProgress]:
     """Each open case of the round that has live consultations, with how many are answered."""
     rows = (
-        _live_in_round(round)
+        _live_in_round(round_)
         .values("case")
         .annotate(consulted=Count("id"), answered=Count("id", filter=Q(status__in=ANSWERED)))
         .order_by()
@@ -253,14 +253,14 @@ def round_case_progress(*, round: Round) -> list[CaseProgress]:
     ]
 
 
-def other_preferences(*, round: Round) -> QuerySet[Preference]:
+def other_preferences(*, round_: Round) -> QuerySet[Preference]:
     """Preferences naming a setting not in the list: not consulted automatically.
 
     A caseworker looks at each (an independent school, a school in another LA) and
     adds the setting to consult, or records why not.
     """
     return (
-        Preference.objects.filter(case__round=round, setting__isnull=True)
+        Preference.objects.filter(case__round=round_, setting__isnull=True)
         .exclude(case__state=CaseState.WITHDRAWN)
         .select_related("case__child")
         .order_by("case__reference", "rank")

@@ -169,17 +169,17 @@ def _targets(case: Case, candidates: list[Setting] | None = None) -> list[_Targe
     return list(targets.values())
 
 
-def _plan(round: Round, report: SendReport) -> list[tuple[Case, list[_Target]]]:
+def _plan(round_: Round, report: SendReport) -> list[tuple[Case, list[_Target]]]:
     """Read-only: what to consult for each case (done before the write transaction)."""
     preferences = Preference.objects.select_related("setting").order_by("rank")
     cases = (
-        Case.objects.filter(round=round)
+        Case.objects.filter(round=round_)
         .select_related("child", "round")
         .prefetch_related(Prefetch("preferences", queryset=preferences))
         .order_by("reference")
     )
     plan = []
-    candidates = phase_settings(round.phase)  # once for the round, not once per child
+    candidates = phase_settings(round_.phase)  # once for the round, not once per child
     for case in cases:
         if case.state == CaseState.WITHDRAWN:
             report.skipped_withdrawn += 1
@@ -196,10 +196,10 @@ def _plan(round: Round, report: SendReport) -> list[tuple[Case, list[_Target]]]:
     return plan
 
 
-def round_check_sendable(*, round: Round, now: dt.datetime) -> None:
+def round_check_sendable(*, round_: Round, now: dt.datetime) -> None:
     """Consultations go once the family's chance to name preferences is over."""
-    if now < round.preference_closes_at:
-        closes = round.preference_closes_at.astimezone(clock.LONDON)
+    if now < round_.preference_closes_at:
+        closes = round_.preference_closes_at.astimezone(clock.LONDON)
         raise ConsultationRefused(
             f"The preference window closes at {closes:%H:%M} on {closes:%-d %B %Y}. "
             "Send consultations after it closes."
@@ -207,7 +207,7 @@ def round_check_sendable(*, round: Round, now: dt.datetime) -> None:
 
 
 def consultations_send_round(
-    *, round: Round, actor: User | None, now: dt.datetime | None = None
+    *, round_: Round, actor: User | None, now: dt.datetime | None = None
 ) -> SendReport:
     """Consult every named setting and the nearest mainstream for each open case of ``round``.
 
@@ -217,17 +217,17 @@ def consultations_send_round(
     one email for the batch, keyed by setting, round and day.
     """
     moment = now or clock.now()
-    round_check_sendable(round=round, now=moment)
+    round_check_sendable(round_=round_, now=moment)
     report = SendReport()
-    plan = _plan(round, report)
+    plan = _plan(round_, report)
     created: dict[int, list[Consultation]] = defaultdict(list)
     with transaction.atomic():
         # One send per round at a time: a second one waits here, then finds the work done.
-        Round.objects.select_for_update().get(pk=round.pk)
+        Round.objects.select_for_update().get(pk=round_.pk)
         consulted = set(
-            Consultation.objects.filter(case__round=round).values_list("case_id", "setting_id")
+            Consultation.objects.filter(case__round=round_).values_list("case_id", "setting_id")
         )
-        states = dict(Case.objects.filter(round=round).values_list("pk", "state"))
+        states = dict(Case.objects.filter(round=round_).values_list("pk", "state"))
         for case, targets in plan:
             new = [t for t in targets if (case.pk, t.setting.pk) not in consulted]
             if not new or states.get(case.pk) not in ROUND_SENDABLE:
@@ -242,7 +242,7 @@ def consultations_send_round(
             report.cases_consulted += 1
             report.consultations_created += len(new)
         for batch in created.values():
-            notified = notify_batch(round=round, consultations=batch, now=moment)
+            notified = notify_batch(round_=round_, consultations=batch, now=moment)
             report.emails_queued += notified.queued
             if not notified.contacts:
                 report.settings_without_contact.append(batch[0].setting.name)

@@ -29,4 +29,4 @@ def send_round_consultations(round_id: int, actor_id: int | None = None) -> int:
 
     round_ = Round.objects.get(pk=round_id)
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
-    return consultations_send_round(round=round_, actor=actor).consultations_created
+    return consultations_send_round(round_=round_, actor=actor).consultations_created

@@ -79,9 +79,9 @@ class RoundFigures:
         return KENT_ANSWERED.get(self.round.phase)
 
 
-def _preference_matches(round: Round, live: set[int]) -> tuple[int, int, int]:
+def _preference_matches(round_: Round, live: set[int]) -> tuple[int, int, int]:
     """(decided cases with preferences, decided as first preference, decided as any)."""
-    decisions = {k: v for k, v in decided_settings(round).items() if k in live}
+    decisions = {k: v for k, v in decided_settings(round_).items() if k in live}
     ranked: dict[int, list[tuple[int, int | None]]] = defaultdict(list)
     for case_id, rank, setting_id in Preference.objects.filter(
         case_id__in=list(decisions)
@@ -96,28 +96,28 @@ def _preference_matches(round: Round, live: set[int]) -> tuple[int, int, int]:
     return len(ranked), first, any_
 
 
-def round_figures(*, round: Round, now: dt.datetime) -> RoundFigures:
-    cases = Case.objects.filter(round=round)
+def round_figures(*, round_: Round, now: dt.datetime) -> RoundFigures:
+    cases = Case.objects.filter(round=round_)
     live_cases = cases.exclude(state=CaseState.WITHDRAWN)
     live = set(live_cases.values_list("pk", flat=True))
     engaged = (
         live_cases.annotate(first=Min("submissions__submitted_at"))
-        .filter(first__lte=round.preference_closes_at)
+        .filter(first__lte=round_.preference_closes_at)
         .count()
     )
     answered = (
         AuditEvent.objects.filter(
             case__in=live_cases,
             action="state.release_offer",
-            at__lt=round.statutory_deadline_at,
+            at__lt=round_.statutory_deadline_at,
         )
         .values("case_id")
         .distinct()
         .count()
     )
-    decided, first, any_ = _preference_matches(round, live)
+    decided, first, any_ = _preference_matches(round_, live)
     return RoundFigures(
-        round=round,
+        round=round_,
         cohort=len(live),
         withdrawn=cases.filter(state=CaseState.WITHDRAWN).count(),
         engaged_by_close=engaged,
@@ -127,21 +127,21 @@ def round_figures(*, round: Round, now: dt.datetime) -> RoundFigures:
         first_preference=first,
         any_preference=any_,
         appeals=live_cases.filter(state=CaseState.APPEALED).count(),
-        consultations_overdue=consultations_overdue(now=now, round=round).count(),
+        consultations_overdue=consultations_overdue(now=now, round_=round_).count(),
     )
 
 
-def year_on_year(*, round: Round, now: dt.datetime) -> list[RoundFigures]:
+def year_on_year(*, round_: Round, now: dt.datetime) -> list[RoundFigures]:
     """The same figures for every round of the same phase (and LA), oldest first."""
-    rounds = Round.objects.filter(phase=round.phase, la_code=round.la_code).order_by("entry_year")
-    return [round_figures(round=r, now=now) for r in rounds]
+    rounds = Round.objects.filter(phase=round_.phase, la_code=round_.la_code).order_by("entry_year")
+    return [round_figures(round_=r, now=now) for r in rounds]
 
 
-def _engagement_chart(round: Round, now: dt.datetime) -> tuple[charts.LineChart | None, list]:
-    days = engagement_by_date(round, today=now.astimezone(clock.LONDON).date())
+def _engagement_chart(round_: Round, now: dt.datetime) -> tuple[charts.LineChart | None, list]:
+    days = engagement_by_date(round_, today=now.astimezone(clock.LONDON).date())
     if len(days) < 2:
         return None, days
-    closes = round.preference_closes_at.astimezone(clock.LONDON).date()
+    closes = round_.preference_closes_at.astimezone(clock.LONDON).date()
     last = len(days) - 1
     labels = {0: f"{days[0].day:%-d %b}", last: f"{days[-1].day:%-d %b}"}
     markers = {i: "Window closes" for i, d in enumerate(days) if d.day == closes}
@@ -157,12 +157,12 @@ STATUS_COLOURS = {
 }
 
 
-def figures_page(*, round: Round, now: dt.datetime) -> dict[str, object]:
+def figures_page(*, round_: Round, now: dt.datetime) -> dict[str, object]:
     """Everything the figures page shows: numbers, charts and their tables."""
     # Every round of the phase, this one included: its figures are taken from the list.
-    history = year_on_year(round=round, now=now)
-    figures = next(r for r in history if r.round.pk == round.pk)
-    rows = round_progress(round=round, now=now)
+    history = year_on_year(round_=round_, now=now)
+    figures = next(r for r in history if r.round.pk == round_.pk)
+    rows = round_progress(round_=round_, now=now)
     by_stage = Counter(row.stage for row in rows)
     by_status = Counter(row.status for row in rows)
     stage_items = [(s.label, by_stage[s], str(by_stage[s])) for s in Stage if by_stage[s]]
@@ -179,9 +179,9 @@ def figures_page(*, round: Round, now: dt.datetime) -> dict[str, object]:
     references = [(1.0, "Goal 100%")]
     if figures.kent_answered is not None:
         references.append((figures.kent_answered, f"Kent {figures.kent_answered:.0%}"))
-    engagement_chart, days = _engagement_chart(round, now)
+    engagement_chart, days = _engagement_chart(round_, now)
     return {
-        "round": round,
+        "round": round_,
         "figures": figures,
         "history": history,
         "engagement_chart": engagement_chart,
@@ -192,6 +192,6 @@ def figures_page(*, round: Round, now: dt.datetime) -> dict[str, object]:
         "status_items": status_items,
         "answered_chart": charts.bars(answered_items, maximum=1.0, references=references),
         "kent_appeal_rate": KENT_APPEAL_RATE,
-        "window_open": now < round.preference_closes_at,
+        "window_open": now < round_.preference_closes_at,
         "now": now,
     }

@@ -73,22 +73,22 @@ def register_decided_settings(provider: DecidedSettingsProvider) -> None:
     _providers.decided_settings = provider
 
 
-def panel_dates(round: Round) -> Mapping[int, dt.datetime]:
+def panel_dates(round_: Round) -> Mapping[int, dt.datetime]:
     provider = _providers.panel_dates
-    return provider(round) if provider is not None else {}
+    return provider(round_) if provider is not None else {}
 
 
-def panel_cutoff(round: Round) -> dt.datetime:
+def panel_cutoff(round_: Round) -> dt.datetime:
     """Panels' cut-off; without panels, offer day (or the statutory deadline) stands in."""
     provider = _providers.panel_cutoff
     if provider is not None:
-        return provider(round)
-    return round.offer_day_at or round.statutory_deadline_at
+        return provider(round_)
+    return round_.offer_day_at or round_.statutory_deadline_at
 
 
-def decided_settings(round: Round) -> Mapping[int, int | None]:
+def decided_settings(round_: Round) -> Mapping[int, int | None]:
     provider = _providers.decided_settings
-    return provider(round) if provider is not None else {}
+    return provider(round_) if provider is not None else {}
 
 
 # --- Stages ---------------------------------------------------------------------------
@@ -230,13 +230,13 @@ class RoundFacts:
     panel_cutoff: dt.datetime
 
     @classmethod
-    def of(cls, round: Round) -> RoundFacts:
+    def of(cls, round_: Round) -> RoundFacts:
         return cls(
-            preference_closes_at=round.preference_closes_at,
-            consultation_days=round.consultation_days,
-            offer_day_at=round.offer_day_at,
-            statutory_deadline_at=round.statutory_deadline_at,
-            panel_cutoff=panel_cutoff(round),
+            preference_closes_at=round_.preference_closes_at,
+            consultation_days=round_.consultation_days,
+            offer_day_at=round_.offer_day_at,
+            statutory_deadline_at=round_.statutory_deadline_at,
+            panel_cutoff=panel_cutoff(round_),
         )
 
     @property
@@ -262,40 +262,40 @@ class CaseFacts:
     panel_at: dt.datetime | None = None
 
 
-def _panel_milestone(case: CaseFacts, round: RoundFacts) -> Milestone:
+def _panel_milestone(case: CaseFacts, round_: RoundFacts) -> Milestone:
     if case.panel_at is not None:
         return Milestone(MilestoneKind.PANEL, case.panel_at)
-    return Milestone(MilestoneKind.PANEL_BY, round.panel_cutoff)
+    return Milestone(MilestoneKind.PANEL_BY, round_.panel_cutoff)
 
 
-def _offer_day_milestone(round: RoundFacts) -> Milestone | None:
-    if round.offer_day_at is None:
+def _offer_day_milestone(round_: RoundFacts) -> Milestone | None:
+    if round_.offer_day_at is None:
         return None  # the statutory deadline stands
-    return Milestone(MilestoneKind.OFFER_DAY, round.offer_day_at)
+    return Milestone(MilestoneKind.OFFER_DAY, round_.offer_day_at)
 
 
-def stage_milestone(case: CaseFacts, round: RoundFacts) -> Milestone | None:
+def stage_milestone(case: CaseFacts, round_: RoundFacts) -> Milestone | None:
     """The milestone the case's stage is working towards (before the deadline is considered)."""
     state = case.state
     if state in (S.IDENTIFIED, S.INVITED):
-        return Milestone(MilestoneKind.PREFERENCES, round.preference_closes_at)
+        return Milestone(MilestoneKind.PREFERENCES, round_.preference_closes_at)
     if state == S.PREFERENCES_RECEIVED:
-        return Milestone(MilestoneKind.CONSULT_BY, round.consult_by)
+        return Milestone(MilestoneKind.CONSULT_BY, round_.consult_by)
     if state == S.CONSULTING and case.consultations_due is not None:
         return Milestone(MilestoneKind.CONSULTATIONS, case.consultations_due)
     if state in (S.CONSULTING, S.PROPOSED, S.AT_PANEL):
-        return _panel_milestone(case, round)
+        return _panel_milestone(case, round_)
     if state in (S.DECIDED, S.OFFER_APPROVED):
-        return _offer_day_milestone(round)
+        return _offer_day_milestone(round_)
     return None  # no decision yet: only the statutory deadline is left
 
 
-def next_milestone(case: CaseFacts, round: RoundFacts) -> Milestone | None:
+def next_milestone(case: CaseFacts, round_: RoundFacts) -> Milestone | None:
     """The first-due milestone still ahead of an open case; None once it is closed."""
     if case.state not in OPEN:
         return None
-    deadline = Milestone(MilestoneKind.DEADLINE, round.statutory_deadline_at)
-    own = stage_milestone(case, round)
+    deadline = Milestone(MilestoneKind.DEADLINE, round_.statutory_deadline_at)
+    own = stage_milestone(case, round_)
     # On a tie the stage's own milestone is the more useful one to show.
     return own if own is not None and own.due <= deadline.due else deadline
 
@@ -324,7 +324,7 @@ COUNCIL_MILESTONES = frozenset(
 
 def at_risk(
     case: CaseFacts,
-    round: RoundFacts,
+    round_: RoundFacts,
     milestone: Milestone | None,
     status: Status,
     now: dt.datetime,
@@ -338,5 +338,5 @@ def at_risk(
         return True
     if case.state not in BEFORE_DECISION:
         return False
-    in_time = case.panel_at is not None and case.panel_at < round.panel_cutoff
-    return not in_time and round.panel_cutoff - now <= WEEK
+    in_time = case.panel_at is not None and case.panel_at < round_.panel_cutoff
+    return not in_time and round_.panel_cutoff - now <= WEEK

@@ -171,12 +171,12 @@ def progress_of(cases: QuerySet[Case], *, now: dt.datetime) -> list[ProgressRow]
     return [_row(v, facts[v["round_id"]], due, panels, now) for v in values]
 
 
-def round_progress(*, round: Round, now: dt.datetime) -> list[ProgressRow]:
+def round_progress(*, round_: Round, now: dt.datetime) -> list[ProgressRow]:
     """Every case of the round with its stage, next milestone and status, most urgent first."""
-    facts = RoundFacts.of(round)
-    panels = dict(panel_dates(round))
-    due = _live_consultations_due(Q(case__round=round))
-    values = Case.objects.filter(round=round).values(*_FIELDS)
+    facts = RoundFacts.of(round_)
+    panels = dict(panel_dates(round_))
+    due = _live_consultations_due(Q(case__round=round_))
+    values = Case.objects.filter(round=round_).values(*_FIELDS)
     rows = [_row(v, facts, due, panels, now) for v in values]
     return sorted(rows, key=ProgressRow.sort_key)
 
@@ -193,8 +193,8 @@ def _distinct(cases: QuerySet[Case], field_name: str) -> list[str]:
     return sorted(set(values))
 
 
-def filter_options(round: Round) -> FilterOptions:
-    cases = Case.objects.filter(round=round)
+def filter_options(round_: Round) -> FilterOptions:
+    cases = Case.objects.filter(round=round_)
     workers = User.objects.filter(
         Q(pk__in=cases.values("caseworker_id")) | Q(groups__name=Role.CASEWORKER.value)
     ).distinct()

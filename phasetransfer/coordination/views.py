@@ -55,7 +55,7 @@ def progress_index(request: HttpRequest) -> HttpResponse:
         return redirect("coordination-round-progress", round_id=int(wanted))
     now = clock.now()
     rows = [
-        {"round": r, "counts": _status_counts(round_progress(round=r, now=now))}
+        {"round": r, "counts": _status_counts(round_progress(round_=r, now=now))}
         for r in Round.objects.all()
     ]
     return render(request, "phasetransfer/coordination/progress_index.html", {"rows": rows})
@@ -76,7 +76,7 @@ def _filtered(
 def progress(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=round_id)
     now = clock.now()
-    everything = round_progress(round=round_, now=now)
+    everything = round_progress(round_=round_, now=now)
     form, rows = _filtered(request, round_, everything)
     page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     # The board names each child on the page: those, and only those, were seen.
@@ -100,7 +100,7 @@ def progress(request: HttpRequest, round_id: int) -> HttpResponse:
 @role_required(*READERS)
 def progress_export(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=round_id)
-    form, rows = _filtered(request, round_, round_progress(round=round_, now=clock.now()))
+    form, rows = _filtered(request, round_, round_progress(round_=round_, now=clock.now()))
     if not form.is_valid():
         # Never export something other than what was asked for.
         return HttpResponse(
@@ -145,7 +145,7 @@ def _workload_context(
 @role_required(*READERS)
 def workload_view(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=round_id)
-    everything = round_progress(round=round_, now=clock.now())
+    everything = round_progress(round_=round_, now=clock.now())
     form, rows = _filtered(request, round_, everything)
     workers = assignable_caseworkers()
     reassign = ReassignForm(None, case_ids=[], caseworkers=workers)
@@ -196,5 +196,5 @@ def _reassign(
 def figures_view(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=round_id)
     now = clock.now()
-    context = round_figures.figures_page(round=round_, now=now)
+    context = round_figures.figures_page(round_=round_, now=now)
     return render(request, "phasetransfer/coordination/figures.html", context)

@@ -8,9 +8,9 @@ from phasetransfer.core import clock
 from phasetransfer.models import Case, Round
 
 
-def offer_day_reached(round: Round, now: dt.datetime | None = None) -> bool:
+def offer_day_reached(round_: Round, now: dt.datetime | None = None) -> bool:
     """True from the round's SEN offer day on; never before, whatever queues or caches hold."""
-    offer_day = round.offer_day_at
+    offer_day = round_.offer_day_at
     return offer_day is not None and (now or clock.now()) >= offer_day
 
 

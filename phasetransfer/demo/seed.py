@@ -194,16 +194,16 @@ def _places_for(setting: Setting, phase: str, rng: random.Random) -> int:
     return max(3, round((capacity or 900) / 5 * 0.03) + rng.randint(0, 2))
 
 
-def _add_places(ctx: _Context, round: Round) -> None:
-    settings = Setting.objects.filter(serving_phase(round.phase)).order_by("urn")
+def _add_places(ctx: _Context, round_: Round) -> None:
+    settings = Setting.objects.filter(serving_phase(round_.phase)).order_by("urn")
     rows = [
         SettingPlaces(
-            round=round, setting=s, places=_places_for(s, round.phase, ctx.rng), is_synthetic=True
+            round=round_, setting=s, places=_places_for(s, round_.phase, ctx.rng), is_synthetic=True
         )
         for s in settings
     ]
     SettingPlaces.objects.bulk_create(rows)
-    ctx.summary.places[round.name] = sum(row.places for row in rows)
+    ctx.summary.places[round_.name] = sum(row.places for row in rows)
 
 
 def _user(ctx: _Context, email: str, full_name: str, *roles: Role) -> User:
@@ -253,19 +253,19 @@ def _current_setting(ctx: _Context, need: str, pools: dict[str, list[Setting]]) 
     return ctx.rng.choice(pool)
 
 
-def _child(ctx: _Context, round: Round, sequence: int, pools: dict[str, list[Setting]]) -> Child:
+def _child(ctx: _Context, round_: Round, sequence: int, pools: dict[str, list[Setting]]) -> Child:
     need = synthetic.pick_need(ctx.rng)
     first, last = synthetic.pick_name(ctx.rng)
     current = _current_setting(ctx, need, pools)
     lat, lon = _jitter(ctx.rng, current.latitude or 51.27, current.longitude or 0.52, km=2.5)
-    birth_year = round.entry_year - PHASE_ENTRY_AGE[Phase(round.phase)] - 1
+    birth_year = round_.entry_year - PHASE_ENTRY_AGE[Phase(round_.phase)] - 1
     born = dt.date(birth_year, 9, 1) + dt.timedelta(days=ctx.rng.randint(0, 364))
-    letter = PHASE_LETTERS[Phase(round.phase)]
+    letter = PHASE_LETTERS[Phase(round_.phase)]
     return Child(
         first_name=first,
         last_name=last,
         date_of_birth=born,
-        ehcp_reference=f"KCC-EHC-{round.entry_year % 100:02d}{letter}{sequence:05d}",
+        ehcp_reference=f"KCC-EHC-{round_.entry_year % 100:02d}{letter}{sequence:05d}",
         primary_need=need,
         needs_summary=synthetic.NEEDS_SUMMARY[Need(need)],
         current_setting=current,
@@ -276,9 +276,9 @@ def _child(ctx: _Context, round: Round, sequence: int, pools: dict[str, list[Set
     )
 
 
-def _contact_for(ctx: _Context, round: Round, child: Child, sequence: int) -> dict[str, object]:
-    letter = PHASE_LETTERS[Phase(round.phase)].lower()
-    young_person = round.phase == Phase.POST16 and ctx.rng.random() < 0.4
+def _contact_for(ctx: _Context, round_: Round, child: Child, sequence: int) -> dict[str, object]:
+    letter = PHASE_LETTERS[Phase(round_.phase)].lower()
+    young_person = round_.phase == Phase.POST16 and ctx.rng.random() < 0.4
     if young_person:
         name, relationship = child.full_name, ContactRelationship.YOUNG_PERSON
     else:
@@ -300,20 +300,22 @@ def _contact_for(ctx: _Context, round: Round, child: Child, sequence: int) -> di
     }
 
 
-def _cohort(ctx: _Context, round: Round, size: int, caseworkers: list[User]) -> None:
-    from_phase = Phase.JUNIOR if round.phase == Phase.SECONDARY else Phase.SECONDARY
+def _cohort(ctx: _Context, round_: Round, size: int, caseworkers: list[User]) -> None:
+    from_phase = Phase.JUNIOR if round_.phase == Phase.SECONDARY else Phase.SECONDARY
     base = Setting.objects.filter(latitude__isnull=False).filter(serving_phase(from_phase))
     pools = {
         "mainstream": list(base.filter(kind__in=SettingKind.mainstream()).order_by("urn")),
         "special": list(base.filter(kind=SettingKind.SPECIAL).order_by("urn")),
     }
-    children = Child.objects.bulk_create([_child(ctx, round, n, pools) for n in range(1, size + 1)])
+    children = Child.objects.bulk_create(
+        [_child(ctx, round_, n, pools) for n in range(1, size + 1)]
+    )
     workers: list[User | None] = [caseworkers[i % len(caseworkers)] for i in range(size)]
     cases = cases_open(
-        round=round, children=children, caseworkers=workers, actor=None, system_label="demo seed"
+        round_=round_, children=children, caseworkers=workers, actor=None, system_label="demo seed"
     )
     Contact.objects.bulk_create(
-        Contact(case=case, is_primary=True, **_contact_for(ctx, round, child, n))
+        Contact(case=case, is_primary=True, **_contact_for(ctx, round_, child, n))
         for n, (case, child) in enumerate(zip(cases, children, strict=True), start=1)
     )
     ctx.summary.cases += len(cases)

@@ -48,10 +48,10 @@ def _moment(start: dt.datetime, end: dt.datetime, rng: random.Random) -> dt.date
     return start + dt.timedelta(seconds=rng.uniform(0, span))
 
 
-def stage_invite(*, round: Round, actor: User | None) -> None:
-    when = round.preference_opens_at + dt.timedelta(hours=1)
-    invitations_send(round=round, actor=actor, now=when)
-    invitation_letters_issue(round=round, actor=actor, now=when)
+def stage_invite(*, round_: Round, actor: User | None) -> None:
+    when = round_.preference_opens_at + dt.timedelta(hours=1)
+    invitations_send(round_=round_, actor=actor, now=when)
+    invitation_letters_issue(round_=round_, actor=actor, now=when)
 
 
 def _choices(case: Case, rng: random.Random, candidates: list[Setting]) -> list[Setting]:
@@ -68,16 +68,16 @@ def _choices(case: Case, rng: random.Random, candidates: list[Setting]) -> list[
 
 
 def stage_preferences(
-    *, round: Round, rng: random.Random, share: float, until: dt.datetime, late_share: float = 0.0
+    *, round_: Round, rng: random.Random, share: float, until: dt.datetime, late_share: float = 0.0
 ) -> int:
     """``share`` of families name preferences at moments between the window opening and
     ``until``; ``late_share`` more after the window closed. Some via staff by phone."""
     submitted = 0
-    start = round.preference_opens_at + dt.timedelta(days=1)
-    close = min(until, round.preference_closes_at)
-    candidates = phase_settings(round.phase)
+    start = round_.preference_opens_at + dt.timedelta(days=1)
+    close = min(until, round_.preference_closes_at)
+    candidates = phase_settings(round_.phase)
     cases = (
-        Case.objects.filter(round=round, contacts__user__isnull=True)  # demo accounts do it live
+        Case.objects.filter(round=round_, contacts__user__isnull=True)  # demo accounts do it live
         .select_related("child", "round", "caseworker")
         .distinct()
     )
@@ -86,7 +86,7 @@ def stage_preferences(
         if roll < share:
             when = _moment(start, close, rng)
         elif roll < share + late_share:
-            when = _moment(round.preference_closes_at, until, rng)
+            when = _moment(round_.preference_closes_at, until, rng)
         else:
             continue
         settings = _choices(case, rng, candidates)
@@ -118,14 +118,14 @@ def _can_meet(consultation: Consultation, rng: random.Random) -> bool:
 
 
 def stage_consult(
-    *, round: Round, rng: random.Random, actor: User, answered: float, keep_pending: set[int]
+    *, round_: Round, rng: random.Random, actor: User, answered: float, keep_pending: set[int]
 ) -> None:
     """Consult after the window closes; ``answered`` of the settings reply within 15 days
     (settings in ``keep_pending`` never do, so a demo school contact has work to do)."""
-    sent = round.preference_closes_at + dt.timedelta(days=5)
-    consultations_send_round(round=round, actor=actor, now=sent)
+    sent = round_.preference_closes_at + dt.timedelta(days=5)
+    consultations_send_round(round_=round_, actor=actor, now=sent)
     pending = (
-        Consultation.objects.filter(case__round=round, status=ConsultationStatus.PENDING)
+        Consultation.objects.filter(case__round=round_, status=ConsultationStatus.PENDING)
         .select_related("case__child", "setting")
         .order_by("pk")
     )
@@ -147,14 +147,16 @@ def stage_consult(
 
 
 def stage_new_arrivals(
-    *, round: Round, rng: random.Random, count: int, arrived: dt.datetime, actor: User | None
+    *, round_: Round, rng: random.Random, count: int, arrived: dt.datetime, actor: User | None
 ) -> int:
     """Children who moved into the area after consultations went out ("pupils new to the
     system"): their cases open late and are the ones the co-ordinators must chase."""
     from phasetransfer.cases.services import cases_open
     from phasetransfer.models import Child
 
-    template = list(Case.objects.filter(round=round).select_related("child").order_by("pk")[:count])
+    template = list(
+        Case.objects.filter(round=round_).select_related("child").order_by("pk")[:count]
+    )
     children = []
     for index, case in enumerate(template):
         child = case.child
@@ -175,7 +177,7 @@ def stage_new_arrivals(
             )
         )
     opened = cases_open(
-        round=round,
+        round_=round_,
         children=children,
         caseworkers=[c.caseworker for c in template],
         actor=actor,
@@ -192,6 +194,6 @@ def stage_new_arrivals(
     return len(opened)
 
 
-def stage_allocate(*, round: Round, actor: User | None, now: dt.datetime) -> None:
-    run = allocation_request(round=round, actor=actor, queue=False, now=now)
+def stage_allocate(*, round_: Round, actor: User | None, now: dt.datetime) -> None:
+    run = allocation_request(round_=round_, actor=actor, queue=False, now=now)
     allocation_execute(run_id=run.pk, now=now)

@@ -138,13 +138,13 @@ def audit_trail(wanted: TrailFilter) -> Iterator[TrailRow]:
 # --- Retention -----------------------------------------------------------------------------
 
 
-def retention_days(round: Round) -> int:
-    found = AuditRetention.objects.filter(round=round).values_list("days", flat=True).first()
+def retention_days(round_: Round) -> int:
+    found = AuditRetention.objects.filter(round=round_).values_list("days", flat=True).first()
     return found or settings.AUDIT_ACCESS_RETENTION_DAYS
 
 
-def retention_set(*, round: Round, days: int) -> AuditRetention:
-    retention, _ = AuditRetention.objects.update_or_create(round=round, defaults={"days": days})
+def retention_set(*, round_: Round, days: int) -> AuditRetention:
+    retention, _ = AuditRetention.objects.update_or_create(round=round_, defaults={"days": days})
     return retention
 
 
@@ -156,10 +156,10 @@ class PruneLine:
     rows: int
 
 
-def _expired(round: Round, now: dt.datetime) -> tuple[int, dt.datetime, QuerySet[CaseAccess]]:
-    days = retention_days(round)
+def _expired(round_: Round, now: dt.datetime) -> tuple[int, dt.datetime, QuerySet[CaseAccess]]:
+    days = retention_days(round_)
     before = now - dt.timedelta(days=days)
-    return days, before, CaseAccess.objects.filter(case__round=round, at__lt=before)
+    return days, before, CaseAccess.objects.filter(case__round=round_, at__lt=before)
 
 
 def access_log_prune(*, now: dt.datetime, dry_run: bool) -> list[PruneLine]:

@@ -52,11 +52,11 @@ def _reverse_links(model: type[models.Model]) -> Iterable[tuple[type[models.Mode
         yield relation.related_model, relation.field.name  # type: ignore[misc]
 
 
-def round_rows(round: Round) -> Rows:
+def round_rows(round_: Round) -> Rows:
     """Every row that exists because of ``round``: followed back through foreign keys."""
     owned: Rows = defaultdict(set)
-    owned[Round].add(round.pk)
-    queue: list[tuple[type[models.Model], set[Any]]] = [(Round, {round.pk})]
+    owned[Round].add(round_.pk)
+    queue: list[tuple[type[models.Model], set[Any]]] = [(Round, {round_.pk})]
     while queue:
         model, pks = queue.pop()
         for related, field_name in _reverse_links(model):
@@ -124,15 +124,19 @@ def _schema() -> dict[str, str]:
     return latest
 
 
-def round_backup(*, round: Round, now: dt.datetime | None = None) -> dict[str, Any]:
+def round_backup(*, round_: Round, now: dt.datetime | None = None) -> dict[str, Any]:
     """The round as a JSON-ready document (see the module's docstring)."""
-    owned = round_rows(round)
+    owned = round_rows(round_)
     shared = shared_rows(owned)
     return {
         "format": FORMAT,
         "version": VERSION,
         "created_at": (now or clock.now()).isoformat(),
-        "round": {"id": round.pk, "name": round.name, "key": f"{round.phase}-{round.entry_year}"},
+        "round": {
+            "id": round_.pk,
+            "name": round_.name,
+            "key": f"{round_.phase}-{round_.entry_year}",
+        },
         "schema": _schema(),
         "counts": {m._meta.label: len(p) for m, p in sorted(owned.items(), key=_label)},
         "shared": [row for m in model_order(shared) for row in _serialise(m, shared[m])],

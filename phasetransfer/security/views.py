@@ -273,7 +273,7 @@ def audit_retention(request: HttpRequest) -> HttpResponse:
         errors = [e for errs in form.errors.values() for e in errs] or ["Choose a round"]
         messages.error(request, "; ".join(errors))
     else:
-        retention_set(round=round_, days=form.cleaned_data["days"])
+        retention_set(round_=round_, days=form.cleaned_data["days"])
         messages.success(
             request, f"{round_.name}: page access records kept {form.cleaned_data['days']} days"
         )

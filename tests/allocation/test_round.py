@@ -67,7 +67,7 @@ def _refuse(case: Case, setting: Setting) -> None:
 
 
 def _run(round_: Round) -> AllocationRun:
-    run = allocation_request(round=round_, actor=None, queue=False)
+    run = allocation_request(round_=round_, actor=None, queue=False)
     done = allocation_execute(run_id=run.pk)
     assert done is not None
     return done
@@ -81,7 +81,7 @@ def test_a_ruled_out_preference_is_not_an_option_and_keeps_its_ground() -> None:
     case = _consulting_case(round_, refused, second)
     _refuse(case, refused)
 
-    compiled = round_compile(round=round_)
+    compiled = round_compile(round_=round_)
 
     options = [o.setting for o in compiled.problem.children[0].options]
     assert str(refused.pk) not in options
@@ -99,7 +99,7 @@ def test_the_nearest_mainstream_setting_is_added_as_a_fallback_at_the_fallback_c
     case = _consulting_case(round_, special)
     policy = policy_for(round_)
 
-    compiled = round_compile(round=round_)
+    compiled = round_compile(round_=round_)
 
     options = compiled.problem.children[0].options
     assert [o.setting for o in options] == [str(special.pk), str(near.pk)]
@@ -171,16 +171,16 @@ def test_places_held_by_cases_already_at_panel_are_not_offered_again() -> None:
 @pytest.mark.django_db
 def test_only_one_run_at_a_time_per_round() -> None:
     round_ = RoundFactory()
-    allocation_request(round=round_, actor=None, queue=False)
+    allocation_request(round_=round_, actor=None, queue=False)
     with pytest.raises(AllocationBusy):
-        allocation_request(round=round_, actor=None, queue=False)
+        allocation_request(round_=round_, actor=None, queue=False)
 
 
 @pytest.mark.django_db
 def test_executing_a_run_twice_runs_it_once() -> None:
     round_ = RoundFactory()
     _consulting_case(round_, _places(round_, SettingFactory(), 3))
-    run = allocation_request(round=round_, actor=None, queue=False)
+    run = allocation_request(round_=round_, actor=None, queue=False)
     assert allocation_execute(run_id=run.pk) is not None
     assert allocation_execute(run_id=run.pk) is None
     assert Proposal.objects.count() == 1

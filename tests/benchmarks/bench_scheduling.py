@@ -253,7 +253,7 @@ def main() -> None:
             now = dt.datetime(2026, 12, 20, 9, tzinfo=LONDON_OFFSET)
             for label, rebuild in (("first schedule", False), ("full rebuild", True)):
                 started = time.perf_counter()
-                report = panels_schedule(round=round_, actor=None, rebuild=rebuild, now=now)
+                report = panels_schedule(round_=round_, actor=None, rebuild=rebuild, now=now)
                 seconds = time.perf_counter() - started
                 print(f"\n{label}: {seconds:.2f}s wall ({report.summary()})")
                 for area in report.areas:

@@ -51,7 +51,7 @@ def test_a_valid_cohort_opens_one_case_per_child_with_a_primary_contact() -> Non
     school = SettingFactory(urn=118365)
     rows = [_row(1, current_setting_urn="118365", caseworker_email="CW@example.org"), _row(2)]
 
-    report = cohort_import(round=round_, source=_csv(rows))
+    report = cohort_import(round_=round_, source=_csv(rows))
 
     assert report.ok, report.errors
     assert report.created == 2
@@ -69,9 +69,9 @@ def test_a_valid_cohort_opens_one_case_per_child_with_a_primary_contact() -> Non
 @pytest.mark.django_db
 def test_reimport_updates_instead_of_duplicating() -> None:
     round_ = RoundFactory()
-    cohort_import(round=round_, source=_csv([_row(1), _row(2)]))
+    cohort_import(round_=round_, source=_csv([_row(1), _row(2)]))
     report = cohort_import(
-        round=round_, source=_csv([_row(1, contact_email="new@example.org"), _row(2), _row(3)])
+        round_=round_, source=_csv([_row(1, contact_email="new@example.org"), _row(2), _row(3)])
     )
     assert (report.created, report.updated) == (1, 2)
     assert Case.objects.count() == 3
@@ -98,7 +98,7 @@ def test_a_bad_row_rejects_the_file_and_writes_nothing(
     overrides: dict[str, str], column: str, message: str
 ) -> None:
     round_ = RoundFactory()
-    report = cohort_import(round=round_, source=_csv([_row(1), _row(2, **overrides)]))
+    report = cohort_import(round_=round_, source=_csv([_row(1), _row(2, **overrides)]))
 
     assert not report.ok
     assert [(e.row, e.column) for e in report.errors] == [(3, column)]
@@ -109,7 +109,7 @@ def test_a_bad_row_rejects_the_file_and_writes_nothing(
 
 @pytest.mark.django_db
 def test_a_duplicate_ehcp_reference_is_reported() -> None:
-    report = cohort_import(round=RoundFactory(), source=_csv([_row(1), _row(1)]))
+    report = cohort_import(round_=RoundFactory(), source=_csv([_row(1), _row(1)]))
     assert [str(e) for e in report.errors] == [
         "row 3 [ehcp_reference]: duplicate EHCP reference EHC0001 (first on row 2)"
     ]
@@ -119,13 +119,15 @@ def test_a_duplicate_ehcp_reference_is_reported() -> None:
 def test_a_young_person_may_be_the_contact_in_a_post16_round() -> None:
     round_ = RoundFactory(phase=Phase.POST16, offer_day_at=None)
     row = _row(1, contact_relationship="young_person", date_of_birth="2010-10-01")
-    report = cohort_import(round=round_, source=_csv([row]))
+    report = cohort_import(round_=round_, source=_csv([row]))
     assert report.ok, report.errors
 
 
 @pytest.mark.django_db
 def test_a_child_outside_the_usual_year_group_is_a_warning_not_an_error() -> None:
-    report = cohort_import(round=RoundFactory(), source=_csv([_row(1, date_of_birth="2014-10-01")]))
+    report = cohort_import(
+        round_=RoundFactory(), source=_csv([_row(1, date_of_birth="2014-10-01")])
+    )
     assert report.ok
     assert "outside the usual year group" in report.warnings[0].message
 

@@ -31,8 +31,8 @@ def test_every_identified_case_with_an_email_gets_one_invitation_email(smtp: obj
     with_email = [ContactFactory(case__round=round_) for _ in range(3)]
     by_post = ContactFactory(case__round=round_, email="", address="1 High Street, Maidstone")
 
-    assert invitations_send(round=round_, actor=None, now=NOW) == 3
-    assert invitations_send(round=round_, actor=None, now=NOW) == 0  # already invited
+    assert invitations_send(round_=round_, actor=None, now=NOW) == 3
+    assert invitations_send(round_=round_, actor=None, now=NOW) == 0  # already invited
 
     assert send_outbox() == 3
     assert sorted(r.envelope_to[0] for r in smtp.received) == sorted(c.email for c in with_email)
@@ -57,14 +57,14 @@ def test_families_without_email_get_a_printed_letter_with_a_code() -> None:
     round_ = RoundFactory()
     contact = ContactFactory(case__round=round_, email="", address="1 High Street")
 
-    letters = invitation_letters_issue(round=round_, actor=None, now=NOW)
+    letters = invitation_letters_issue(round_=round_, actor=None, now=NOW)
 
     assert [(case, c) for case, c, _ in letters] == [(contact.case, contact)]
     invitation = Invitation.objects.get(case=contact.case)
     assert invitation.channel == "letter"
     assert invitation.letter_printed_at == NOW
     assert not OutboundEmail.objects.exists()
-    assert invitation_letters_issue(round=round_, actor=None, now=NOW) == []
+    assert invitation_letters_issue(round_=round_, actor=None, now=NOW) == []
 
 
 def _issued(contact: Contact) -> str:

@@ -71,13 +71,13 @@ def test_reminders_go_once_a_day_to_those_who_have_not_submitted() -> None:
     round_ = RoundFactory()
     ContactFactory(case__round=round_)
     ContactFactory(case__round=round_)
-    invitations_send(round=round_, actor=None, now=NOW)
+    invitations_send(round_=round_, actor=None, now=NOW)
     invited = OutboundEmail.objects.count()
 
-    assert reminders_send(round=round_, actor=None, now=NOW) == 2
-    assert reminders_send(round=round_, actor=None, now=NOW + dt.timedelta(hours=3)) == 0
+    assert reminders_send(round_=round_, actor=None, now=NOW) == 2
+    assert reminders_send(round_=round_, actor=None, now=NOW + dt.timedelta(hours=3)) == 0
     assert OutboundEmail.objects.count() == invited + 2
-    assert reminders_send(round=round_, actor=None, now=NOW + dt.timedelta(days=1)) == 2
+    assert reminders_send(round_=round_, actor=None, now=NOW + dt.timedelta(days=1)) == 2
 
 
 @pytest.mark.django_db

@@ -75,7 +75,7 @@ def test_sending_reads_the_frozen_clock_and_the_due_day_is_shown_as_the_15th_day
     case = CaseFactory(round=round_)
     SettingFactory(latitude=51.26, longitude=0.53)  # the nearest mainstream
     with time_machine.travel(london(2027, 1, 4, 23, 59, 59), tick=False):
-        consultations_send_round(round=round_, actor=None)
+        consultations_send_round(round_=round_, actor=None)
     consultation = Consultation.objects.get(case=case)
     assert consultation.sent_at == london(2027, 1, 4, 23, 59, 59)
     assert consultation.due_at == london(2027, 1, 20, 0, 0)

@@ -73,7 +73,7 @@ def consulted(case: Case) -> set[str]:
 
 def test_each_named_setting_and_the_nearest_mainstream_are_consulted(world: World) -> None:
     with time_machine.travel(AFTER_CLOSE, tick=False):
-        report = consultations_send_round(round=world.round, actor=None)
+        report = consultations_send_round(round_=world.round, actor=None)
 
     assert consulted(world.named_three) == {"Oak Special", "Ash Special", "Nearest Academy"}
     # The nearest is also a preference: consulted once.
@@ -97,7 +97,7 @@ def test_each_named_setting_and_the_nearest_mainstream_are_consulted(world: Worl
 
 def test_each_contact_gets_one_email_for_the_batch_not_one_per_child(world: World) -> None:
     with time_machine.travel(AFTER_CLOSE, tick=False):
-        report = consultations_send_round(round=world.round, actor=None)
+        report = consultations_send_round(round_=world.round, actor=None)
         assert send_outbox() == 3
     assert report.emails_queued == 3
     by_recipient = {m.to[0]: m for m in mail.outbox}
@@ -119,14 +119,14 @@ def test_each_contact_gets_one_email_for_the_batch_not_one_per_child(world: Worl
 
 def test_sending_again_creates_and_emails_nothing_new(world: World) -> None:
     with time_machine.travel(AFTER_CLOSE, tick=False):
-        consultations_send_round(round=world.round, actor=None)
+        consultations_send_round(round_=world.round, actor=None)
     counts = (
         Consultation.objects.count(),
         OutboundEmail.objects.count(),
         AuditEvent.objects.count(),
     )
     with time_machine.travel(AFTER_CLOSE + dt.timedelta(hours=1), tick=False):
-        again = consultations_send_round(round=world.round, actor=None)
+        again = consultations_send_round(round_=world.round, actor=None)
     assert again.consultations_created == again.cases_consulted == again.emails_queued == 0
     assert (
         Consultation.objects.count(),
@@ -139,12 +139,12 @@ def test_a_late_case_is_consulted_on_the_next_send_and_only_its_settings_hear(
     world: World,
 ) -> None:
     with time_machine.travel(AFTER_CLOSE, tick=False):
-        consultations_send_round(round=world.round, actor=None)
+        consultations_send_round(round_=world.round, actor=None)
     late = CaseFactory(round=world.round)
     PreferenceFactory(case=late, rank=1, setting=world.special)
     next_day = AFTER_CLOSE + dt.timedelta(days=1)
     with time_machine.travel(next_day, tick=False):
-        report = consultations_send_round(round=world.round, actor=None)
+        report = consultations_send_round(round_=world.round, actor=None)
     assert report.consultations_created == 2  # Oak Special and the nearest
     assert consulted(late) == {"Oak Special", "Nearest Academy"}
     new_keys = OutboundEmail.objects.filter(key__contains=":2026-12-15:").values_list(
@@ -158,7 +158,7 @@ def test_consultations_are_not_sent_before_the_preference_window_closes(world: W
         time_machine.travel(world.round.preference_closes_at - dt.timedelta(seconds=1), tick=False),
         pytest.raises(ConsultationRefused, match="closes at 17:00 on 11 December 2026"),
     ):
-        consultations_send_round(round=world.round, actor=None)
+        consultations_send_round(round_=world.round, actor=None)
     assert not Consultation.objects.exists()
 
 
@@ -166,10 +166,10 @@ def test_a_withdrawn_consultation_is_not_sent_again_by_the_round_send(world: Wor
     from phasetransfer.consultations.services import consultation_withdraw
 
     with time_machine.travel(AFTER_CLOSE, tick=False):
-        consultations_send_round(round=world.round, actor=None)
+        consultations_send_round(round_=world.round, actor=None)
         first = Consultation.objects.get(case=world.no_preferences)
         consultation_withdraw(consultation=first, reason="Family moved", actor=None)
-        consultations_send_round(round=world.round, actor=None)
+        consultations_send_round(round_=world.round, actor=None)
     assert Consultation.objects.filter(case=world.no_preferences).count() == 1
 
 

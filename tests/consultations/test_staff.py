@@ -62,12 +62,12 @@ def test_round_counts_per_setting_and_per_case(case: Case) -> None:
     withdrawn = ConsultationFactory(setting=oak, case=CaseFactory(round=case.round))
     Consultation.objects.filter(pk=withdrawn.pk).update(status=ConsultationStatus.WITHDRAWN)
 
-    counts = {c.setting.name: c for c in round_setting_counts(round=case.round, now=NOW)}
+    counts = {c.setting.name: c for c in round_setting_counts(round_=case.round, now=NOW)}
     assert (counts["Oak"].pending, counts["Oak"].overdue, counts["Oak"].answered) == (0, 1, 1)
     assert (counts["Elm"].pending, counts["Elm"].overdue, counts["Elm"].answered) == (1, 0, 0)
     assert counts["Oak"].has_contact
     assert not counts["Elm"].has_contact
-    progress = {p.case: p for p in round_case_progress(round=case.round)}
+    progress = {p.case: p for p in round_case_progress(round_=case.round)}
     assert (progress[case].answered, progress[case].consulted) == (0, 2)
     assert not progress[case].complete
     assert progress[answered_case].complete

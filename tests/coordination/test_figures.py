@@ -49,7 +49,7 @@ def test_answered_by_the_deadline_counts_releases_before_it_ends() -> None:
     _released(withdrawn, dt.datetime(2027, 2, 12, 16, tzinfo=LONDON), CaseState.WITHDRAWN)
     assert waiting.state == CaseState.IDENTIFIED
 
-    figures = round_figures(round=round_, now=NOW)
+    figures = round_figures(round_=round_, now=NOW)
     assert figures.cohort == 5  # the withdrawn case is not counted
     assert figures.withdrawn == 1
     assert figures.answered_by_deadline == 3
@@ -87,7 +87,7 @@ def test_first_and_any_preference_from_decisions() -> None:
         change_reason="A place came up",
     )
 
-    figures = round_figures(round=round_, now=NOW)
+    figures = round_figures(round_=round_, now=NOW)
     assert figures.decided_with_preferences == 5  # deferred is not a final decision
     assert figures.first_preference == 2
     assert figures.any_preference == 3
@@ -103,7 +103,7 @@ def test_year_on_year_compares_rounds_of_the_same_phase() -> None:
         offer_day_at=dt.datetime(2026, 2, 13, 16, tzinfo=LONDON),
     )
     RoundFactory(phase=Phase.POST16)
-    history = year_on_year(round=this, now=NOW)
+    history = year_on_year(round_=this, now=NOW)
     assert [r.round for r in history] == [last, this]
 
 

@@ -80,7 +80,7 @@ def test_the_board_reads_the_server_clock(moment: dt.datetime, expected: Status)
     case = CaseFactory(round=round_)
     Case.objects.filter(pk=case.pk).update(state=S.INVITED)
     with time_machine.travel(moment, tick=False):
-        (row,) = round_progress(round=round_, now=clock.now())
+        (row,) = round_progress(round_=round_, now=clock.now())
     assert row.milestone is not None
     assert row.milestone.kind == MilestoneKind.PREFERENCES
     assert row.status == expected
@@ -245,7 +245,7 @@ def test_consultation_due_is_the_latest_of_the_live_ones_while_any_is_pending() 
     consult(31, status=ConsultationStatus.WITHDRAWN)  # withdrawn: not live
     old = consult(28)
     consult(27, replaces=old)  # ``old`` was re-sent: only the re-send is live
-    (row,) = round_progress(round=round_, now=sent)
+    (row,) = round_progress(round_=round_, now=sent)
     assert row.milestone is not None
     assert row.milestone.kind == MilestoneKind.CONSULTATIONS
     assert row.milestone.due == answered.due_at  # the latest live one, answered or not
@@ -253,6 +253,6 @@ def test_consultation_due_is_the_latest_of_the_live_ones_while_any_is_pending() 
     Consultation.objects.filter(case=case, status=ConsultationStatus.PENDING).update(
         status=ConsultationStatus.CAN_MEET, responded_at=sent
     )
-    (row,) = round_progress(round=round_, now=sent)
+    (row,) = round_progress(round_=round_, now=sent)
     assert row.milestone is not None
     assert row.milestone.kind == MilestoneKind.PANEL_BY

@@ -34,7 +34,7 @@ def test_workload_counts_cases_per_caseworker_by_stage(frozen: None) -> None:
     workers = caseworkers(2)
     idle = UserFactory(email="idle@example.org", full_name="Idle Worker", roles=[Role.CASEWORKER])
     round_ = many_cases(count=24, workers=workers)
-    table = workload(rows=round_progress(round=round_, now=NOW), caseworkers=[*workers, idle])
+    table = workload(rows=round_progress(round_=round_, now=NOW), caseworkers=[*workers, idle])
     by_label = {line.label: line for line in table}
     assert [line.label for line in table][-1] == "Unassigned"
     assert by_label["Idle Worker"].total == 0  # listed, so there is room to give cases

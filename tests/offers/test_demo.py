@@ -23,7 +23,7 @@ def test_through_decided_leaves_every_post16_case_decided_and_signed_off() -> No
     assert set(post16.values_list("state", flat=True)) == {CaseState.OFFER_APPROVED}
     assert Decision.objects.filter(case__in=post16, superseded_by__isnull=True).count() == 60
     assert not PanelSession.objects.filter(signed_off_at__isnull=True, panel_cases__isnull=False)
-    rehearsal = offer_day_rehearse(round=post16.first().round, render=False)
+    rehearsal = offer_day_rehearse(round_=post16.first().round, render=False)
     assert (rehearsal.offer_letters, rehearsal.no_decision_letters) == (60, 0)
 
 

@@ -189,11 +189,11 @@ def test_offer_day_must_be_in_the_future_and_on_or_before_the_deadline() -> None
     now = dt.datetime(2026, 11, 27, 12, tzinfo=LONDON)
     with pytest.raises(OfferDayRefused, match="15 February 2027"):
         offer_day_set(
-            round=round_, at=dt.datetime(2027, 2, 16, 9, tzinfo=LONDON), actor=None, now=now
+            round_=round_, at=dt.datetime(2027, 2, 16, 9, tzinfo=LONDON), actor=None, now=now
         )
     with pytest.raises(OfferDayRefused, match="future"):
-        offer_day_set(round=round_, at=now - dt.timedelta(hours=1), actor=None, now=now)
-    offer_day_set(round=round_, at=OFFER_DAY, actor=None, now=now)
+        offer_day_set(round_=round_, at=now - dt.timedelta(hours=1), actor=None, now=now)
+    offer_day_set(round_=round_, at=OFFER_DAY, actor=None, now=now)
     round_.refresh_from_db()
     assert round_.offer_day_at == OFFER_DAY
 
@@ -204,7 +204,7 @@ def test_offer_day_cannot_move_once_release_has_begun() -> None:
     decided_case(round_)
     release_due(now=AFTER)
     with pytest.raises(OfferDayRefused, match="already begun"):
-        offer_day_set(round=round_, at=AFTER + dt.timedelta(days=1), actor=None, now=AFTER)
+        offer_day_set(round_=round_, at=AFTER + dt.timedelta(days=1), actor=None, now=AFTER)
 
 
 @pytest.mark.django_db
@@ -213,7 +213,7 @@ def test_a_rehearsal_renders_and_counts_but_releases_and_sends_nothing() -> None
     decided_case(round_)
     decided_case(round_, email="")
     undecided_case(round_)
-    result = offer_day_rehearse(round=round_)
+    result = offer_day_rehearse(round_=round_)
     assert (result.cases, result.offer_letters, result.no_decision_letters) == (3, 2, 1)
     assert (result.emails, result.letters_to_post) == (2, 1)
     assert result.problems == []

@@ -49,12 +49,12 @@ class PanelMemberFactory(factory.django.DjangoModelFactory):
     role_title = "SENCO"
 
 
-def done_run(round: Round) -> AllocationRun:
+def done_run(round_: Round) -> AllocationRun:
     """The round's latest finished allocation run (made if there is none)."""
-    run = AllocationRun.objects.filter(round=round, status=RunStatus.DONE).first()
+    run = AllocationRun.objects.filter(round=round_, status=RunStatus.DONE).first()
     if run is None:
         run = AllocationRun.objects.create(
-            round=round,
+            round=round_,
             status=RunStatus.DONE,
             requested_at=BEFORE,
             finished_at=BEFORE,
@@ -64,7 +64,7 @@ def done_run(round: Round) -> AllocationRun:
 
 
 def proposed_case(
-    round: Round,
+    round_: Round,
     *,
     area: str = "North",
     proposal: Setting | None = None,
@@ -74,7 +74,7 @@ def proposed_case(
     **case_fields: object,
 ) -> Case:
     """A case with preferences and a proposal in the latest run, in ``state``."""
-    case = CaseFactory(round=round, send_area=area, **case_fields)
+    case = CaseFactory(round=round_, send_area=area, **case_fields)
     for number, setting in enumerate(preferences, start=1):
         Preference.objects.create(
             case=case, rank=number, setting=setting, reasons=f"Reason {number} for {setting}"
@@ -83,7 +83,7 @@ def proposed_case(
         named = proposal or preferences[0]
         found = next((i for i, s in enumerate(preferences, start=1) if s == named), None)
         Proposal.objects.create(
-            run=done_run(round),
+            run=done_run(round_),
             case=case,
             setting=named,
             preference_rank=rank if rank is not None else found,

@@ -17,7 +17,7 @@ AFTER = SITTING + dt.timedelta(hours=3)  # the panel has sat
 
 
 def at_panel(
-    round: Round,
+    round_: Round,
     *,
     session: PanelSession | None = None,
     preferences: tuple[Setting, ...] | None = None,
@@ -25,13 +25,13 @@ def at_panel(
     places: int = 5,
 ) -> PanelCase:
     """A case scheduled (by the scheduler) into ``session``; its settings have places."""
-    session = session or PanelSessionFactory(round=round, starts_at=SITTING)
+    session = session or PanelSessionFactory(round=round_, starts_at=SITTING)
     preferences = preferences if preferences is not None else (SettingFactory(),)
     for setting in {*preferences, *([proposal] if proposal else [])}:
-        if not setting.places.filter(round=round).exists():
-            SettingPlacesFactory(round=round, setting=setting, places=places)
-    case = proposed_case(round, preferences=preferences, proposal=proposal)
-    panels_schedule(round=round, actor=None, now=BEFORE)
+        if not setting.places.filter(round=round_).exists():
+            SettingPlacesFactory(round=round_, setting=setting, places=places)
+    case = proposed_case(round_, preferences=preferences, proposal=proposal)
+    panels_schedule(round_=round_, actor=None, now=BEFORE)
     return PanelCase.objects.select_related("session", "case", "proposal__setting").get(
         case=case, removed_at=None
     )

@@ -43,7 +43,7 @@ def people() -> dict[str, object]:
 
 
 def _import(round_: Round, text: str):  # noqa: ANN202
-    return calendar_import(round=round_, source=(HEADER + text).encode(), now=BEFORE)
+    return calendar_import(round_=round_, source=(HEADER + text).encode(), now=BEFORE)
 
 
 def test_a_good_calendar_creates_sessions_and_members(round_: Round, people: dict) -> None:
@@ -152,7 +152,7 @@ def test_sessions_after_the_cut_off_or_past_are_warned_about(round_: Round, peop
 
 def test_missing_column_rejects_the_file(round_: Round) -> None:
     with pytest.raises(CsvRejected, match="chair_email"):
-        calendar_import(round=round_, source=b"area,starts_at\nNorth,2027-01-20 10:00\n")
+        calendar_import(round_=round_, source=b"area,starts_at\nNorth,2027-01-20 10:00\n")
 
 
 def test_command(tmp_path: Path, round_: Round, people: dict) -> None:

@@ -38,10 +38,10 @@ def test_places_left_counts_decisions_and_cases_at_panel(round_: Round) -> None:
         now=AFTER,
     )
     Case.objects.filter(pk=withdrawn.case_id).update(state=CaseState.WITHDRAWN)
-    places = places_left(round=round_, setting=school)
+    places = places_left(round_=round_, setting=school)
     assert (places.places, places.decided, places.at_panel, places.left) == (5, 1, 1, 3)
     # the case being decided is not counted against itself
-    mine = places_left(round=round_, setting=school, exclude_case=waiting.case)
+    mine = places_left(round_=round_, setting=school, exclude_case=waiting.case)
     assert (mine.at_panel, mine.left) == (0, 4)
     # a superseded decision no longer holds its place
     decision_record(
@@ -55,11 +55,11 @@ def test_places_left_counts_decisions_and_cases_at_panel(round_: Round) -> None:
         actor=decided.session.chair,
         now=AFTER,
     )
-    assert places_left(round=round_, setting=school).decided == 0
+    assert places_left(round_=round_, setting=school).decided == 0
 
 
 def test_no_places_recorded_means_none_left(round_: Round) -> None:
-    places = places_left(round=round_, setting=SettingFactory())
+    places = places_left(round_=round_, setting=SettingFactory())
     assert places.places is None
     assert places.left == 0
     assert places.over_if_named

@@ -104,7 +104,7 @@ def _open_with_room(case: Case, *, room: bool = True) -> list[PanelSession]:
 def test_generated_rounds(seed: int) -> None:
     rounds, _ = _generate(seed)
     for round_ in rounds:
-        report = panels_schedule(round=round_, actor=None, now=BEFORE)
+        report = panels_schedule(round_=round_, actor=None, now=BEFORE)
         _check_placements(round_)
         proposed = set(
             Case.objects.filter(round=round_, state=CaseState.PROPOSED).values_list(

@@ -113,7 +113,7 @@ def _oversized(text: bytes) -> bytes:
 def test_an_oversized_cohort_is_refused_and_writes_nothing() -> None:
     round_ = RoundFactory()
     with pytest.raises(CsvRejected, match="larger than 20 MB"):
-        cohort_import(round=round_, source=_oversized(_cohort_csv()))
+        cohort_import(round_=round_, source=_oversized(_cohort_csv()))
     assert not Case.objects.exists()
     assert not Child.objects.exists()
 
@@ -127,14 +127,14 @@ def test_an_oversized_schools_file_is_refused() -> None:
 def test_a_cohort_not_in_utf8_is_refused_with_how_to_fix_it(encoding: str) -> None:
     source = _cohort_csv(first_name="Zoë").decode().encode(encoding)
     with pytest.raises(CsvRejected, match="not UTF-8.*CSV UTF-8"):
-        cohort_import(round=RoundFactory(), source=source)
+        cohort_import(round_=RoundFactory(), source=source)
     assert not Case.objects.exists()
 
 
 def test_one_bad_row_among_good_ones_writes_nothing() -> None:
     rows = _cohort_csv(rows=3).decode().splitlines()
     rows[2] = rows[2].replace("2015-10-01", "not a date")
-    report = cohort_import(round=RoundFactory(), source="\n".join(rows).encode())
+    report = cohort_import(round_=RoundFactory(), source="\n".join(rows).encode())
     assert not report.ok
     assert [e.row for e in report.errors] == [3]
     assert not Child.objects.exists()

@@ -19,7 +19,9 @@ class Command(BaseCommand):
     help = "Set a round's SEN offer day (London time unless an offset is given), or rehearse it."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--round", required=True, help="Round id or phase-year")
+        parser.add_argument(
+            "--round", dest="round_key", required=True, help="Round id or phase-year"
+        )
         parser.add_argument("--at", type=_moment, help="e.g. 2027-02-12T16:00")
         parser.add_argument(
             "--rehearse",
@@ -28,12 +30,12 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args: Any, round: str, at: dt.datetime | None, rehearse: bool, **_: Any
+        self, *args: Any, round_key: str, at: dt.datetime | None, rehearse: bool, **_: Any
     ) -> None:
         try:
-            target = round_by_key(round)
+            target = round_by_key(round_key)
             if at is not None:
-                offer_day_set(round=target, at=at, actor=None)
+                offer_day_set(round_=target, at=at, actor=None)
                 when = target.offer_day_at.astimezone(LONDON)  # type: ignore[union-attr]
                 self.stdout.write(
                     self.style.SUCCESS(f"SEN offer day set: {when:%A %d %B %Y %H:%M}")
@@ -41,7 +43,7 @@ class Command(BaseCommand):
         except (RoundNotFound, OfferDayRefused) as exc:
             raise CommandError(str(exc)) from None
         if rehearse:
-            result = offer_day_rehearse(round=target)
+            result = offer_day_rehearse(round_=target)
             self.stdout.write(
                 f"Rehearsal (nothing released or sent): {result.cases} cases, "
                 f"{result.offer_letters} offer letters, {result.no_decision_letters} "

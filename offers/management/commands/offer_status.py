@@ -12,11 +12,11 @@ class Command(BaseCommand):
     help = "Print a round's offer-day progress: released, letters, emails sent/failed/pending."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--round", required=True)
+        parser.add_argument("--round", dest="round_key", required=True)
 
-    def handle(self, *args: Any, round: str, **_: Any) -> None:
+    def handle(self, *args: Any, round_key: str, **_: Any) -> None:
         try:
-            target = round_by_key(round)
+            target = round_by_key(round_key)
         except RoundNotFound as exc:
             raise CommandError(str(exc)) from None
         status = release_status(target)

@@ -18,14 +18,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
-        parser.add_argument("--round", required=True, help="Round id or phase-year")
+        parser.add_argument(
+            "--round", dest="round_key", required=True, help="Round id or phase-year"
+        )
 
-    def handle(self, *args: Any, file: Path, round: str, **options: Any) -> None:
+    def handle(self, *args: Any, file: Path, round_key: str, **options: Any) -> None:
         if not file.is_file():
             raise CommandError(f"No such file: {file}")
         try:
-            target = round_by_key(round)
-            report = calendar_import(round=target, source=file)
+            target = round_by_key(round_key)
+            report = calendar_import(round_=target, source=file)
         except (CsvRejected, RoundNotFound) as exc:
             raise CommandError(f"Rejected: {exc} Nothing was imported.") from None
         print_report(self, report)

@@ -12,7 +12,9 @@ class Command(BaseCommand):
     help = "Schedule a round's proposed cases into its panel sessions and report any not placed."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--round", required=True, help="Round id or phase-year")
+        parser.add_argument(
+            "--round", dest="round_key", required=True, help="Round id or phase-year"
+        )
         parser.add_argument(
             "--rebuild",
             action="store_true",
@@ -25,12 +27,14 @@ class Command(BaseCommand):
             help="Solver limit per area, in CP-SAT deterministic seconds",
         )
 
-    def handle(self, *args: Any, round: str, rebuild: bool, time_limit: float, **_: Any) -> None:
+    def handle(
+        self, *args: Any, round_key: str, rebuild: bool, time_limit: float, **_: Any
+    ) -> None:
         try:
-            target = round_by_key(round)
+            target = round_by_key(round_key)
         except RoundNotFound as exc:
             raise CommandError(str(exc)) from None
-        report = panels_schedule(round=target, actor=None, rebuild=rebuild, time_limit=time_limit)
+        report = panels_schedule(round_=target, actor=None, rebuild=rebuild, time_limit=time_limit)
         for area in report.areas:
             self.stdout.write(
                 f"  {area.area:<6} {area.placed:>5} of {area.cases:>5} placed in "

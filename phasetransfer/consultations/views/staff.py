@@ -57,17 +57,17 @@ def _user(request: HttpRequest) -> User:
 def round_consultations(request: HttpRequest, round_id: int) -> HttpResponse:
     round = get_object_or_404(Round, pk=round_id)
     now = clock.now()
-    progress = round_case_progress(round=round)
+    progress = round_case_progress(round_=round)
     page = Paginator(progress, CASES_PER_PAGE).get_page(request.GET.get("page"))
     cases_access_record(request=request, case_ids=[row.case.pk for row in page])
     context = {
         "round": round,
-        "settings": round_setting_counts(round=round, now=now),
+        "settings": round_setting_counts(round_=round, now=now),
         "page": page,
         "cases_total": len(progress),
         "cases_complete": sum(1 for p in progress if p.complete),
-        "overdue_total": consultations_overdue(now=now, round=round).count(),
-        "other_preferences": other_preferences(round=round),
+        "overdue_total": consultations_overdue(now=now, round_=round).count(),
+        "other_preferences": other_preferences(round_=round),
         "window_closed": now >= round.preference_closes_at,
         "can_act": has_role(request.user, *ACTORS),
     }
@@ -84,7 +84,7 @@ def round_send(request: HttpRequest, round_id: int) -> HttpResponse:
     """
     round = get_object_or_404(Round, pk=round_id)
     try:
-        round_check_sendable(round=round, now=clock.now())
+        round_check_sendable(round_=round, now=clock.now())
     except ConsultationRefused as exc:
         messages.warning(request, str(exc))
     else:
@@ -101,7 +101,7 @@ def round_send(request: HttpRequest, round_id: int) -> HttpResponse:
 @role_required(*STAFF)
 def round_overdue(request: HttpRequest, round_id: int) -> HttpResponse:
     round = get_object_or_404(Round, pk=round_id)
-    rows = list(consultations_overdue(now=clock.now(), round=round))
+    rows = list(consultations_overdue(now=clock.now(), round_=round))
     chased = last_chased(rows)
     today = clock.today_in_london()
     for row in rows:
@@ -117,7 +117,7 @@ def round_overdue(request: HttpRequest, round_id: int) -> HttpResponse:
 @require_POST
 def round_chase(request: HttpRequest, round_id: int) -> HttpResponse:
     round = get_object_or_404(Round, pk=round_id)
-    report = consultations_chase(round=round)
+    report = consultations_chase(round_=round)
     messages.success(request, report.summary())
     return redirect("staff-consultations-overdue", round_id=round.pk)
 

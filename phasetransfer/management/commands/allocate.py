@@ -13,13 +13,15 @@ class Command(BaseCommand):
     help = "Run the allocation model for a round now and write proposals for the panels."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--round", required=True, help="Round id or phase-year")
+        parser.add_argument(
+            "--round", dest="round_key", required=True, help="Round id or phase-year"
+        )
 
-    def handle(self, *args: Any, round: str, **options: Any) -> None:
+    def handle(self, *args: Any, round_key: str, **options: Any) -> None:
         started = time.perf_counter()
         try:
-            target = round_by_key(round)
-            run = allocation_request(round=target, actor=None, queue=False)
+            target = round_by_key(round_key)
+            run = allocation_request(round_=target, actor=None, queue=False)
         except (RoundNotFound, AllocationBusy) as exc:
             raise CommandError(str(exc)) from None
         done = allocation_execute(run_id=run.pk)

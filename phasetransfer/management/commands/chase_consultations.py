@@ -15,12 +15,14 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--round", help="Only this round (id or phase-year); default all")
+        parser.add_argument(
+            "--round", dest="round_key", help="Only this round (id or phase-year); default all"
+        )
 
-    def handle(self, *args: Any, round: str | None = None, **options: Any) -> None:
+    def handle(self, *args: Any, round_key: str | None = None, **options: Any) -> None:
         try:
-            target = round_by_key(round) if round else None
+            target = round_by_key(round_key) if round_key else None
         except RoundNotFound as exc:
             raise CommandError(str(exc)) from None
-        report = consultations_chase(round=target)
+        report = consultations_chase(round_=target)
         self.stdout.write(self.style.SUCCESS(report.summary()))

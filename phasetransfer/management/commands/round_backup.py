@@ -22,18 +22,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--round", required=True, help="Round id or phase-year, e.g. secondary-2027"
+            "--round",
+            dest="round_key",
+            required=True,
+            help="Round id or phase-year, e.g. secondary-2027",
         )
         parser.add_argument("--out", required=True, type=Path, help="File to write")
 
-    def handle(self, *args: Any, round: str, out: Path, **options: Any) -> None:
+    def handle(self, *args: Any, round_key: str, out: Path, **options: Any) -> None:
         try:
-            target = round_by_key(round)
+            target = round_by_key(round_key)
         except RoundNotFound as exc:
             raise CommandError(str(exc)) from None
         if out.exists():
             raise CommandError(f"{out} exists: choose a new file name")
-        document = round_backup(round=target)
+        document = round_backup(round_=target)
         text = json.dumps(document, cls=DjangoJSONEncoder)
         # Owner-only from the first byte: a backup is as sensitive as the database.
         descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -16,13 +16,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--round", required=True, help="Round id or phase-year, e.g. secondary-2027"
+            "--round",
+            dest="round_key",
+            required=True,
+            help="Round id or phase-year, e.g. secondary-2027",
         )
 
-    def handle(self, *args: Any, round: str, **options: Any) -> None:
+    def handle(self, *args: Any, round_key: str, **options: Any) -> None:
         try:
-            target = round_by_key(round)
-            report = consultations_send_round(round=target, actor=None)
+            target = round_by_key(round_key)
+            report = consultations_send_round(round_=target, actor=None)
         except (RoundNotFound, ConsultationRefused) as exc:
             raise CommandError(f"Not sent: {exc}") from None
         for name in report.settings_without_contact:
