@@ -50,9 +50,11 @@ browser-deps:
 	apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }; \
 	[ -x /usr/bin/chromium ] || { echo "apt-get did not install /usr/bin/chromium." >&2; exit 1; }
 
+## Style, the architecture's import rules (pyproject.toml) and the types
 lint: install
 	ruff check .
 	ruff format --check .
+	lint-imports
 
 format: install
 	ruff check --fix .
