@@ -55,6 +55,7 @@ lint: install
 	ruff check .
 	ruff format --check .
 	lint-imports
+	mypy
 
 format: install
 	ruff check --fix .

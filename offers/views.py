@@ -6,7 +6,7 @@ import datetime as dt
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -22,7 +22,7 @@ from offers.services.release import (
 from phasetransfer.cases.selectors import case_for_family
 from phasetransfer.cases.state import UNDECIDED
 from phasetransfer.core import clock
-from phasetransfer.core.access import role_required
+from phasetransfer.core.access import AuthenticatedRequest, role_required
 from phasetransfer.core.outbox import email_retry
 from phasetransfer.core.roles import READ_ALL, Role
 from phasetransfer.core.visibility import offer_day_reached, outcome_visible
@@ -74,7 +74,7 @@ def _readiness(round_: Round) -> dict[str, int]:
 
 
 @role_required(*READERS)
-def officer_page(request: HttpRequest, round_id: int) -> HttpResponse:
+def officer_page(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=round_id)
     initial = {}
     if round_.offer_day_at:
@@ -114,7 +114,7 @@ def officer_page(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(*OFFICERS)
-def rehearse(request: HttpRequest, round_id: int) -> HttpResponse:
+def rehearse(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=round_id)
     result = offer_day_rehearse(round_=round_)
     return render(request, "offers/rehearsal.html", {"round": round_, "result": result})
@@ -122,7 +122,7 @@ def rehearse(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(*OFFICERS)
-def retry(request: HttpRequest, round_id: int, email_id: int) -> HttpResponse:
+def retry(request: AuthenticatedRequest, round_id: int, email_id: int) -> HttpResponse:
     email = get_object_or_404(OutboundEmail, pk=email_id, case__round_id=round_id)
     if email_retry(email_id=email.pk):
         messages.success(request, "The email will be sent again")
@@ -146,7 +146,7 @@ class ResponseForm(forms.Form):
     )
 
 
-def _family_case(request: HttpRequest, reference: str, action: str | None = None) -> Case:
+def _family_case(request: AuthenticatedRequest, reference: str, action: str | None = None) -> Case:
     """The family's case once its outcome is visible, its opening recorded."""
     case = case_for_family(user=request.user, reference=reference)
     if case is None or not outcome_visible(case):
@@ -157,7 +157,7 @@ def _family_case(request: HttpRequest, reference: str, action: str | None = None
 
 
 @role_required(*FAMILY)
-def outcome(request: HttpRequest, reference: str) -> HttpResponse:
+def outcome(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = _family_case(request, reference)
     form = ResponseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -178,7 +178,7 @@ def outcome(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @role_required(*FAMILY)
-def letter_pdf(request: HttpRequest, reference: str) -> HttpResponse:
+def letter_pdf(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = _family_case(request, reference, action=AccessAction.DOWNLOAD)
     pdf = letter_pdf_bytes(case)
     if pdf is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from panels.models import Decision, Outcome, PanelCase, PanelSettings
+from panels.models import NAMING_OUTCOMES, Decision, Outcome, PanelCase, PanelSettings
 from panels.services.rounds import scheduling_cutoff
 from phasetransfer.models import Round
 
@@ -45,7 +45,7 @@ def decided_settings(round_: Round) -> dict[int, int | None]:
         .values_list("case_id", "outcome", "setting_id")
     )
     for case_id, outcome, setting_id in current:
-        if outcome in (Outcome.AGREE, Outcome.OTHER_SETTING):
+        if outcome in NAMING_OUTCOMES:
             named[case_id] = setting_id
         elif outcome == Outcome.TYPE_ONLY:
             named[case_id] = None

@@ -11,7 +11,7 @@ from panels.models import Ground, Outcome, PanelSession, SettingType
 from panels.services.decisions import DecisionInput
 from panels.services.sessions import SessionDetails
 from phasetransfer.core import clock, geo
-from phasetransfer.core.forms import setting_for_urn
+from phasetransfer.core.forms import set_choices, setting_for_urn
 from phasetransfer.core.roles import Role
 from phasetransfer.models import Setting, User
 
@@ -65,8 +65,8 @@ class SessionForm(forms.Form):
                 "case_limit": session.case_limit,
             }
         super().__init__(*args, **kwargs)
-        self.fields["send_area"].choices = [(a, a) for a in geo.send_areas()]
-        self.fields["chair"].choices = _chairs()
+        set_choices(self, "send_area", [(a, a) for a in geo.send_areas()])
+        set_choices(self, "chair", _chairs())
 
     def details(self) -> SessionDetails:
         data = self.cleaned_data

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings as django_settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
+from phasetransfer.models.allocation import RunStatus
 from phasetransfer.models.choices import ConsultationGround
 
 
@@ -125,6 +128,14 @@ class Outcome(models.TextChoices):
     FURTHER_CONSULTATION = "further_consultation", "Request a further consultation"
 
 
+# The one statement of which outcomes are final: the family is told of each on offer day
+# (a setting, or a type of setting with the school to follow). Deferrals and further
+# consultations are not final.
+FINAL_OUTCOMES = frozenset({Outcome.AGREE, Outcome.OTHER_SETTING, Outcome.TYPE_ONLY})
+# The final outcomes that name a setting, so take one of its places.
+NAMING_OUTCOMES = frozenset({Outcome.AGREE, Outcome.OTHER_SETTING})
+
+
 class SettingType(models.TextChoices):
     MAINSTREAM = "mainstream", "Mainstream school"
     RESOURCED = "resourced", "Mainstream school with a specialist resourced provision"
@@ -186,7 +197,7 @@ class Decision(models.Model):
 
     @property
     def is_final_placement(self) -> bool:
-        return self.outcome in (Outcome.AGREE, Outcome.OTHER_SETTING, Outcome.TYPE_ONLY)
+        return self.outcome in FINAL_OUTCOMES
 
 
 class PanelSettings(models.Model):
@@ -214,11 +225,21 @@ class PanelSettings(models.Model):
 
 
 class SchedulingRun(models.Model):
-    """One run of the panel scheduler for a round, with its report (shown on the round's page)."""
+    """One run of the panel scheduler for a round: requested, claimed, solved, written.
+
+    A run is requested (``queued``), claimed by a Celery worker or by the
+    ``schedule_panels`` command (``running``, with its progress: the areas solved of
+    the areas to solve), and ends ``done`` with its report or ``failed`` with the error.
+    At most one run per round is queued or running, enforced by the database: two
+    requests at once (a double click, a second tab) cannot both run. A run that shows no
+    sign of life (``heartbeat_at``) for :meth:`stale_after` is taken for dead (its worker
+    was killed) and no longer blocks the round: the next request marks it failed.
+    """
 
     round = models.ForeignKey(
         "phasetransfer.Round", on_delete=models.CASCADE, related_name="panel_scheduling_runs"
     )
+    status = models.CharField(max_length=8, choices=RunStatus.choices, default=RunStatus.QUEUED)
     requested_by = models.ForeignKey(
         django_settings.AUTH_USER_MODEL,
         null=True,
@@ -226,14 +247,81 @@ class SchedulingRun(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    ran_at = models.DateTimeField()
+    requested_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        help_text="The run's last sign of life: requested, claimed, or an area solved."
+    )
+    ran_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="The moment the schedule was worked out for: sessions started by then "
+        "take no cases.",
+    )
     rebuild = models.BooleanField(default=False)
+    time_limit = models.FloatField(
+        default=10.0, help_text="Solver limit per area, in CP-SAT deterministic seconds."
+    )
+    stage = models.CharField(max_length=100, blank=True)
+    areas_done = models.PositiveSmallIntegerField(default=0)
+    areas_total = models.PositiveSmallIntegerField(default=0)
     scheduled = models.PositiveIntegerField(default=0)
     unplaced = models.PositiveIntegerField(default=0)
     report = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
 
     class Meta:
-        ordering = ["-ran_at", "-id"]
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=RunStatus.values), name="panel_scheduling_run_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(areas_done__lte=F("areas_total")),
+                name="panel_scheduling_run_areas_done_range",
+            ),
+            # One run at a time per round: two would solve the same cases and race to
+            # place them. A second request fails on this, never on an .exists() check.
+            models.UniqueConstraint(
+                fields=["round"],
+                condition=Q(status__in=["queued", "running"]),
+                name="panel_scheduling_run_one_active_per_round",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"Panel scheduling for {self.round_id} at {self.ran_at:%Y-%m-%d %H:%M}"
+        return f"Panel scheduling run {self.pk} for {self.round_id} ({self.status})"
+
+    @staticmethod
+    def stale_after() -> dt.timedelta:
+        """How long an active run may show no sign of life before it is taken for dead.
+
+        Three times the Celery hard time limit (5 minutes unless configured): a live
+        worker writes a heartbeat on claiming the run and after every area, each area's
+        solve is bounded by its time limit, and the task itself is killed at the hard
+        limit, so a run this quiet has lost its worker (killed, or the message lost).
+        """
+        return dt.timedelta(seconds=3 * django_settings.CELERY_TASK_TIME_LIMIT)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    def is_stale(self, *, now: dt.datetime) -> bool:
+        return self.is_active and self.heartbeat_at < now - self.stale_after()
+
+    @property
+    def percent(self) -> int:
+        """Rough progress for the page: reading 5%, the areas 10-90%, writing 95%."""
+        if self.status == RunStatus.DONE:
+            return 100
+        if self.status != RunStatus.RUNNING:
+            return 0
+        if self.areas_total and self.areas_done >= self.areas_total:
+            return 95
+        if not self.areas_total:
+            return 5
+        return 10 + 80 * self.areas_done // self.areas_total

@@ -221,10 +221,7 @@ def minute_lines(session: PanelSession, decisions: QuerySet[Decision]) -> list[M
         panel_case__session=session, panel_case__case_id__in=[d.case_id for d in rows]
     ).select_related("member__user", "panel_case"):
         recusals[recusal.panel_case.case_id].append(recusal)
-    return [
-        MinuteLine(d, bool(d.is_superseded), recusals.get(d.case_id, []))  # type: ignore[attr-defined]
-        for d in rows
-    ]
+    return [MinuteLine(d, bool(d.is_superseded), recusals.get(d.case_id, [])) for d in rows]
 
 
 def minutes_csv(lines: Iterable[MinuteLine]) -> str:

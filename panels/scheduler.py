@@ -100,13 +100,14 @@ def _classes(sessions: list[SessionSlot], cases: Sequence[CaseItem]) -> list[_Cl
 class _Model:
     model: cp_model.CpModel
     flows: dict[tuple[int, int], cp_model.IntVar]  # (class, session index) -> cases
-    unplaced: cp_model.LinearExpr
-    conflicts: cp_model.LinearExpr
+    # sum() of nothing is 0: an expression or a plain int.
+    unplaced: cp_model.LinearExpr | int
+    conflicts: cp_model.LinearExpr | int
     top: cp_model.IntVar
     bottom: cp_model.IntVar
     worst_conflicts: int
     ceiling: int
-    lateness: cp_model.LinearExpr  # sum of the session positions used: lower is earlier
+    lateness: cp_model.LinearExpr | int  # sum of the session positions used: lower is earlier
 
 
 def _build(sessions: list[SessionSlot], classes: list[_Class]) -> _Model:

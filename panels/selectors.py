@@ -14,12 +14,18 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from panels.models import Decision, Outcome, PanelCase, PanelMember, PanelSession, Recusal
+from panels.models import (
+    NAMING_OUTCOMES,
+    Decision,
+    PanelCase,
+    PanelMember,
+    PanelSession,
+    Recusal,
+)
 from phasetransfer.core.roles import Role, has_role
 from phasetransfer.models import Case, CaseState, Round, Setting, SettingPlaces, User
 
 SEES_ALL = (Role.CASEWORKER, Role.ADMINISTRATOR)
-NAMING = (Outcome.AGREE, Outcome.OTHER_SETTING)
 
 
 def sees_all(user: User) -> bool:
@@ -118,7 +124,7 @@ def places_left(*, round_: Round, setting: Setting, exclude_case: Case | None = 
     row = SettingPlaces.objects.filter(round=round_, setting=setting).first()
     skip = exclude_case.pk if exclude_case else None
     naming = Decision.objects.filter(
-        case__round=round_, superseded_by__isnull=True, outcome__in=NAMING, setting=setting
+        case__round=round_, superseded_by__isnull=True, outcome__in=NAMING_OUTCOMES, setting=setting
     ).exclude(case__state=CaseState.WITHDRAWN)
     latest: dict[int, Decision] = {}
     for decision in Decision.objects.filter(
@@ -128,16 +134,24 @@ def places_left(*, round_: Round, setting: Setting, exclude_case: Case | None = 
     decided = sum(
         1
         for case_id, decision in latest.items()
-        if decision.outcome in NAMING and decision.setting_id == setting.pk and case_id != skip
+        if decision.outcome in NAMING_OUTCOMES
+        and decision.setting_id == setting.pk
+        and case_id != skip
     )
-    at_panel = (
-        PanelCase.objects.filter(
-            session__round=round_,
-            removed_at=None,
-            case__state=CaseState.AT_PANEL,
-            proposal__setting=setting,
-        )
-        .exclude(case_id=skip)
-        .count()
+    at_panel = PanelCase.objects.filter(
+        session__round=round_,
+        removed_at=None,
+        case__state=CaseState.AT_PANEL,
+        proposal__setting=setting,
     )
-    return PlacesLeft(setting, row.places if row else None, decided, at_panel)
+    if exclude_case is not None:
+        at_panel = at_panel.exclude(case=exclude_case)
+    return PlacesLeft(setting, row.places if row else None, decided, at_panel.count())
+
+
+def current_decision(case: Case, session: PanelSession | None = None) -> Decision | None:
+    """The case's latest decision that no other has superseded (in ``session``, if given)."""
+    decisions = Decision.objects.filter(case=case, superseded_by__isnull=True)
+    if session is not None:
+        decisions = decisions.filter(session=session)
+    return decisions.select_related("setting", "session").order_by("-decided_at", "-id").first()

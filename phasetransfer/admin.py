@@ -84,8 +84,8 @@ class AuditEventInline(admin.TabularInline):
     model = AuditEvent
     extra = 0
     can_delete = False
-    fields = ["at", "actor_label", "action", "from_state", "to_state", "reason"]
-    readonly_fields = fields
+    readonly_fields = ("at", "actor_label", "action", "from_state", "to_state", "reason")
+    fields = readonly_fields
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

@@ -19,8 +19,8 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 
 from offers.models import Letter, LetterKind
-from panels.models import Decision, Outcome
-from panels.services.decisions import current_decision
+from panels.models import FINAL_OUTCOMES, Decision
+from panels.selectors import current_decision
 from phasetransfer.cohort.invitations import primary_contact
 from phasetransfer.core import clock
 from phasetransfer.models import Case, CaseState
@@ -42,11 +42,7 @@ def final_decision(case: Case) -> Decision | None:
     if case.state not in APPROVED:
         return None
     decision = current_decision(case)
-    if decision is None or decision.outcome not in (
-        Outcome.AGREE,
-        Outcome.OTHER_SETTING,
-        Outcome.TYPE_ONLY,
-    ):
+    if decision is None or not decision.is_final_placement:
         return None
     return decision
 
@@ -193,7 +189,7 @@ def cases_needing_letters(round_id: int) -> list[int]:
         for d in Decision.objects.filter(
             case__round=round_,
             superseded_by__isnull=True,
-            outcome__in=[Outcome.AGREE, Outcome.OTHER_SETTING, Outcome.TYPE_ONLY],
+            outcome__in=FINAL_OUTCOMES,
         ).order_by("case_id", "decided_at", "id")
     }
     due = []

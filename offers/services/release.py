@@ -81,13 +81,15 @@ def _email_body(case: Case) -> str:
 
 
 def _round_dispatch(round_: Round, now: dt.datetime, summary: ReleaseSummary) -> None:
+    offer_day = round_.offer_day_at
+    assert offer_day is not None  # only rounds whose moment has come are dispatched
     unreleased = (
         Case.objects.filter(round=round_, release__isnull=True)
         .exclude(state=CaseState.WITHDRAWN)
         .values_list("pk", flat=True)
     )
     rows = [
-        Release(case_id=pk, round=round_, released_at=round_.offer_day_at, dispatched_at=now)
+        Release(case_id=pk, round=round_, released_at=offer_day, dispatched_at=now)
         for pk in unreleased
     ]
     # ignore_conflicts: a concurrent run that already created a row wins; ours is dropped.

@@ -33,7 +33,17 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
-from panels.models import Decision, Ground, Outcome, PanelCase, PanelSession, SettingType
+from panels.models import (
+    FINAL_OUTCOMES,
+    NAMING_OUTCOMES,
+    Decision,
+    Ground,
+    Outcome,
+    PanelCase,
+    PanelSession,
+    SettingType,
+)
+from panels.selectors import current_decision
 from phasetransfer.cases.state import (
     IllegalTransition,
     case_approve_offer,
@@ -53,7 +63,6 @@ from phasetransfer.core.audit import audit_record
 from phasetransfer.models import Case, CaseState, Preference, Setting, User
 
 REASONS_MAX = 5000
-PLACEMENTS = (Outcome.AGREE, Outcome.OTHER_SETTING, Outcome.TYPE_ONLY)
 GROUND_NEEDED = "Select the ground for not naming the family's first preference"
 
 
@@ -111,7 +120,12 @@ def _check_outcome(panel_case: PanelCase, data: DecisionInput, named: Setting | 
     if data.outcome not in Outcome.values:
         raise DecisionRefused("Choose what the panel decided", "outcome")
     proposal = panel_case.proposal
-    if data.outcome == Outcome.OTHER_SETTING and proposal and proposal.setting_id == named.pk:
+    if (
+        data.outcome == Outcome.OTHER_SETTING
+        and proposal
+        and named is not None
+        and proposal.setting_id == named.pk
+    ):
         raise DecisionRefused(
             f"{named.name} is the proposed setting: choose 'Agree the proposal'.", "setting"
         )
@@ -125,7 +139,7 @@ def _check_reasons(panel_case: PanelCase, data: DecisionInput, named: Setting | 
     reasons = data.reasons.strip()
     if len(reasons) > REASONS_MAX:
         raise DecisionRefused(f"Reasons must be {REASONS_MAX} characters or fewer", "reasons")
-    placement = data.outcome in (Outcome.AGREE, Outcome.OTHER_SETTING)
+    placement = data.outcome in NAMING_OUTCOMES
     ground_needed = placement and needs_ground(panel_case.case, named)
     if ground_needed and not data.ground:
         raise DecisionRefused(GROUND_NEEDED, "ground")
@@ -151,7 +165,7 @@ def _row(
     now: dt.datetime,
     supersedes: Decision | None,
 ) -> Decision:
-    placement = data.outcome in (Outcome.AGREE, Outcome.OTHER_SETTING)
+    placement = data.outcome in NAMING_OUTCOMES
     keeps_ground = placement or data.outcome == Outcome.TYPE_ONLY
     try:
         with transaction.atomic():
@@ -220,7 +234,7 @@ def _apply(
     case = panel_case.case
     outcome = decision.outcome
     reason = decision.reasons or decision.get_outcome_display()
-    if outcome in PLACEMENTS and state == CaseState.AT_PANEL:
+    if outcome in FINAL_OUTCOMES and state == CaseState.AT_PANEL:
         case_record_decision(case=case, actor=actor, reason=_transition_summary(decision), now=now)
     elif outcome == Outcome.DEFER:
         if state != CaseState.AT_PANEL:
@@ -235,14 +249,6 @@ def _apply(
         _leave_session(panel_case, reason=f"Further consultation: {reason}", now=now)
         assert decision.setting is not None
         _consult(case, decision.setting, actor=actor, reason=f"Panel: {reason}", now=now)
-
-
-def current_decision(case: Case, session: PanelSession | None = None) -> Decision | None:
-    """The case's latest decision that no other has superseded (in ``session``, if given)."""
-    decisions = Decision.objects.filter(case=case, superseded_by__isnull=True)
-    if session is not None:
-        decisions = decisions.filter(session=session)
-    return decisions.select_related("setting", "session").order_by("-decided_at", "-id").first()
 
 
 def decision_record(
@@ -340,7 +346,7 @@ def decision_change(
                 now=moment,
                 supersedes=decision,
             )
-            if changed.outcome in PLACEMENTS:
+            if changed.outcome in FINAL_OUTCOMES:
                 case_approve_offer(case=decision.case, actor=actor, now=moment)
             else:
                 _apply(changed, panel_case, state=CaseState.DECIDED, actor=actor, now=moment)

@@ -16,9 +16,9 @@ from panels.models import Ground, Outcome, PanelCase, PanelSession, SettingType
 from panels.services.decisions import DecisionInput, decision_record, session_sign_off
 from panels.services.scheduling import panels_schedule
 from panels.services.sessions import SessionDetails, member_seat, session_create
-from phasetransfer.allocation.runs import latest_run
+from phasetransfer.allocation.selectors import latest_run
 from phasetransfer.core import clock
-from phasetransfer.models import Case, CaseState, Proposal, Round, Setting, User
+from phasetransfer.models import Case, CaseState, Round, Setting, User
 
 PLACES = {
     "North": "Gravesend Civic Centre",
@@ -87,7 +87,7 @@ def _member_school(area: str, rng: random.Random) -> Setting | None:
 
 
 def _decision_for(panel_case: PanelCase, rng: random.Random) -> DecisionInput:
-    proposal = Proposal.objects.filter(pk=panel_case.proposal_id).first()
+    proposal = panel_case.proposal
     roll = rng.random()
     if proposal is None or proposal.setting is None or roll < 0.04:
         return DecisionInput(

@@ -4,37 +4,32 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from panels.forms import DecisionForm
 from panels.models import Decision, Outcome, PanelCase, PanelSession
 from panels.pack import pack_entries
-from panels.selectors import PlacesLeft, is_chair, places_left, session_for_user
+from panels.selectors import PlacesLeft, current_decision, is_chair, places_left, session_for_user
 from panels.services.decisions import (
     DecisionInput,
     DecisionRefused,
-    current_decision,
     decision_change,
     decision_record,
     session_sign_off,
 )
-from phasetransfer.core.access import role_required
+from phasetransfer.core.access import AuthenticatedRequest, role_required
 from phasetransfer.core.roles import Role
-from phasetransfer.models import CaseState, User
+from phasetransfer.models import CaseState
 from phasetransfer.security.access_log import case_access_record
 
 CHAIRS = (Role.PANEL_CHAIR,)
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
-def _chaired(request: HttpRequest, session_id: int) -> PanelSession:
-    session = session_for_user(_user(request), session_id)
-    if not is_chair(_user(request), session):
+def _chaired(request: AuthenticatedRequest, session_id: int) -> PanelSession:
+    session = session_for_user(request.user, session_id)
+    if not is_chair(request.user, session):
         raise PermissionDenied
     return session
 
@@ -70,7 +65,7 @@ def _refused(form: DecisionForm, refused: DecisionRefused) -> None:
 
 
 def _record(
-    request: HttpRequest, form: DecisionForm, panel_case: PanelCase
+    request: AuthenticatedRequest, form: DecisionForm, panel_case: PanelCase
 ) -> tuple[Decision | None, PlacesLeft | None]:
     """Record the decision unless its setting is over capacity and that is not confirmed."""
     data = form.decision_input()
@@ -78,7 +73,7 @@ def _record(
     if over is not None and not form.cleaned_data.get("over_capacity"):
         return None, over
     try:
-        decision = decision_record(panel_case=panel_case, data=data, actor=_user(request))
+        decision = decision_record(panel_case=panel_case, data=data, actor=request.user)
     except DecisionRefused as refused:
         _refused(form, refused)
         return None, None
@@ -90,7 +85,7 @@ def _record(
 
 
 @role_required(*CHAIRS)
-def decide(request: HttpRequest, session_id: int, case_id: int) -> HttpResponse:
+def decide(request: AuthenticatedRequest, session_id: int, case_id: int) -> HttpResponse:
     session = _chaired(request, session_id)
     panel_case = (
         PanelCase.objects.filter(session=session, case_id=case_id, removed_at=None)
@@ -130,13 +125,13 @@ def decide(request: HttpRequest, session_id: int, case_id: int) -> HttpResponse:
 
 
 @role_required(*CHAIRS)
-def sign_off(request: HttpRequest, session_id: int) -> HttpResponse:
+def sign_off(request: AuthenticatedRequest, session_id: int) -> HttpResponse:
     session = _chaired(request, session_id)
     live = session.panel_cases.filter(removed_at=None)
     error = ""
     if request.method == "POST":
         try:
-            approved = session_sign_off(session=session, actor=_user(request))
+            approved = session_sign_off(session=session, actor=request.user)
         except DecisionRefused as refused:
             error = str(refused)
         else:
@@ -156,7 +151,7 @@ def sign_off(request: HttpRequest, session_id: int) -> HttpResponse:
 
 
 @role_required(*CHAIRS)
-def change(request: HttpRequest, decision_id: int) -> HttpResponse:
+def change(request: AuthenticatedRequest, decision_id: int) -> HttpResponse:
     decision = get_object_or_404(
         Decision.objects.select_related("session", "case__child", "setting"), pk=decision_id
     )
@@ -168,7 +163,7 @@ def change(request: HttpRequest, decision_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             changed = decision_change(
-                decision=decision, data=form.decision_input(), actor=_user(request)
+                decision=decision, data=form.decision_input(), actor=request.user
             )
         except DecisionRefused as refused:
             _refused(form, refused)

@@ -23,21 +23,17 @@ from panels.selectors import (
     sessions_for_user,
 )
 from phasetransfer.core import clock
-from phasetransfer.core.access import role_required
+from phasetransfer.core.access import AuthenticatedRequest, role_required
 from phasetransfer.core.roles import Role
-from phasetransfer.models import AccessAction, User
+from phasetransfer.models import AccessAction
 from phasetransfer.security.access_log import cases_access_record
 
 READERS = (Role.PANEL_MEMBER, Role.PANEL_CHAIR, Role.CASEWORKER, Role.ADMINISTRATOR)
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 @role_required(*READERS)
-def home(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def home(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
     now = clock.now()
     rows = [
         (session, panel_cases_for_user(user, session).count(), is_chair(user, session))
@@ -53,12 +49,16 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _pack_context(request: HttpRequest, session_id: int) -> dict[str, object]:
-    user = _user(request)
+def _pack_context(
+    request: AuthenticatedRequest, session_id: int
+) -> tuple[list[PackEntry], dict[str, object]]:
+    """The session's pack entries this user may read, and the page's context."""
+    user = request.user
     session = session_for_user(user, session_id)
-    return {
+    entries = pack_entries(panel_cases_for_user(user, session))
+    return entries, {
         "session": session,
-        "entries": pack_entries(panel_cases_for_user(user, session)),
+        "entries": entries,
         "members": session.members.select_related("user", "school").order_by("user__full_name"),
         "is_chair": is_chair(user, session),
         "printed_at": clock.now(),
@@ -71,15 +71,13 @@ def _attachment(content: bytes | str, content_type: str, filename: str) -> HttpR
     return response
 
 
-def _record_pack(request: HttpRequest, context: dict[str, object], action: str) -> None:
-    entries: list[PackEntry] = context["entries"]  # type: ignore[assignment]
+def _record_pack(request: HttpRequest, entries: list[PackEntry], action: str) -> None:
     cases_access_record(
         request=request, case_ids=[e.panel_case.case_id for e in entries], action=action
     )
 
 
-def _record_minutes(request: HttpRequest, context: dict[str, object]) -> None:
-    lines: list[MinuteLine] = context["lines"]  # type: ignore[assignment]
+def _record_minutes(request: HttpRequest, lines: list[MinuteLine]) -> None:
     cases_access_record(
         request=request,
         case_ids=[line.decision.case_id for line in lines],
@@ -88,44 +86,48 @@ def _record_minutes(request: HttpRequest, context: dict[str, object]) -> None:
 
 
 @role_required(*READERS)
-def pack(request: HttpRequest, session_id: int) -> HttpResponse:
-    context = _pack_context(request, session_id)
-    _record_pack(request, context, AccessAction.VIEW)
+def pack(request: AuthenticatedRequest, session_id: int) -> HttpResponse:
+    entries, context = _pack_context(request, session_id)
+    _record_pack(request, entries, AccessAction.VIEW)
     return render(request, "panels/pack.html", context)
 
 
 @role_required(*READERS)
-def pack_pdf(request: HttpRequest, session_id: int) -> HttpResponse:
+def pack_pdf(request: AuthenticatedRequest, session_id: int) -> HttpResponse:
     started = time.perf_counter()
-    context = _pack_context(request, session_id)
-    _record_pack(request, context, AccessAction.DOWNLOAD)
+    entries, context = _pack_context(request, session_id)
+    _record_pack(request, entries, AccessAction.DOWNLOAD)
     pdf = render_pdf("panels/pack_print.html", context)
     response = _attachment(pdf, "application/pdf", f"panel-{session_id}-pack.pdf")
     response["Server-Timing"] = f"render;dur={(time.perf_counter() - started) * 1000:.0f}"
     return response
 
 
-def _minutes_context(request: HttpRequest, session_id: int) -> dict[str, object]:
-    user = _user(request)
+def _minutes_context(
+    request: AuthenticatedRequest, session_id: int
+) -> tuple[list[MinuteLine], dict[str, object]]:
+    """The session's minute lines this user may read, and the page's context."""
+    user = request.user
     session = session_for_user(user, session_id)
-    return {
+    lines = minute_lines(session, decisions_for_user(user, session))
+    return lines, {
         "session": session,
-        "lines": minute_lines(session, decisions_for_user(user, session)),
+        "lines": lines,
         "printed_at": clock.now(),
     }
 
 
 @role_required(*READERS)
-def minutes_as_csv(request: HttpRequest, session_id: int) -> HttpResponse:
-    context = _minutes_context(request, session_id)
-    _record_minutes(request, context)
-    body = minutes_csv(context["lines"])  # type: ignore[arg-type]
+def minutes_as_csv(request: AuthenticatedRequest, session_id: int) -> HttpResponse:
+    lines, _context = _minutes_context(request, session_id)
+    _record_minutes(request, lines)
+    body = minutes_csv(lines)
     return _attachment(body, "text/csv; charset=utf-8", f"panel-{session_id}-minutes.csv")
 
 
 @role_required(*READERS)
-def minutes_as_pdf(request: HttpRequest, session_id: int) -> HttpResponse:
-    context = _minutes_context(request, session_id)
-    _record_minutes(request, context)
+def minutes_as_pdf(request: AuthenticatedRequest, session_id: int) -> HttpResponse:
+    lines, context = _minutes_context(request, session_id)
+    _record_minutes(request, lines)
     pdf = render_pdf("panels/minutes_print.html", context)
     return _attachment(pdf, "application/pdf", f"panel-{session_id}-minutes.pdf")

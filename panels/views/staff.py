@@ -1,13 +1,16 @@
 """Officers' pages: a round's sessions, creating and editing them, members, calendar import,
-the round's panel settings, and running the scheduler."""
+the round's panel settings, and running the scheduler (a run done by a worker: the round's
+page shows its progress, then its report)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -21,7 +24,7 @@ from panels.services.rounds import (
     panel_settings_update,
     scheduling_cutoff,
 )
-from panels.services.scheduling import panels_schedule
+from panels.services.scheduling import SchedulingBusy, scheduling_request
 from panels.services.sessions import (
     SessionRefused,
     member_account,
@@ -31,15 +34,47 @@ from panels.services.sessions import (
     session_create,
     session_update,
 )
-from phasetransfer.core.access import role_required
+from phasetransfer.core import clock
+from phasetransfer.core.access import AuthenticatedRequest, role_required
 from phasetransfer.core.csvfile import CsvRejected, read_upload
 from phasetransfer.core.roles import Role
-from phasetransfer.models import Case, CaseState, Round
+from phasetransfer.models import Case, CaseState, Round, RunStatus
 
 MANAGERS = (Role.PANEL_CHAIR, Role.CASEWORKER, Role.ADMINISTRATOR)
-# The button solves in the request (a Kent round takes about 6 s here); a smaller solver
-# limit per area than the command's keeps even a hard round inside gunicorn's 30 s.
-WEB_TIME_LIMIT = 3.0
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """A session as the round's page lists it."""
+
+    session: PanelSession
+    cases: int
+    seats: int
+    after_cutoff: bool
+
+    @property
+    def fill(self) -> float:
+        return self.cases / self.session.case_limit
+
+
+@dataclass(frozen=True)
+class SchedulingState:
+    """What the round's page shows of scheduling runs."""
+
+    latest: SchedulingRun | None  # the newest run, whatever its status
+    last_done: SchedulingRun | None  # the newest finished run: its report is shown
+    stalled: bool  # the newest run is queued or running but shows no sign of life
+
+    @property
+    def running(self) -> bool:
+        return self.latest is not None and self.latest.is_active and not self.stalled
+
+
+def _scheduling_state(round_: Round, now: dt.datetime) -> SchedulingState:
+    runs = SchedulingRun.objects.filter(round=round_).select_related("requested_by")
+    latest = runs.first()
+    last_done = runs.filter(status=RunStatus.DONE).first()
+    return SchedulingState(latest, last_done, latest is not None and latest.is_stale(now=now))
 
 
 def _round_context(round_: Round) -> dict[str, object]:
@@ -55,30 +90,29 @@ def _round_context(round_: Round) -> dict[str, object]:
     )
     settings = panel_settings_for(round_)
     cutoff = scheduling_cutoff(round_, settings.approval_days)
-    by_area: dict[str, list[PanelSession]] = defaultdict(list)
+    by_area: dict[str, list[SessionRow]] = defaultdict(list)
     for session in sessions:
-        session.fill = session.cases / session.case_limit  # type: ignore[attr-defined]
-        session.after_cutoff = session.starts_at >= cutoff  # type: ignore[attr-defined]
-        by_area[session.send_area].append(session)
+        row = SessionRow(session, session.cases, session.seats, session.starts_at >= cutoff)
+        by_area[session.send_area].append(row)
     return {
         "round": round_,
         "areas": sorted(by_area.items()),
         "waiting": Case.objects.filter(round=round_, state=CaseState.PROPOSED).count(),
-        "last_run": SchedulingRun.objects.filter(round=round_).first(),
+        "scheduling": _scheduling_state(round_, clock.now()),
         "last_panel_day": last_panel_day(round_, settings.approval_days),
         "settings_form": SettingsForm(initial={"approval_days": settings.approval_days}),
     }
 
 
 @role_required(*MANAGERS)
-def round_panels(request: HttpRequest, round_id: int) -> HttpResponse:
+def round_panels(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=round_id)
     return render(request, "panels/round.html", _round_context(round_))
 
 
 @require_POST
 @role_required(*MANAGERS)
-def round_settings(request: HttpRequest, round_id: int) -> HttpResponse:
+def round_settings(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=round_id)
     form = SettingsForm(request.POST)
     if not form.is_valid():
@@ -91,49 +125,52 @@ def round_settings(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(*MANAGERS)
-def schedule(request: HttpRequest, round_id: int) -> HttpResponse:
+def schedule(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
+    """Start a scheduling run and return at once: a worker solves it, the page follows it."""
     round_ = get_object_or_404(Round, pk=round_id)
-    report = panels_schedule(
-        round_=round_,
-        actor=request.user,
-        rebuild=request.POST.get("rebuild") == "yes",
-        time_limit=WEB_TIME_LIMIT,
-    )
-    messages.success(request, report.summary())
+    try:
+        scheduling_request(
+            round_=round_, actor=request.user, rebuild=request.POST.get("rebuild") == "yes"
+        )
+    except SchedulingBusy as busy:
+        messages.error(request, str(busy))
+    else:
+        messages.success(
+            request, "Scheduling has started. This page shows its progress, then its report."
+        )
     return redirect("panels-round", round_id=round_id)
 
 
-def _save_session(request: HttpRequest, form: SessionForm, session: PanelSession | None) -> bool:
+def _save_session(
+    form: SessionForm, *, round_: Round, session: PanelSession | None
+) -> PanelSession | None:
+    """The session created or updated from a valid form, or None (errors on the form)."""
     if not form.is_valid():
-        return False
+        return None
     try:
         if session is None:
-            session = session_create(round_=form.round, details=form.details())  # type: ignore[attr-defined]
-        else:
-            session_update(session=session, details=form.details())
+            return session_create(round_=round_, details=form.details())
+        return session_update(session=session, details=form.details())
     except SessionRefused as refused:
         form.add_error(refused.field if refused.field in form.fields else None, str(refused))
-        return False
-    form.saved = session  # type: ignore[attr-defined]
-    return True
+        return None
 
 
 @role_required(*MANAGERS)
-def session_new(request: HttpRequest, round_id: int) -> HttpResponse:
+def session_new(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=round_id)
     form = SessionForm(request.POST or None)
-    form.round = round_  # type: ignore[attr-defined]
-    if request.method == "POST" and _save_session(request, form, None):
+    if request.method == "POST" and (saved := _save_session(form, round_=round_, session=None)):
         messages.success(request, "Panel session created")
-        return redirect("panels-session", session_id=form.saved.pk)  # type: ignore[attr-defined]
+        return redirect("panels-session", session_id=saved.pk)
     return render(request, "panels/session_form.html", {"round": round_, "form": form})
 
 
 @role_required(*MANAGERS)
-def session_edit(request: HttpRequest, session_id: int) -> HttpResponse:
+def session_edit(request: AuthenticatedRequest, session_id: int) -> HttpResponse:
     session = get_object_or_404(PanelSession.objects.select_related("round"), pk=session_id)
     form = SessionForm(request.POST or None, session=session)
-    if request.method == "POST" and _save_session(request, form, session):
+    if request.method == "POST" and _save_session(form, round_=session.round, session=session):
         messages.success(request, "Panel session saved")
         return redirect("panels-session", session_id=session.pk)
     return render(
@@ -144,7 +181,7 @@ def session_edit(request: HttpRequest, session_id: int) -> HttpResponse:
 
 
 def _session_page(
-    request: HttpRequest, session: PanelSession, form: MemberForm, status: int = 200
+    request: AuthenticatedRequest, session: PanelSession, form: MemberForm, status: int = 200
 ) -> HttpResponse:
     members = session.members.select_related("user", "school").order_by("user__full_name")
     return render(
@@ -156,14 +193,14 @@ def _session_page(
             "form": form,
             "cases": session.panel_cases.filter(removed_at=None).count(),
             "membership_fixed": membership_fixed(session),
-            "can_read_pack": sessions_for_user(request.user).filter(pk=session.pk).exists(),  # type: ignore[arg-type]
+            "can_read_pack": sessions_for_user(request.user).filter(pk=session.pk).exists(),
         },
         status=status,
     )
 
 
 @role_required(*MANAGERS)
-def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
+def session_detail(request: AuthenticatedRequest, session_id: int) -> HttpResponse:
     session = get_object_or_404(
         PanelSession.objects.select_related("round", "chair"), pk=session_id
     )
@@ -172,7 +209,7 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(*MANAGERS)
-def member_add(request: HttpRequest, session_id: int) -> HttpResponse:
+def member_add(request: AuthenticatedRequest, session_id: int) -> HttpResponse:
     session = get_object_or_404(
         PanelSession.objects.select_related("round", "chair"), pk=session_id
     )
@@ -196,7 +233,7 @@ def member_add(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(*MANAGERS)
-def member_delete(request: HttpRequest, session_id: int, member_id: int) -> HttpResponse:
+def member_delete(request: AuthenticatedRequest, session_id: int, member_id: int) -> HttpResponse:
     member = get_object_or_404(
         PanelMember.objects.select_related("user"), pk=member_id, session_id=session_id
     )
@@ -210,7 +247,7 @@ def member_delete(request: HttpRequest, session_id: int, member_id: int) -> Http
 
 
 @role_required(*MANAGERS)
-def calendar_upload(request: HttpRequest, round_id: int) -> HttpResponse:
+def calendar_upload(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=round_id)
     form = CalendarForm(request.POST or None, request.FILES or None)
     report, rejected = None, ""

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from phasetransfer.allocation.engine import ChildSpec, GroupSpec, Option, Problem, SettingSpec
+from phasetransfer.allocation.selectors import ALLOCATABLE, policy_for
 from phasetransfer.core.geo import EARTH_RADIUS_KM
 from phasetransfer.models import (
     AllocationPolicy,
@@ -29,9 +30,6 @@ from phasetransfer.models import (
     SettingPlaces,
 )
 
-# Cases the model (re)allocates. Cases already before a panel or decided keep their
-# place, which is taken out of the capacity the model sees.
-ALLOCATABLE = (CaseState.CONSULTING, CaseState.PROPOSED, CaseState.NO_DECISION_YET)
 HOLDING = (
     CaseState.AT_PANEL,
     CaseState.DECIDED,
@@ -77,20 +75,16 @@ class CompiledRound:
         return {key: info.km for key, info in self.options.items() if info.km is not None}
 
 
-def policy_for(round_: Round) -> AllocationPolicy:
-    policy, _ = AllocationPolicy.objects.get_or_create(round=round_)
-    return policy
-
-
 def band_cost(policy: AllocationPolicy, setting: Setting) -> int:
     kind = setting.kind
     if kind in SettingKind.independent():
         return policy.band_independent
-    return {
+    bands: dict[str, int] = {
         SettingKind.RESOURCED_PROVISION: policy.band_resourced,
         SettingKind.SPECIAL: policy.band_special,
         SettingKind.FE_COLLEGE: policy.band_college,
-    }.get(kind, policy.band_mainstream)
+    }
+    return bands.get(kind, policy.band_mainstream)
 
 
 def places_held(round_: Round) -> Counter[int]:
@@ -146,10 +140,15 @@ class _Geometry:
     """Straight-line distances from every home to every setting with places, at once."""
 
     def __init__(self, settings: list[Setting]) -> None:
-        self.settings = [s for s in settings if s.latitude is not None]
+        located = [
+            (s, s.latitude, s.longitude)
+            for s in settings
+            if s.latitude is not None and s.longitude is not None
+        ]
+        self.settings = [s for s, _, _ in located]
         self.index = {s.pk: i for i, s in enumerate(self.settings)}
-        self.lat = np.radians([s.latitude for s in self.settings])
-        self.lon = np.radians([s.longitude for s in self.settings])
+        self.lat = np.radians([lat for _, lat, _ in located])
+        self.lon = np.radians([lon for _, _, lon in located])
 
     def distances(self, lat: float, lon: float) -> np.ndarray:
         phi, lam = np.radians(lat), np.radians(lon)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from phasetransfer.models import AllocationPolicy
@@ -27,8 +29,8 @@ class PolicyForm(forms.ModelForm):
             "unplaced_cost",
         ]
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
             self.initial["rank_weights"] = ", ".join(str(w) for w in self.instance.rank_weights)
 

@@ -7,6 +7,6 @@ from celery import shared_task
 
 @shared_task(name="phasetransfer.allocate_round")
 def allocate_round(run_id: int) -> None:
-    from phasetransfer.allocation.runs import allocation_execute
+    from phasetransfer.allocation.services import allocation_execute
 
     allocation_execute(run_id=run_id)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from phasetransfer.allocation.compile import policy_for
 from phasetransfer.allocation.forms import PolicyForm
-from phasetransfer.allocation.runs import AllocationBusy, allocatable_count, allocation_request
-from phasetransfer.core.access import role_required
+from phasetransfer.allocation.selectors import allocatable_count, policy_for
+from phasetransfer.allocation.services import AllocationBusy, allocation_request, policy_save
+from phasetransfer.core.access import AuthenticatedRequest, role_required
 from phasetransfer.core.roles import Role
 from phasetransfer.models import AllocationRun, Round, RunStatus
 from phasetransfer.security.access_log import cases_access_record
@@ -21,14 +21,12 @@ CHANGERS = (Role.PANEL_CHAIR, Role.ADMINISTRATOR, Role.CASEWORKER)
 
 
 @role_required(*OFFICERS)
-def overview(request: HttpRequest, round_id: int) -> HttpResponse:
+def overview(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=round_id)
     policy = policy_for(round_)
     form = PolicyForm(request.POST or None, instance=policy)
     if request.method == "POST" and form.is_valid():
-        saved = form.save(commit=False)
-        saved.updated_by = request.user
-        saved.save()
+        policy_save(round_=round_, values=form.cleaned_data, actor=request.user)
         messages.success(request, "Allocation policy saved. Run the model to apply it.")
         return redirect("staff-allocation", round_id=round_id)
     runs = AllocationRun.objects.filter(round=round_)
@@ -47,7 +45,7 @@ def overview(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(*CHANGERS)
-def run(request: HttpRequest, round_id: int) -> HttpResponse:
+def run(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=round_id)
     try:
         started = allocation_request(round_=round_, actor=request.user)
@@ -58,7 +56,7 @@ def run(request: HttpRequest, round_id: int) -> HttpResponse:
 
 
 @role_required(*OFFICERS)
-def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+def run_detail(request: AuthenticatedRequest, run_id: int) -> HttpResponse:
     allocation_run = get_object_or_404(AllocationRun.objects.select_related("round"), pk=run_id)
     proposals = allocation_run.proposals.select_related("case__child", "setting").order_by(
         "case__reference"

@@ -29,7 +29,7 @@ def _caller(request: Request) -> tuple[ApiClient | None, User | None]:
     return client, person
 
 
-class AuditedMixin:
+class AuditedMixin(APIView):
     """Writes one ``ApiCall`` per request, whatever its outcome, with the ids it touched."""
 
     audit_kind = ""  # the kind of object a list or detail touches, e.g. "cases"
@@ -39,7 +39,7 @@ class AuditedMixin:
         touched.setdefault(kind, []).extend(ids)
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
-        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        response = super().finalize_response(request, response, *args, **kwargs)
         client, user = _caller(request)
         api_call_record(
             client=client,
@@ -52,12 +52,12 @@ class AuditedMixin:
         return response
 
 
-class ScopedMixin:
+class ScopedMixin(APIView):
     required_scopes: tuple[Scope, ...] = ()
     permission_classes = [HasScope]
 
     def scopes(self) -> frozenset[Scope]:
-        return caller_scopes(self.request)  # type: ignore[attr-defined]
+        return caller_scopes(self.request)
 
 
 class ApiView(AuditedMixin, ScopedMixin, APIView):

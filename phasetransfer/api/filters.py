@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from rest_framework import serializers
 
-from phasetransfer.models import AuditEvent, Case, CaseState
+from phasetransfer.models import AuditEvent, CaseState
+
+# Cases, or rows that belong to a case (filtered through ``prefix``).
+M = TypeVar("M", bound=Model)
 
 MAX_ID = 2**31 - 1
 
@@ -44,7 +47,7 @@ class CaseFilters(RoundFilters):
     )
 
 
-def filter_cases(cases: QuerySet[Case], filters: dict[str, Any], *, prefix: str = "") -> QuerySet:
+def filter_cases(cases: QuerySet[M], filters: dict[str, Any], *, prefix: str = "") -> QuerySet[M]:
     """Apply round/state/district/area to ``cases`` or, with ``prefix="case__"``, to a related set.
 
     ``updated_since`` is left to each endpoint: what "changed" means differs.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from phasetransfer.coordination.milestones import MilestoneKind, Stage, Status
@@ -187,5 +187,7 @@ class ImportResultSerializer(serializers.Serializer):
     warnings = ImportProblemSerializer(many=True)
 
 
-class ImportErrorsSerializer(serializers.Serializer):
-    errors = ImportProblemSerializer(many=True)
+# Built inline: a field named "errors" on a Serializer class would shadow Serializer.errors.
+ImportErrorsSerializer = inline_serializer(
+    name="ImportErrors", fields={"errors": ImportProblemSerializer(many=True)}
+)

@@ -84,6 +84,7 @@ class CaseDetail(ApiDetailView):
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         case = self.get_object()
+        assert isinstance(case, Case)  # get_queryset's rows
         return Response(CaseSerializer(case, context=_with_progress(self, [case])).data)
 
 

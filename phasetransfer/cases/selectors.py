@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
 
-from phasetransfer.models import Case, CaseState, Round
+from phasetransfer.models import Case, CaseState, Round, User
 
 
-def cases_of_family(*, user: object) -> QuerySet[Case]:
+def cases_of_family(*, user: User) -> QuerySet[Case]:
     """The cases a parent, carer or young person has linked to their account, and only those."""
     return (
         Case.objects.filter(contacts__user=user)
@@ -22,7 +22,7 @@ def cases_of_family(*, user: object) -> QuerySet[Case]:
     )
 
 
-def case_for_family(*, user: object, reference: str) -> Case | None:
+def case_for_family(*, user: User, reference: str) -> Case | None:
     """One of the user's own cases; ``None`` for any other reference, so nothing is revealed."""
     return cases_of_family(user=user).filter(reference=reference).first()
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from phasetransfer.core import clock
-from phasetransfer.core.audit import actor_label, audit_record
-from phasetransfer.models import AuditEvent, Case, CaseState, User
+from phasetransfer.core.audit import audit_record, audit_record_bulk
+from phasetransfer.models import Case, CaseState, User
 
 S = CaseState
 
@@ -224,23 +224,17 @@ def cases_move_bulk(
         by_source: dict[str, list[int]] = {}
         for pk, state in rows:
             by_source.setdefault(state, []).append(pk)
-        events = []
         for source, ids in by_source.items():
             moved += Case.objects.filter(pk__in=ids, state=source).update(
                 state=transition.target, state_changed_at=moment
             )
-            events.extend(
-                AuditEvent(
-                    case_id=pk,
-                    at=moment,
-                    actor=actor,
-                    actor_label=actor_label(actor),
-                    action=f"state.{name}",
-                    from_state=source,
-                    to_state=transition.target,
-                    reason=reason,
-                )
-                for pk in ids
+            audit_record_bulk(
+                events=((pk, {}) for pk in ids),
+                action=f"state.{name}",
+                actor=actor,
+                now=moment,
+                reason=reason,
+                from_state=source,
+                to_state=transition.target,
             )
-        AuditEvent.objects.bulk_create(events, batch_size=1000)
     return moved

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from phasetransfer.cases.selectors import case_for_staff, rounds_overview
-from phasetransfer.core.access import role_required
+from phasetransfer.core.access import AuthenticatedRequest, role_required
 from phasetransfer.core.roles import READ_ALL, Role, has_role
 from phasetransfer.security.access_log import case_access_record
 
@@ -14,12 +14,12 @@ STAFF = READ_ALL
 
 
 @role_required(*STAFF)
-def rounds(request: HttpRequest) -> HttpResponse:
+def rounds(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "phasetransfer/cases/rounds.html", {"rows": rounds_overview()})
 
 
 @role_required(*STAFF)
-def case_view(request: HttpRequest, reference: str) -> HttpResponse:
+def case_view(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = case_for_staff(reference=reference)
     if case is None:
         raise Http404("No such case")

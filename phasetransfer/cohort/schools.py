@@ -58,7 +58,7 @@ GIAS_PHASES: dict[str, frozenset[str]] = {
     "all-through": ALL_PHASES,
 }
 # "Not applicable" is what GIAS says for special schools (usually 2-19) and colleges.
-NOT_APPLICABLE_PHASES = {
+NOT_APPLICABLE_PHASES: dict[str, frozenset[str]] = {
     SettingKind.SPECIAL: ALL_PHASES,
     SettingKind.NON_MAINTAINED_SPECIAL: ALL_PHASES,
     SettingKind.INDEPENDENT_S41: ALL_PHASES,

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -24,7 +24,7 @@ from phasetransfer.cohort.selectors import (
     engagement_of,
 )
 from phasetransfer.core import clock
-from phasetransfer.core.access import role_required
+from phasetransfer.core.access import AuthenticatedRequest, role_required
 from phasetransfer.core.roles import READ_ALL, Role
 from phasetransfer.models import AccessAction, Round
 from phasetransfer.security.access_log import cases_access_record
@@ -35,7 +35,7 @@ STAFF = READ_ALL
 
 
 @role_required(*STAFF)
-def cohort_view(request: HttpRequest, round_id: int) -> HttpResponse:
+def cohort_view(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=round_id)
     cases = list(cohort(round_))
     rows = [(case, engagement_of(case)) for case in cases]
@@ -72,7 +72,7 @@ def cohort_view(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(*CASEWORK)
-def send_invitations(request: HttpRequest, round_id: int) -> HttpResponse:
+def send_invitations(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=round_id)
     sent = invitations_send(round_=round_, actor=request.user)
     messages.success(request, f"{sent} invitation email(s) queued")
@@ -81,7 +81,7 @@ def send_invitations(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(*CASEWORK)
-def print_letters(request: HttpRequest, round_id: int) -> HttpResponse:
+def print_letters(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=round_id)
     letters = invitation_letters_issue(round_=round_, actor=request.user)
     # Printed letters carry each child's name and code: a download of each case.
@@ -97,7 +97,7 @@ def print_letters(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(*CASEWORK)
-def send_reminders(request: HttpRequest, round_id: int) -> HttpResponse:
+def send_reminders(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=round_id)
     sent = reminders_send(round_=round_, actor=request.user)
     messages.success(request, f"{sent} reminder(s) queued (at most one per family per day)")

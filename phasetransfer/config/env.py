@@ -7,6 +7,7 @@ with a message naming the variable, instead of running with a silent default.
 from __future__ import annotations
 
 import os
+from typing import overload
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -16,6 +17,10 @@ class ImproperlyConfiguredEnv(RuntimeError):
     pass
 
 
+@overload
+def envstr(name: str) -> str | None: ...
+@overload
+def envstr(name: str, default: str) -> str: ...
 def envstr(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     if value is None or value == "":

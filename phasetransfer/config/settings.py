@@ -109,7 +109,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "db.sqlite3",
+            "NAME": str(VAR_DIR / "db.sqlite3"),
             # A file, not memory, so a Celery worker started by a test can share it.
             "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")},
             "OPTIONS": {
@@ -143,7 +143,7 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     # Tasks must finish (or be killed) well inside the time after which Redis
     # hands an unacknowledged task to another worker.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CELERY_BROKER_URL = "filesystem://"
@@ -325,7 +325,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(envstr("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it even before collectstatic
-STATICFILES_DIRS = [BASE_DIR / "phasetransfer" / "static"]
+STATICFILES_DIRS: list[Path | tuple[str, Path]] = [BASE_DIR / "phasetransfer" / "static"]
 _govuk_dist = BASE_DIR / "node_modules" / "govuk-frontend" / "dist"
 if _govuk_dist.exists():
     STATICFILES_DIRS.append(("govuk-frontend", _govuk_dist))

@@ -1,13 +1,13 @@
 """The root URLs: each stage (and app) owns its routes; the project wires them here."""
 
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from phasetransfer.api.base import NotFoundView
 
 # The REST API: each app owns its endpoints.
-api_pages = [
+api_pages: list[URLPattern | URLResolver] = [
     path("v1/", include("phasetransfer.api.urls")),
     path("v1/", include("panels.api")),
     path("v1/", include("offers.api")),
@@ -17,7 +17,7 @@ api_pages = [
     re_path(r"", NotFoundView.as_view()),  # anything else under /api/ is a JSON 404
 ]
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("phasetransfer.accounts.urls")),
     path("", include("phasetransfer.preferences.urls")),
     path("", include("phasetransfer.cases.urls")),

@@ -51,7 +51,7 @@ class ConsultationResponseForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("decision") == CANNOT_MEET:
             if not data.get("grounds"):
                 self.add_error("grounds", NO_GROUND_MESSAGE)

@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import Combinable
 
 from phasetransfer.core import clock
 from phasetransfer.core.roles import Role
@@ -53,7 +54,7 @@ def ground_labels(consultation: Consultation) -> list[str]:
     return [ground.label for ground, given in flags.items() if given]
 
 
-def _not_replaced() -> Exists:
+def _not_replaced() -> Combinable:
     return ~Exists(Consultation.objects.filter(replaces=OuterRef("pk")))
 
 
@@ -123,29 +124,64 @@ def consultations_for_school_contact(*, user: User) -> QuerySet[Consultation]:
 
 
 @dataclass(frozen=True)
+class ConsultationRow:
+    """A consultation with what its pages show about it, worked out once."""
+
+    consultation: Consultation
+    due_day: dt.date
+    overdue: bool
+    grounds: list[str]  # the statutory grounds of a refusal, in words
+    days_late: int  # calendar days since the due day (negative: not due yet)
+    replaced: bool = False  # a re-sent consultation replaces this one
+    last_chased: dt.date | None = None  # the London day of the last reminder
+
+
+def consultation_row(
+    consultation: Consultation,
+    *,
+    now: dt.datetime,
+    replaced: bool = False,
+    last_chased: dt.date | None = None,
+) -> ConsultationRow:
+    day = due_day(consultation)
+    return ConsultationRow(
+        consultation=consultation,
+        due_day=day,
+        overdue=is_overdue(consultation, now),
+        grounds=ground_labels(consultation),
+        days_late=(now.astimezone(clock.LONDON).date() - day).days,
+        replaced=replaced,
+        last_chased=last_chased,
+    )
+
+
+@dataclass(frozen=True)
 class SchoolList:
-    overdue: list[Consultation]
-    pending: list[Consultation]
-    answered: list[Consultation]
-    withdrawn: list[Consultation]
+    overdue: list[ConsultationRow]
+    pending: list[ConsultationRow]
+    answered: list[ConsultationRow]
+    withdrawn: list[ConsultationRow]
 
 
 def school_list(*, user: User, now: dt.datetime) -> SchoolList:
     """A school contact's consultations, sorted into what needs doing first."""
-    overdue, pending, answered, withdrawn = [], [], [], []
+    overdue: list[ConsultationRow] = []
+    pending: list[ConsultationRow] = []
+    answered: list[ConsultationRow] = []
+    withdrawn: list[ConsultationRow] = []
     for consultation in consultations_for_school_contact(user=user):
-        consultation.due_day = due_day(consultation)  # type: ignore[attr-defined]
+        row = consultation_row(consultation, now=now)
         if consultation.status == ConsultationStatus.WITHDRAWN or (
             consultation.case.state == CaseState.WITHDRAWN
         ):
-            withdrawn.append(consultation)
+            withdrawn.append(row)
         elif consultation.status in ANSWERED:
-            answered.append(consultation)
+            answered.append(row)
         elif now >= consultation.due_at:
-            overdue.append(consultation)
+            overdue.append(row)
         else:
-            pending.append(consultation)
-    answered.sort(key=lambda c: c.responded_at or c.sent_at, reverse=True)
+            pending.append(row)
+    answered.sort(key=lambda r: r.consultation.responded_at or r.consultation.sent_at, reverse=True)
     return SchoolList(overdue=overdue, pending=pending, answered=answered, withdrawn=withdrawn)
 
 

@@ -160,7 +160,7 @@ def _targets(case: Case, candidates: list[Setting] | None = None) -> list[_Targe
     targets: dict[int, _Target] = {}
     for preference in case.preferences.all():
         if preference.setting is not None:
-            targets[preference.setting_id] = _Target(preference.setting, ["preference"])
+            targets[preference.setting.pk] = _Target(preference.setting, ["preference"])
     for nearby in nearest_mainstream(case, limit=1, candidates=candidates):
         if nearby.setting.pk in targets:
             targets[nearby.setting.pk].why.append("nearest_mainstream")

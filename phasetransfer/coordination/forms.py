@@ -9,6 +9,7 @@ from django import forms
 
 from phasetransfer.coordination.milestones import Stage, Status
 from phasetransfer.coordination.selectors import FilterOptions, Filters
+from phasetransfer.core.forms import set_choices
 from phasetransfer.models import User
 
 FILTER_FIELDS = ("area", "district", "caseworker", "stage", "status", "at_risk")
@@ -27,11 +28,11 @@ class BoardFilterForm(forms.Form):
 
     def __init__(self, data: Any, *, options: FilterOptions) -> None:
         super().__init__(data)
-        self.fields["area"].choices = [ANY, *((a, a) for a in options.areas)]  # type: ignore[attr-defined]
-        self.fields["district"].choices = [ANY, *((d, d) for d in options.districts)]  # type: ignore[attr-defined]
-        self.fields["caseworker"].choices = [ANY, *options.caseworkers]  # type: ignore[attr-defined]
-        self.fields["stage"].choices = [ANY, *((s.value, s.label) for s in Stage)]  # type: ignore[attr-defined]
-        self.fields["status"].choices = [ANY, *((s.value, s.label) for s in Status)]  # type: ignore[attr-defined]
+        set_choices(self, "area", [ANY, *((a, a) for a in options.areas)])
+        set_choices(self, "district", [ANY, *((d, d) for d in options.districts)])
+        set_choices(self, "caseworker", [ANY, *options.caseworkers])
+        set_choices(self, "stage", [ANY, *((s.value, s.label) for s in Stage)])
+        set_choices(self, "status", [ANY, *((s.value, s.label) for s in Status)])
 
     def filters(self) -> Filters:
         """The valid filters; call only after ``is_valid()`` returned True."""
@@ -80,11 +81,12 @@ class ReassignForm(forms.Form):
     def __init__(self, data: Any, *, case_ids: list[int], caseworkers: list[User]) -> None:
         super().__init__(data)
         self.caseworkers = {str(u.pk): u for u in caseworkers}
-        self.fields["cases"].choices = [(pk, pk) for pk in case_ids]  # type: ignore[attr-defined]
-        self.fields["assignee"].choices = [  # type: ignore[attr-defined]
-            ("", "Choose a caseworker"),
-            *((str(u.pk), str(u)) for u in caseworkers),
-        ]
+        set_choices(self, "cases", [(pk, pk) for pk in case_ids])
+        set_choices(
+            self,
+            "assignee",
+            [("", "Choose a caseworker"), *((str(u.pk), str(u)) for u in caseworkers)],
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from phasetransfer.core import clock
-from phasetransfer.core.audit import actor_label
+from phasetransfer.core.audit import audit_record_bulk
 from phasetransfer.core.roles import Role, has_role
-from phasetransfer.models import AuditEvent, Case, User
+from phasetransfer.models import Case, User
 
 
 class ReassignRefused(Exception):
@@ -44,18 +44,13 @@ def cases_reassign(
         )
         moving = [pk for pk, _ in rows]
         Case.objects.filter(pk__in=moving).update(caseworker=caseworker)
-        AuditEvent.objects.bulk_create(
-            (
-                AuditEvent(
-                    case_id=pk,
-                    at=moment,
-                    actor=actor,
-                    actor_label=actor_label(actor),
-                    action="case.reassigned",
-                    data={"from_caseworker": previous, "to_caseworker": caseworker.pk},
-                )
+        audit_record_bulk(
+            events=(
+                (pk, {"from_caseworker": previous, "to_caseworker": caseworker.pk})
                 for pk, previous in rows
             ),
-            batch_size=1000,
+            action="case.reassigned",
+            actor=actor,
+            now=moment,
         )
     return len(moving)

@@ -25,7 +25,7 @@ from phasetransfer.coordination.selectors import (
 )
 from phasetransfer.coordination.services import ReassignRefused, cases_reassign
 from phasetransfer.core import clock
-from phasetransfer.core.access import role_required
+from phasetransfer.core.access import AuthenticatedRequest, role_required
 from phasetransfer.core.roles import READ_ALL, Role, has_role
 from phasetransfer.models import AccessAction, Round, User
 from phasetransfer.security.access_log import cases_access_record
@@ -48,7 +48,7 @@ def _status_counts(rows: list[ProgressRow]) -> dict[str, int]:
 
 
 @role_required(*READERS)
-def progress_index(request: HttpRequest) -> HttpResponse:
+def progress_index(request: AuthenticatedRequest) -> HttpResponse:
     """Pick a round. ``?round=<id>`` (the round menu on each board) goes straight to it."""
     wanted = request.GET.get("round", "")
     if wanted.isdigit() and Round.objects.filter(pk=int(wanted)).exists():
@@ -73,7 +73,7 @@ def _filtered(
 
 
 @role_required(*READERS)
-def progress(request: HttpRequest, round_id: int) -> HttpResponse:
+def progress(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=round_id)
     now = clock.now()
     everything = round_progress(round_=round_, now=now)
@@ -98,7 +98,7 @@ def progress(request: HttpRequest, round_id: int) -> HttpResponse:
 
 
 @role_required(*READERS)
-def progress_export(request: HttpRequest, round_id: int) -> HttpResponse:
+def progress_export(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=round_id)
     form, rows = _filtered(request, round_, round_progress(round_=round_, now=clock.now()))
     if not form.is_valid():
@@ -143,7 +143,7 @@ def _workload_context(
 
 
 @role_required(*READERS)
-def workload_view(request: HttpRequest, round_id: int) -> HttpResponse:
+def workload_view(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=round_id)
     everything = round_progress(round_=round_, now=clock.now())
     form, rows = _filtered(request, round_, everything)
@@ -193,7 +193,7 @@ def _reassign(
 
 
 @role_required(*READERS)
-def figures_view(request: HttpRequest, round_id: int) -> HttpResponse:
+def figures_view(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=round_id)
     now = clock.now()
     context = round_figures.figures_page(round_=round_, now=now)

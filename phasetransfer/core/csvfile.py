@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.core.files.uploadedfile import UploadedFile
+
 MAX_BYTES = 20 * 1024 * 1024
 
 
@@ -62,12 +64,11 @@ class CsvRejected(Exception):
     """The file as a whole cannot be read (encoding, size, columns)."""
 
 
-def read_upload(upload: object) -> bytes:
+def read_upload(upload: UploadedFile) -> bytes:
     """An uploaded file's bytes, refusing an oversized one before reading it into memory."""
-    size = getattr(upload, "size", None)
-    if size is not None and size > MAX_BYTES:
+    if upload.size is not None and upload.size > MAX_BYTES:
         raise CsvRejected(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
-    return bytes(upload.read())  # type: ignore[attr-defined]
+    return bytes(upload.read())
 
 
 def read_rows(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -30,8 +31,8 @@ class PrivatePagesMiddleware:
 class StaticFilesMiddleware(WhiteNoiseMiddleware):
     """WhiteNoise, plus GOV.UK Frontend's assets at /assets/, where its compiled CSS wants them."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         assets = settings.BASE_DIR / "node_modules" / "govuk-frontend" / "dist" / "govuk" / "assets"
         if assets.exists():
             self.add_files(str(assets), prefix="assets/")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from phasetransfer.allocation.runs import allocation_execute, allocation_request
+from phasetransfer.allocation.services import allocation_execute, allocation_request
 from phasetransfer.cohort.invitations import invitation_letters_issue, invitations_send
 from phasetransfer.consultations.services import consultation_respond, consultations_send_round
 from phasetransfer.demo import synthetic

@@ -104,7 +104,7 @@ def _check_reasons(reasons: str) -> None:
 def preference_add(
     *,
     case: Case,
-    actor: User,
+    actor: User | None,
     setting: Setting | None = None,
     other_name: str = "",
     other_details: str = "",
@@ -239,7 +239,7 @@ def _snapshot(case: Case) -> list[dict[str, object]]:
 def preferences_submit(
     *,
     case: Case,
-    actor: User,
+    actor: User | None,
     on_behalf: str = "",
     now: dt.datetime | None = None,
 ) -> PreferenceSubmission:

@@ -45,11 +45,18 @@ class RestoreRefused(Exception):
 Rows = dict[type[models.Model], set[Any]]
 
 
+def _related_model(target: object) -> type[models.Model]:
+    """A relation's model: always a class once the apps are loaded (never "self" or a name)."""
+    assert isinstance(target, type), target
+    assert issubclass(target, models.Model), target
+    return target
+
+
 def _reverse_links(model: type[models.Model]) -> Iterable[tuple[type[models.Model], str]]:
     for relation in model._meta.related_objects:
         if relation.many_to_many or relation.related_model is None:
             continue
-        yield relation.related_model, relation.field.name  # type: ignore[misc]
+        yield _related_model(relation.related_model), relation.field.name
 
 
 def round_rows(round_: Round) -> Rows:
@@ -85,7 +92,7 @@ def shared_rows(owned: Rows) -> Rows:
     while queue:
         model, pks = queue.pop()
         for fk in _forward_links(model):
-            target = fk.related_model
+            target = _related_model(fk.related_model)
             values = model._base_manager.filter(pk__in=pks).values_list(fk.attname, flat=True)
             wanted = {v for v in values if v is not None} - owned.get(target, set())
             new = wanted - shared[target]
@@ -101,7 +108,7 @@ def model_order(models_: Iterable[type[models.Model]]) -> list[type[models.Model
     ordered: list[type[models.Model]] = []
     while pending:
         for model in pending:
-            needs = {fk.related_model for fk in _forward_links(model)} - {model}
+            needs = {_related_model(fk.related_model) for fk in _forward_links(model)} - {model}
             if not needs & (set(pending) - {model}):
                 ordered.append(model)
                 pending.remove(model)
@@ -113,7 +120,7 @@ def model_order(models_: Iterable[type[models.Model]]) -> list[type[models.Model
 
 def _serialise(model: type[models.Model], pks: set[Any]) -> list[dict[str, Any]]:
     rows = model._base_manager.filter(pk__in=pks).order_by("pk")
-    return serializers.serialize("python", rows, use_natural_foreign_keys=True)  # type: ignore[return-value]
+    return serializers.serialize("python", rows, use_natural_foreign_keys=True)
 
 
 def _schema() -> dict[str, str]:

@@ -11,6 +11,7 @@ import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,7 +21,12 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from phasetransfer.core import clock
-from phasetransfer.core.access import is_verified, requires_two_factor, role_required
+from phasetransfer.core.access import (
+    AuthenticatedRequest,
+    is_verified,
+    requires_two_factor,
+    role_required,
+)
 from phasetransfer.core.csv_safe import csv_lines
 from phasetransfer.core.roles import Role
 from phasetransfer.models import Round, User
@@ -50,10 +56,6 @@ def _next_url(request: HttpRequest) -> str:
         wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
     return wanted if safe and wanted else settings.LOGIN_REDIRECT_URL
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _not_needed(request: HttpRequest) -> HttpResponse | None:
@@ -97,7 +99,7 @@ def setup(request: HttpRequest) -> HttpResponse:
     if not enrolment_email_confirmed(request.session, request.user):
         return _step(request, "two-factor-email")
     device, _ = TOTPDevice.objects.get_or_create(
-        user=_user(request), name=SETUP_DEVICE_NAME, confirmed=False
+        user=request.user, name=SETUP_DEVICE_NAME, confirmed=False
     )
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -126,7 +128,8 @@ def email_check(request: HttpRequest) -> HttpResponse:
     """Before the first app: give the code sent to the account's email address."""
     if (elsewhere := _not_needed(request)) is not None:
         return elsewhere
-    user = _user(request)
+    user = request.user
+    assert isinstance(user, User)  # _not_needed sent anyone not signed in to sign in
     if confirmed_devices(user):
         return _step(request, "two-factor-verify")
     if enrolment_email_confirmed(request.session, user):
@@ -227,7 +230,7 @@ def _trail_filter(form: TrailFilterForm) -> TrailFilter | None:
 
 
 @role_required(Role.ADMINISTRATOR)
-def audit(request: HttpRequest) -> HttpResponse:
+def audit(request: AuthenticatedRequest) -> HttpResponse:
     form = TrailFilterForm(request.GET or None)
     wanted = _trail_filter(form)
     rows = [] if wanted is None else list(islice(audit_trail(wanted), TRAIL_PAGE_ROWS + 1))
@@ -248,7 +251,7 @@ def audit(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.ADMINISTRATOR)
-def audit_csv(request: HttpRequest) -> HttpResponse:
+def audit_csv(request: AuthenticatedRequest) -> HttpResponseBase:
     form = TrailFilterForm(request.GET or None)
     wanted = _trail_filter(form) or TrailFilter(reference="-")  # no case has that reference
     header = ["When (London)", "Case reference", "User", "Kind", "Page or action"]
@@ -264,13 +267,13 @@ def audit_csv(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required(Role.ADMINISTRATOR)
-def audit_retention(request: HttpRequest) -> HttpResponse:
+def audit_retention(request: AuthenticatedRequest) -> HttpResponse:
     form = RetentionForm(request.POST)
     round_ = None
     if form.is_valid():
         round_ = Round.objects.filter(pk=form.cleaned_data["round_id"]).first()
     if round_ is None:
-        errors = [e for errs in form.errors.values() for e in errs] or ["Choose a round"]
+        errors = [str(e) for errs in form.errors.values() for e in errs] or ["Choose a round"]
         messages.error(request, "; ".join(errors))
     else:
         retention_set(round_=round_, days=form.cleaned_data["days"])

@@ -6,7 +6,7 @@ register = template.Library()
 
 
 @register.filter
-def percent(value: float | None, places: int = 1) -> str:
+def percent(value: float | str | None, places: int = 1) -> str:
     """0.437 -> '43.7%'; blank for no value."""
     if value is None or value == "":
         return ""

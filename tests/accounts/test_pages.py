@@ -67,7 +67,7 @@ def test_a_parent_sees_only_their_own_child(
     client: Client, parent_with_case: tuple[User, Case]
 ) -> None:
     user, case = parent_with_case
-    other = ContactFactory()  # another family's case
+    other = ContactFactory(case__child__unmistakable=True)  # another family's case
     page = signed_in(client, user).get("/family/").content.decode()
     assert case.child.full_name in page
     assert other.case.child.full_name not in page

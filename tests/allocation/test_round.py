@@ -10,9 +10,9 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from phasetransfer.allocation.compile import policy_for, round_compile
-from phasetransfer.allocation.runs import AllocationBusy, allocation_execute, allocation_request
-from phasetransfer.core.clock import LONDON
+from phasetransfer.allocation.compile import round_compile
+from phasetransfer.allocation.selectors import policy_for
+from phasetransfer.allocation.services import AllocationBusy, allocation_execute, allocation_request
 from phasetransfer.core.roles import Role
 from phasetransfer.models import (
     AllocationRun,
@@ -35,9 +35,8 @@ from tests.factories import (
     SettingPlacesFactory,
     UserFactory,
 )
+from tests.moments import FIRST_WORKING_DAY_AFTER_CLOSE
 from tests.support.worker import celery_worker, tasks_routed_to, wait_for
-
-SENT = dt.datetime(2026, 12, 14, 9, 0, tzinfo=LONDON)
 
 
 def _consulting_case(round_: Round, *prefs: Setting, lat: float = 51.26) -> Case:
@@ -58,11 +57,11 @@ def _refuse(case: Case, setting: Setting) -> None:
     Consultation.objects.create(
         case=case,
         setting=setting,
-        sent_at=SENT,
-        due_at=SENT + dt.timedelta(days=15),
+        sent_at=FIRST_WORKING_DAY_AFTER_CLOSE,
+        due_at=FIRST_WORKING_DAY_AFTER_CLOSE + dt.timedelta(days=15),
         status="cannot_meet",
         ground_unsuitable=True,
-        responded_at=SENT,
+        responded_at=FIRST_WORKING_DAY_AFTER_CLOSE,
     )
 
 

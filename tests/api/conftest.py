@@ -7,21 +7,16 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from phasetransfer.api.scopes import ALL_SCOPES, Scope
-from phasetransfer.api.services import api_client_create
+from phasetransfer.api.scopes import ALL_SCOPES
 from phasetransfer.core.roles import Role
 from phasetransfer.models import User
 from tests.conftest import signed_in
 from tests.factories import UserFactory
+from tests.factories.api import token_with
 
 
 def bearer(token: str) -> dict[str, str]:
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-
-
-def token_with(*scopes: Scope, name: str | None = None) -> str:
-    label = name or "client " + ",".join(sorted(s.value for s in scopes))
-    return api_client_create(name=label, scopes=scopes)[1]
 
 
 @pytest.fixture

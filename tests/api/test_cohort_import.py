@@ -14,8 +14,9 @@ from phasetransfer.api.scopes import Scope
 from phasetransfer.api.serializers import CohortRowSerializer
 from phasetransfer.cohort.imports import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from phasetransfer.models import ApiCall, Case, Child, Round
-from tests.api.conftest import bearer, json_of, token_with
+from tests.api.conftest import bearer, json_of
 from tests.factories import RoundFactory
+from tests.factories.api import token_with
 
 pytestmark = pytest.mark.django_db
 

@@ -15,15 +15,20 @@ from panels.models import Decision, Outcome
 from phasetransfer.api.scopes import ALL_SCOPES
 from phasetransfer.core.clock import LONDON
 from phasetransfer.models import ApiCall, ApiClient, AuditEvent
-from tests.api.conftest import bearer, json_of, token_with
-from tests.api.world import AFTER_OFFER_DAY, BEFORE_OFFER_DAY, World, world_for_api
-from tests.offers.support import chair, session_for
+from tests.api.conftest import bearer, json_of
+from tests.factories.api import token_with
+from tests.factories.panels import chair, session_for
+from tests.factories.worlds import ApiWorld, world_for_api
+from tests.moments import AFTER_OFFER_DAY
 
 pytestmark = pytest.mark.django_db
+# Weeks before offer day, and more than a week before the world's at-panel case is heard
+# (DECIDING_PANEL_SITS, 20 January): no outcome is visible and that panel is on track.
+BEFORE_OFFER_DAY = dt.datetime(2027, 1, 5, 12, 0, tzinfo=LONDON)
 
 
 @pytest.fixture
-def world() -> World:
+def world() -> ApiWorld:
     return world_for_api()
 
 
@@ -47,7 +52,7 @@ def _refs(response: object) -> list[str]:
 
 
 def test_cases_list_with_filters(
-    client: Client, world: World, auth: dict[str, str], before_offer_day: None
+    client: Client, world: ApiWorld, auth: dict[str, str], before_offer_day: None
 ) -> None:
     every = _refs(client.get("/api/v1/cases/", **auth))
     assert len(every) == 6
@@ -62,7 +67,7 @@ def test_cases_list_with_filters(
     assert _refs(client.get("/api/v1/cases/?district=&state=", **auth)) == every  # blank: no filter
 
 
-def test_cases_changed_since(client: Client, world: World, auth: dict[str, str]) -> None:
+def test_cases_changed_since(client: Client, world: ApiWorld, auth: dict[str, str]) -> None:
     later = dt.datetime(2027, 1, 10, 9, tzinfo=LONDON)
     AuditEvent.objects.create(
         case=world.at_panel, at=later, actor_label="system", action="case.reassigned"
@@ -77,7 +82,7 @@ def test_cases_changed_since(client: Client, world: World, auth: dict[str, str])
 
 
 def test_a_case_shows_its_progress(
-    client: Client, world: World, auth: dict[str, str], before_offer_day: None
+    client: Client, world: ApiWorld, auth: dict[str, str], before_offer_day: None
 ) -> None:
     body = json_of(client.get(f"/api/v1/cases/{world.at_panel.reference}/", **auth))
     assert body["reference"] == world.at_panel.reference
@@ -90,7 +95,7 @@ def test_a_case_shows_its_progress(
     assert ApiCall.objects.get().object_ids == {"cases": [world.at_panel.pk]}
 
 
-def test_pagination(client: Client, world: World, auth: dict[str, str]) -> None:
+def test_pagination(client: Client, world: ApiWorld, auth: dict[str, str]) -> None:
     first = json_of(client.get("/api/v1/cases/?page_size=4", **auth))
     assert first["count"] == 6
     assert len(first["results"]) == 4
@@ -135,7 +140,7 @@ def test_unsupported_method_and_body_are_json(client: Client, auth: dict[str, st
     json_of(response)
 
 
-def test_preferences_list(client: Client, world: World, auth: dict[str, str]) -> None:
+def test_preferences_list(client: Client, world: ApiWorld, auth: dict[str, str]) -> None:
     body = json_of(client.get(f"/api/v1/preferences/?round={world.round.pk}", **auth))
     by_case = {item["case"]: item for item in body["results"]}
     assert set(by_case) == {
@@ -150,7 +155,7 @@ def test_preferences_list(client: Client, world: World, auth: dict[str, str]) ->
 
 
 def test_decisions_list_current_and_superseded(
-    client: Client, world: World, auth: dict[str, str]
+    client: Client, world: ApiWorld, auth: dict[str, str]
 ) -> None:
     old = Decision.objects.get(case=world.approved)
     new = Decision.objects.create(
@@ -175,7 +180,7 @@ def test_decisions_list_current_and_superseded(
 
 
 def test_offers_show_nothing_of_the_outcome_before_offer_day(
-    client: Client, world: World, auth: dict[str, str]
+    client: Client, world: ApiWorld, auth: dict[str, str]
 ) -> None:
     with time_machine.travel(BEFORE_OFFER_DAY, tick=False):
         body = json_of(client.get("/api/v1/offers/", **auth))
@@ -188,7 +193,7 @@ def test_offers_show_nothing_of_the_outcome_before_offer_day(
         assert item["family_response"] is None
 
 
-def test_offers_after_offer_day(client: Client, world: World, auth: dict[str, str]) -> None:
+def test_offers_after_offer_day(client: Client, world: ApiWorld, auth: dict[str, str]) -> None:
     with time_machine.travel(AFTER_OFFER_DAY, tick=False):
         response = client.get("/api/v1/offers/", **auth)
     by_case = {item["case"]: item for item in json_of(response)["results"]}
@@ -212,7 +217,7 @@ def test_offers_after_offer_day(client: Client, world: World, auth: dict[str, st
 
 
 def test_every_call_is_logged_without_personal_data(
-    client: Client, world: World, auth: dict[str, str]
+    client: Client, world: ApiWorld, auth: dict[str, str]
 ) -> None:
     client.get("/api/v1/cases/?district=ME15&page_size=2", **auth)
     client.get("/api/v1/cases/", HTTP_AUTHORIZATION="Bearer wrong")

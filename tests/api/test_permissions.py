@@ -8,8 +8,9 @@ from django.test import Client
 from phasetransfer.api.scopes import ALL_SCOPES, Scope
 from phasetransfer.api.selectors import cases_visible, preferences_visible, rounds_visible
 from phasetransfer.api.services import api_client_deactivate
-from tests.api.conftest import PERSONAS, REFUSED, as_persona, bearer, json_of, token_with
+from tests.api.conftest import PERSONAS, REFUSED, as_persona, bearer, json_of
 from tests.factories import CaseFactory
+from tests.factories.api import token_with
 
 pytestmark = pytest.mark.django_db
 

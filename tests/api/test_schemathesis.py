@@ -29,8 +29,8 @@ from schemathesis.specs.openapi.checks import (
 
 from phasetransfer.api.scopes import ALL_SCOPES
 from phasetransfer.config.wsgi import application
-from tests.api.conftest import token_with
-from tests.api.world import world_for_api
+from tests.factories.api import token_with
+from tests.factories.worlds import world_for_api
 
 MAX_EXAMPLES = 20
 POSITIVE_CHECKS = [

@@ -5,9 +5,11 @@ One command, from the repository (PostgreSQL and Redis on this machine):
 
     .venv/bin/python tests/benchmarks/bench_offer_day.py [--cases 3000] [--concurrency 2]
 
-It creates a fresh PostgreSQL database, fills a round (two thirds decided, one
-third not), starts a real Celery worker (prefork, --concurrency) on Redis and a
-real SMTP server on loopback, then:
+It creates a fresh PostgreSQL database ($BENCH_OFFERS_DB, phasetransfer_bench_offers),
+flushes Redis database $BENCH_REDIS_DB (11), fills a round (two thirds decided, one
+third not), starts a real Celery worker (prefork, --concurrency; the tests' harness,
+tests/support/worker.py, its log in var/bench/) on Redis and a real SMTP server on
+loopback, then:
 1. renders every letter ahead of the day (as the every-minute job does) and
    times it: letters per second;
 2. moves offer day to a few seconds ahead, checks that no outcome is visible
@@ -25,23 +27,28 @@ import argparse
 import datetime as dt
 import os
 import platform
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-DB = "phasetransfer_bench_offers"
+VAR = ROOT / "var" / "bench"
+DB = os.environ.get("BENCH_OFFERS_DB", "phasetransfer_bench_offers")
+REDIS_DB = os.environ.get("BENCH_REDIS_DB", "11")
 QUEUE = "bench-offers"
+# Every release and email of a 3,000-case round takes minutes: time out well after.
+TIMEOUT = 1800
+# The every-minute jobs the benchmark sends while it plays celery beat, every few seconds.
+BEAT_SECONDS = 5
 os.environ.update(
     {
         "DEBUG": "true",
         "DJANGO_SETTINGS_MODULE": "phasetransfer.config.settings",
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}",
-        "REDIS_URL": "redis://127.0.0.1:6379/11",
+        "REDIS_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
         "CELERY_QUEUE": QUEUE,
-        "PHASETRANSFER_VAR_DIR": str(ROOT / "var" / "bench"),
+        "PHASETRANSFER_VAR_DIR": str(VAR),
     }
 )
 sys.path.insert(0, str(ROOT))
@@ -67,19 +74,6 @@ def _cpu_seconds(pgid: int) -> float:
     return total / tick
 
 
-def _wait(condition, *, every=None, timeout: float = 1800) -> float:  # type: ignore[no-untyped-def]
-    started = time.perf_counter()
-    last_beat = 0.0
-    while not condition():
-        if time.perf_counter() - started > timeout:
-            raise SystemExit("timed out")
-        if every is not None and time.perf_counter() - last_beat > 5:
-            every()
-            last_beat = time.perf_counter()
-        time.sleep(0.2)
-    return time.perf_counter() - started
-
-
 def main() -> None:  # noqa: C901 - a linear script, easier to read in one piece
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=3000)
@@ -88,7 +82,7 @@ def main() -> None:  # noqa: C901 - a linear script, easier to read in one piece
 
     _psql("-d", "postgres", "-c", f"DROP DATABASE IF EXISTS {DB}")
     _psql("-d", "postgres", "-c", f"CREATE DATABASE {DB}")
-    subprocess.run(["redis-cli", "-n", "11", "FLUSHDB"], check=True, capture_output=True)
+    subprocess.run(["redis-cli", "-n", REDIS_DB, "FLUSHDB"], check=True, capture_output=True)
     import django
 
     django.setup()
@@ -101,29 +95,35 @@ def main() -> None:  # noqa: C901 - a linear script, easier to read in one piece
     from phasetransfer.core.visibility import outcome_visible
     from phasetransfer.models import Case, EmailStatus, OutboundEmail, Round
     from tests.factories import RoundFactory
-    from tests.offers.support import bulk_round
+    from tests.factories.offers import bulk_round
     from tests.support.smtp import smtp_server
+    from tests.support.worker import celery_worker, wait_for
 
     decided = args.cases * 2 // 3
     round_ = RoundFactory(offer_day_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
     bulk_round(round_, decided=decided, undecided=args.cases - decided)
     with smtp_server() as (handler, port):
-        env = {**os.environ, "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port)}
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "phasetransfer.config", "worker", "-Q", QUEUE,
-             "--pool=prefork", f"--concurrency={args.concurrency}", "--loglevel=WARNING",
-             "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=ROOT, env=env, start_new_session=True,
-        )  # fmt: skip
-        try:
+        env = {"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port)}
+        with celery_worker(
+            VAR,
+            concurrency=args.concurrency,
+            queue=QUEUE,
+            extra_env=env,
+            loglevel="WARNING",
+        ) as worker:
+            pgid = worker.process.pid  # its own process group: the main process and its pool
             time.sleep(3)
-            cpu0 = _cpu_seconds(worker.pid)
+            cpu0 = _cpu_seconds(pgid)
             render_letters_due.delay()
-            letters_seconds = _wait(
+            letters_seconds = wait_for(
                 lambda: Letter.objects.filter(case__round=round_).count() >= args.cases,
+                timeout=TIMEOUT,
+                worker=worker,
                 every=render_letters_due.delay,
+                every_seconds=BEAT_SECONDS,
+                poll=0.2,
             )
-            cpu_letters = _cpu_seconds(worker.pid) - cpu0
+            cpu_letters = _cpu_seconds(pgid) - cpu0
 
             moment = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=8)
             Round.objects.filter(pk=round_.pk).update(offer_day_at=moment)
@@ -133,7 +133,7 @@ def main() -> None:  # noqa: C901 - a linear script, easier to read in one piece
             while dt.datetime.now(dt.UTC) < moment:
                 time.sleep(0.05)
             visible_at_moment = all(outcome_visible(c) for c in sample)
-            cpu1 = _cpu_seconds(worker.pid)
+            cpu1 = _cpu_seconds(pgid)
 
             def beat() -> None:
                 release_due_task.delay()
@@ -146,12 +146,16 @@ def main() -> None:  # noqa: C901 - a linear script, easier to read in one piece
                 complete = Release.objects.filter(round=round_, completed_at__isnull=False)
                 return complete.count() == args.cases and sent == args.cases
 
-            release_seconds = _wait(done, every=beat)
+            release_seconds = wait_for(
+                done,
+                timeout=TIMEOUT,
+                worker=worker,
+                every=beat,
+                every_seconds=BEAT_SECONDS,
+                poll=0.2,
+            )
             released_at = Release.objects.filter(round=round_).order_by("-completed_at").first()
-            cpu_release = _cpu_seconds(worker.pid) - cpu1
-        finally:
-            os.killpg(worker.pid, signal.SIGTERM)
-            worker.wait(timeout=60)
+            cpu_release = _cpu_seconds(pgid) - cpu1
         emails = len(handler.received)
     assert released_at is not None
     per_letter = cpu_letters / args.cases

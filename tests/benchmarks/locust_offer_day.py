@@ -294,7 +294,7 @@ def seed(*, families: int, out: Path, processes: int) -> None:
     from django.db import connections
 
     from phasetransfer.models import Case, CaseState
-    from tests.offers.support import bulk_round
+    from tests.factories.offers import bulk_round
 
     started = time.perf_counter()
     round_ = _round()

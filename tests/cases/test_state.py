@@ -11,7 +11,8 @@ from phasetransfer.cases.state import TRANSITIONS, IllegalTransition
 from phasetransfer.models import AuditEvent, Case, CaseState
 from tests.factories import CaseFactory, UserFactory
 
-MOMENT = dt.datetime(2026, 12, 1, 10, 30, tzinfo=dt.UTC)
+# Any moment: the state machine reads no calendar, it records when a case moved.
+MOVED_AT = dt.datetime(2026, 12, 1, 10, 30, tzinfo=dt.UTC)
 
 
 def _force_state(case: Case, state: str) -> Case:
@@ -40,15 +41,15 @@ def test_every_legal_transition_moves_the_case_and_writes_an_audit_event(
     function = getattr(case_state, f"case_{name}")
     kwargs = {"reason": "because"} if "reason" in function.__code__.co_varnames else {}
 
-    function(case=case, actor=actor, now=MOMENT, **kwargs)
+    function(case=case, actor=actor, now=MOVED_AT, **kwargs)
 
     case.refresh_from_db()
     assert case.state == target
-    assert case.state_changed_at == MOMENT
+    assert case.state_changed_at == MOVED_AT
     event = AuditEvent.objects.get(case=case)
     assert (event.from_state, event.to_state) == (source, target)
     assert event.actor == actor
-    assert event.at == MOMENT
+    assert event.at == MOVED_AT
     assert event.action == f"state.{name}"
     assert event.reason == kwargs.get("reason", "")
 
@@ -61,7 +62,7 @@ def test_every_illegal_transition_is_refused_and_changes_nothing(name: str, sour
     kwargs = {"reason": "because"} if "reason" in function.__code__.co_varnames else {}
 
     with pytest.raises(IllegalTransition):
-        function(case=case, actor=None, now=MOMENT, **kwargs)
+        function(case=case, actor=None, now=MOVED_AT, **kwargs)
 
     case.refresh_from_db()
     assert case.state == source
@@ -81,18 +82,18 @@ def test_a_transition_that_needs_a_reason_refuses_a_blank_one() -> None:
 def test_a_stale_copy_cannot_move_a_case_someone_else_already_moved() -> None:
     case = CaseFactory()
     stale = Case.objects.get(pk=case.pk)
-    case_state.case_invite(case=case, now=MOMENT)
+    case_state.case_invite(case=case, now=MOVED_AT)
 
     # The stale copy still says "identified"; the database says "invited".
     with pytest.raises(IllegalTransition):
-        case_state.case_invite(case=stale, now=MOMENT)
+        case_state.case_invite(case=stale, now=MOVED_AT)
     assert AuditEvent.objects.filter(case=case, action="state.invite").count() == 1
 
 
 @pytest.mark.django_db
 def test_a_system_move_is_audited_as_the_system() -> None:
     case = CaseFactory()
-    case_state.case_invite(case=case, now=MOMENT)
+    case_state.case_invite(case=case, now=MOVED_AT)
     event = AuditEvent.objects.get(case=case)
     assert event.actor is None
     assert event.actor_label == "system"

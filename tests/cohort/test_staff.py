@@ -22,15 +22,8 @@ from phasetransfer.models import (
 )
 from phasetransfer.preferences.services import preference_add, preferences_submit
 from tests.conftest import signed_in
-from tests.factories import (
-    CaseFactory,
-    ContactFactory,
-    RoundFactory,
-    SettingFactory,
-    UserFactory,
-)
-
-NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=LONDON)
+from tests.factories import CaseFactory, ContactFactory, RoundFactory, SettingFactory, UserFactory
+from tests.moments import WINDOW_OPEN
 
 
 @pytest.mark.django_db
@@ -39,7 +32,7 @@ def test_the_engagement_figure_moves_when_a_family_submits(client: Client) -> No
     contacts = [ContactFactory(case__round=round_) for _ in range(4)]
     worker = UserFactory(roles=[Role.CASEWORKER])
     signed_in(client, worker)
-    with time_machine.travel(NOW, tick=False):
+    with time_machine.travel(WINDOW_OPEN, tick=False):
         before = client.get(f"/staff/rounds/{round_.pk}/cohort/").content.decode()
         assert 'id="engagement-share">0%' in before
         case = contacts[0].case
@@ -71,13 +64,13 @@ def test_reminders_go_once_a_day_to_those_who_have_not_submitted() -> None:
     round_ = RoundFactory()
     ContactFactory(case__round=round_)
     ContactFactory(case__round=round_)
-    invitations_send(round_=round_, actor=None, now=NOW)
+    invitations_send(round_=round_, actor=None, now=WINDOW_OPEN)
     invited = OutboundEmail.objects.count()
 
-    assert reminders_send(round_=round_, actor=None, now=NOW) == 2
-    assert reminders_send(round_=round_, actor=None, now=NOW + dt.timedelta(hours=3)) == 0
+    assert reminders_send(round_=round_, actor=None, now=WINDOW_OPEN) == 2
+    assert reminders_send(round_=round_, actor=None, now=WINDOW_OPEN + dt.timedelta(hours=3)) == 0
     assert OutboundEmail.objects.count() == invited + 2
-    assert reminders_send(round_=round_, actor=None, now=NOW + dt.timedelta(days=1)) == 2
+    assert reminders_send(round_=round_, actor=None, now=WINDOW_OPEN + dt.timedelta(days=1)) == 2
 
 
 @pytest.mark.django_db

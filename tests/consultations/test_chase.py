@@ -18,13 +18,8 @@ from phasetransfer.consultations.tasks import chase_consultations
 from phasetransfer.core.clock import LONDON
 from phasetransfer.models import AuditEvent, Consultation, OutboundEmail
 from tests.conftest import send_outbox
-from tests.factories_consultations import (
-    ConsultationFactory,
-    SettingContactFactory,
-)
-
-SENT = dt.datetime(2027, 1, 4, 10, 0, tzinfo=LONDON)  # due by the end of 19 January
-FIRST_LATE_DAY = dt.datetime(2027, 1, 20, 9, 0, tzinfo=LONDON)
+from tests.factories.consultations import ConsultationFactory, SettingContactFactory
+from tests.moments import CONSULTATIONS_FIRST_LATE_DAY, CONSULTATIONS_SENT
 
 
 @pytest.fixture
@@ -32,7 +27,11 @@ def overdue(db: None) -> Consultation:
     """An overdue consultation of a setting with two contacts."""
     contact = SettingContactFactory()
     SettingContactFactory(setting=contact.setting)
-    return ConsultationFactory(setting=contact.setting, sent_at=SENT)
+    return ConsultationFactory(
+        setting=contact.setting,
+        sent_at=CONSULTATIONS_SENT,
+        case__child__unmistakable=True,  # a name no email contains by chance
+    )
 
 
 def chase_and_deliver(moment: dt.datetime) -> int:
@@ -42,13 +41,14 @@ def chase_and_deliver(moment: dt.datetime) -> int:
 
 
 def test_chasers_go_once_a_day_to_each_contact(overdue: Consultation) -> None:
-    assert chase_and_deliver(FIRST_LATE_DAY) == 2
-    assert chase_and_deliver(FIRST_LATE_DAY + dt.timedelta(hours=6)) == 0  # same day: nothing
+    assert chase_and_deliver(CONSULTATIONS_FIRST_LATE_DAY) == 2
+    same_day, next_day = dt.timedelta(hours=6), dt.timedelta(days=1)
+    assert chase_and_deliver(CONSULTATIONS_FIRST_LATE_DAY + same_day) == 0  # nothing
     assert len(mail.outbox) == 2
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
         c.user.email for c in overdue.setting.contacts.all()
     )
-    assert chase_and_deliver(FIRST_LATE_DAY + dt.timedelta(days=1)) == 2  # next day: again
+    assert chase_and_deliver(CONSULTATIONS_FIRST_LATE_DAY + next_day) == 2  # again
     assert len(mail.outbox) == 4
     assert AuditEvent.objects.filter(action="consultation.chased", case=overdue.case).count() == 2
     keys = set(OutboundEmail.objects.values_list("key", flat=True))
@@ -65,7 +65,7 @@ def test_the_london_day_decides_what_once_a_day_means(overdue: Consultation) -> 
 
 
 def test_the_chaser_links_to_the_consultation_and_names_no_child(overdue: Consultation) -> None:
-    chase_and_deliver(FIRST_LATE_DAY)
+    chase_and_deliver(CONSULTATIONS_FIRST_LATE_DAY)
     message = mail.outbox[0]
     assert message.subject == "Reminder: an EHCP consultation response is overdue"
     assert f"{settings.SITE_URL}/school/consultations/{overdue.pk}/" in message.body
@@ -83,23 +83,23 @@ def test_nothing_is_chased_before_it_is_due_or_once_answered_or_withdrawn(
     overdue: Consultation,
 ) -> None:
     assert chase_and_deliver(dt.datetime(2027, 1, 19, 23, 59, 59, tzinfo=LONDON)) == 0
-    answered = ConsultationFactory(setting=overdue.setting, sent_at=SENT)
+    answered = ConsultationFactory(setting=overdue.setting, sent_at=CONSULTATIONS_SENT)
     school = overdue.setting.contacts.first().user
     consultation_respond(consultation=answered, can_meet=True, actor=school)
-    withdrawn = ConsultationFactory(setting=overdue.setting, sent_at=SENT)
+    withdrawn = ConsultationFactory(setting=overdue.setting, sent_at=CONSULTATIONS_SENT)
     consultation_withdraw(consultation=withdrawn, reason="Not needed", actor=None)
-    case_gone = ConsultationFactory(setting=overdue.setting, sent_at=SENT)
+    case_gone = ConsultationFactory(setting=overdue.setting, sent_at=CONSULTATIONS_SENT)
     case_withdraw(case=case_gone.case, actor=None, reason="Left the area")
     mail.outbox.clear()
-    with time_machine.travel(FIRST_LATE_DAY, tick=False):
+    with time_machine.travel(CONSULTATIONS_FIRST_LATE_DAY, tick=False):
         report = consultations_chase()
     assert report.overdue == report.chased == 1
     assert report.emails_queued == 2
 
 
 def test_a_setting_with_no_contact_is_counted_not_emailed(db: None) -> None:
-    ConsultationFactory(sent_at=SENT)
-    with time_machine.travel(FIRST_LATE_DAY, tick=False):
+    ConsultationFactory(sent_at=CONSULTATIONS_SENT)
+    with time_machine.travel(CONSULTATIONS_FIRST_LATE_DAY, tick=False):
         report = consultations_chase()
     assert (report.overdue, report.without_contact, report.emails_queued) == (1, 1, 0)
     assert not OutboundEmail.objects.exists()
@@ -116,7 +116,7 @@ def test_the_beat_task_waits_until_8am_london(overdue: Consultation) -> None:
 
 def test_the_command_chases_and_reports(overdue: Consultation) -> None:
     out = StringIO()
-    with time_machine.travel(FIRST_LATE_DAY, tick=False):
+    with time_machine.travel(CONSULTATIONS_FIRST_LATE_DAY, tick=False):
         call_command("chase_consultations", stdout=out)
         call_command("chase_consultations", "--round", "secondary-2027", stdout=out)
     lines = out.getvalue().splitlines()

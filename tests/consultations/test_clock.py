@@ -22,7 +22,7 @@ from phasetransfer.core import clock
 from phasetransfer.core.clock import LONDON
 from phasetransfer.models import AuditEvent, Consultation
 from tests.factories import CaseFactory, RoundFactory, SettingFactory
-from tests.factories_consultations import ConsultationFactory, SettingContactFactory
+from tests.factories.consultations import ConsultationFactory, SettingContactFactory
 
 TICK = dt.timedelta(microseconds=1)
 
@@ -92,13 +92,17 @@ def test_a_consultation_is_overdue_from_the_first_instant_after_its_last_day() -
         now = clock.now()
         assert not is_overdue(consultation, now)
         assert list(consultations_overdue(now=now)) == []
-        assert school_list(user=contact.user, now=now).pending == [consultation]
+        assert [r.consultation for r in school_list(user=contact.user, now=now).pending] == [
+            consultation
+        ]
 
     with time_machine.travel(last_instant + TICK, tick=False):
         now = clock.now()
         assert is_overdue(consultation, now)
         assert list(consultations_overdue(now=now)) == [consultation]
-        assert school_list(user=contact.user, now=now).overdue == [consultation]
+        assert [r.consultation for r in school_list(user=contact.user, now=now).overdue] == [
+            consultation
+        ]
 
 
 @pytest.mark.django_db

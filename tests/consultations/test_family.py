@@ -17,9 +17,10 @@ from phasetransfer.core.clock import LONDON
 from phasetransfer.core.roles import Role
 from phasetransfer.models import Case, Consultation, User
 from tests.factories import CaseFactory, SettingFactory, UserFactory
-from tests.factories_consultations import ConsultationFactory
+from tests.factories.consultations import ConsultationFactory
+from tests.moments import CONSULTATIONS_SENT
 
-SENT = dt.datetime(2027, 1, 4, 10, 0, tzinfo=LONDON)
+# Eight days after CONSULTATIONS_SENT, a week before the answers are due.
 ANSWERED = dt.datetime(2027, 1, 12, 15, 0, tzinfo=LONDON)
 TEMPLATE = "phasetransfer/preferences/_consultation_responses.html"
 
@@ -33,7 +34,7 @@ class Consulted:
 
         def consult(name: str) -> Consultation:
             return ConsultationFactory(
-                case=self.case, setting=SettingFactory(name=name), sent_at=SENT
+                case=self.case, setting=SettingFactory(name=name), sent_at=CONSULTATIONS_SENT
             )
 
         self.yes = consult("Yes Academy")

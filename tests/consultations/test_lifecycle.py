@@ -22,12 +22,10 @@ from phasetransfer.core.clock import LONDON
 from phasetransfer.models import AuditEvent, CaseState, Consultation, ConsultationStatus
 from tests.conftest import send_outbox
 from tests.factories import CaseFactory, SettingFactory, UserFactory
-from tests.factories_consultations import (
-    ConsultationFactory,
-    SettingContactFactory,
-)
+from tests.factories.consultations import ConsultationFactory, SettingContactFactory
+from tests.moments import CONSULTATIONS_SENT
 
-SENT = dt.datetime(2027, 1, 4, 10, 0, tzinfo=LONDON)
+# After consultations sent at CONSULTATIONS_SENT were due: a re-sent one is due 9 February.
 LATER = dt.datetime(2027, 1, 25, 14, 30, tzinfo=LONDON)
 
 
@@ -35,9 +33,9 @@ LATER = dt.datetime(2027, 1, 25, 14, 30, tzinfo=LONDON)
 def consulting(db: None) -> Consultation:
     """A pending consultation of a case in CONSULTING, its setting with one contact."""
     contact = SettingContactFactory()
-    case = CaseFactory()
-    case_start_consultation(case=case, actor=None, now=SENT)
-    return ConsultationFactory(case=case, setting=contact.setting, sent_at=SENT)
+    case = CaseFactory(child__unmistakable=True)  # a name no email contains by chance
+    case_start_consultation(case=case, actor=None, now=CONSULTATIONS_SENT)
+    return ConsultationFactory(case=case, setting=contact.setting, sent_at=CONSULTATIONS_SENT)
 
 
 @pytest.fixture
@@ -50,7 +48,7 @@ def caseworker_user(db: None) -> object:
 def test_withdraw_then_resend_each_keeps_its_own_clock(
     consulting: Consultation, caseworker_user: object
 ) -> None:
-    with time_machine.travel(SENT + dt.timedelta(days=2), tick=False):
+    with time_machine.travel(CONSULTATIONS_SENT + dt.timedelta(days=2), tick=False):
         consultation_withdraw(consultation=consulting, reason="Sent in error", actor=None)
     with time_machine.travel(LATER, tick=False):
         new = consultation_resend(
@@ -58,7 +56,7 @@ def test_withdraw_then_resend_each_keeps_its_own_clock(
         )
     consulting.refresh_from_db()
     assert consulting.status == ConsultationStatus.WITHDRAWN
-    assert consulting.sent_at == SENT
+    assert consulting.sent_at == CONSULTATIONS_SENT
     assert consulting.due_at == dt.datetime(2027, 1, 20, 0, 0, tzinfo=LONDON)
     assert consulting.withdrawn_reason == "Sent in error"
     assert new.replaces == consulting
@@ -97,7 +95,7 @@ def test_resending_a_pending_consultation_withdraws_it_and_tells_the_school_once
 def test_resending_an_answered_consultation_keeps_the_answer_on_record(
     consulting: Consultation, caseworker_user: object
 ) -> None:
-    with time_machine.travel(SENT + dt.timedelta(days=3), tick=False):
+    with time_machine.travel(CONSULTATIONS_SENT + dt.timedelta(days=3), tick=False):
         consultation_respond(
             consultation=consulting,
             can_meet=False,
@@ -123,7 +121,7 @@ def test_resending_moves_a_proposed_case_back_to_consulting_with_the_reason(
     consulting: Consultation, caseworker_user: object
 ) -> None:
     case = consulting.case
-    case_propose(case=case, actor=None, now=SENT + dt.timedelta(days=20))
+    case_propose(case=case, actor=None, now=CONSULTATIONS_SENT + dt.timedelta(days=20))
     with time_machine.travel(LATER, tick=False):
         consultation_resend(
             consultation=consulting, reason="Panel asked for a new view", actor=caseworker_user
@@ -170,8 +168,8 @@ def test_withdrawing_a_pending_consultation_tells_the_school_it_need_not_answer(
 def test_a_case_leaving_the_area_withdraws_all_its_live_consultations(
     consulting: Consultation,
 ) -> None:
-    other = ConsultationFactory(case=consulting.case, sent_at=SENT)
-    ConsultationFactory(sent_at=SENT)  # another case's: untouched
+    other = ConsultationFactory(case=consulting.case, sent_at=CONSULTATIONS_SENT)
+    ConsultationFactory(sent_at=CONSULTATIONS_SENT)  # another case's: untouched
     assert (
         consultations_withdraw_for_case(case=consulting.case, reason="Moved to Wales", actor=None)
         == 2

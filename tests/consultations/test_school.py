@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 import time_machine
 from django.test import Client
@@ -11,23 +9,21 @@ from django.utils.html import escape
 
 from phasetransfer.cases.state import case_withdraw
 from phasetransfer.consultations.services import NO_GROUND_MESSAGE, consultation_withdraw
-from phasetransfer.core.clock import LONDON
 from phasetransfer.core.roles import Role
 from phasetransfer.models import AuditEvent, Consultation, ConsultationStatus
 from tests.conftest import pass_second_factor, signed_in
 from tests.factories import PASSWORD, CaseFactory, ContactFactory, UserFactory
-from tests.factories_consultations import (
+from tests.factories.consultations import (
     ConsultationFactory,
     PreferenceFactory,
     SettingContactFactory,
 )
-
-DURING = dt.datetime(2027, 1, 8, 11, 0, tzinfo=LONDON)  # consultations sent 4 January
+from tests.moments import CONSULTATIONS_PENDING
 
 
 @pytest.fixture(autouse=True)
 def _frozen() -> object:
-    with time_machine.travel(DURING, tick=False):
+    with time_machine.travel(CONSULTATIONS_PENDING, tick=False):
         yield
 
 

@@ -12,7 +12,6 @@ from django.core.management import CommandError, call_command
 
 from phasetransfer.cases.state import case_withdraw
 from phasetransfer.consultations.services import ConsultationRefused, consultations_send_round
-from phasetransfer.core.clock import LONDON
 from phasetransfer.models import (
     AuditEvent,
     Case,
@@ -25,16 +24,15 @@ from phasetransfer.models import (
 )
 from tests.conftest import send_outbox
 from tests.factories import CaseFactory, RoundFactory, SettingFactory
-from tests.factories_consultations import (
-    PreferenceFactory,
-    SettingContactFactory,
-)
-
-AFTER_CLOSE = dt.datetime(2026, 12, 14, 9, 0, tzinfo=LONDON)
+from tests.factories.consultations import PreferenceFactory, SettingContactFactory
+from tests.moments import FIRST_WORKING_DAY_AFTER_CLOSE, WINDOW_OPEN
 
 
 class World:
-    """Four cases of one round, three settings, and their contacts."""
+    """Four cases of one round, three settings, and their contacts.
+
+    The children have names no email contains by chance (ChildFactory's ``unmistakable``).
+    """
 
     def __init__(self) -> None:
         self.round: Round = RoundFactory()
@@ -47,17 +45,17 @@ class World:
         self.special_contacts = [SettingContactFactory(setting=self.special) for _ in range(2)]
         self.nearest_contact = SettingContactFactory(setting=self.nearest)
 
-        self.named_three = CaseFactory(round=self.round)
+        self.named_three = CaseFactory(round=self.round, child__unmistakable=True)
         PreferenceFactory(case=self.named_three, rank=1, setting=self.special)
         PreferenceFactory(case=self.named_three, rank=2, setting=self.uncontactable)
         PreferenceFactory(
             case=self.named_three, rank=3, setting=None, other_name="Hilltop Independent"
         )
-        self.named_nearest = CaseFactory(round=self.round)
+        self.named_nearest = CaseFactory(round=self.round, child__unmistakable=True)
         PreferenceFactory(case=self.named_nearest, rank=1, setting=self.special)
         PreferenceFactory(case=self.named_nearest, rank=2, setting=self.nearest)
-        self.no_preferences = CaseFactory(round=self.round)
-        self.withdrawn = CaseFactory(round=self.round)
+        self.no_preferences = CaseFactory(round=self.round, child__unmistakable=True)
+        self.withdrawn = CaseFactory(round=self.round, child__unmistakable=True)
         PreferenceFactory(case=self.withdrawn, rank=1, setting=self.special)
         case_withdraw(case=self.withdrawn, actor=None, reason="Moved to Scotland")
 
@@ -72,7 +70,7 @@ def consulted(case: Case) -> set[str]:
 
 
 def test_each_named_setting_and_the_nearest_mainstream_are_consulted(world: World) -> None:
-    with time_machine.travel(AFTER_CLOSE, tick=False):
+    with time_machine.travel(FIRST_WORKING_DAY_AFTER_CLOSE, tick=False):
         report = consultations_send_round(round_=world.round, actor=None)
 
     assert consulted(world.named_three) == {"Oak Special", "Ash Special", "Nearest Academy"}
@@ -96,7 +94,7 @@ def test_each_named_setting_and_the_nearest_mainstream_are_consulted(world: Worl
 
 
 def test_each_contact_gets_one_email_for_the_batch_not_one_per_child(world: World) -> None:
-    with time_machine.travel(AFTER_CLOSE, tick=False):
+    with time_machine.travel(FIRST_WORKING_DAY_AFTER_CLOSE, tick=False):
         report = consultations_send_round(round_=world.round, actor=None)
         assert send_outbox() == 3
     assert report.emails_queued == 3
@@ -118,14 +116,14 @@ def test_each_contact_gets_one_email_for_the_batch_not_one_per_child(world: Worl
 
 
 def test_sending_again_creates_and_emails_nothing_new(world: World) -> None:
-    with time_machine.travel(AFTER_CLOSE, tick=False):
+    with time_machine.travel(FIRST_WORKING_DAY_AFTER_CLOSE, tick=False):
         consultations_send_round(round_=world.round, actor=None)
     counts = (
         Consultation.objects.count(),
         OutboundEmail.objects.count(),
         AuditEvent.objects.count(),
     )
-    with time_machine.travel(AFTER_CLOSE + dt.timedelta(hours=1), tick=False):
+    with time_machine.travel(FIRST_WORKING_DAY_AFTER_CLOSE + dt.timedelta(hours=1), tick=False):
         again = consultations_send_round(round_=world.round, actor=None)
     assert again.consultations_created == again.cases_consulted == again.emails_queued == 0
     assert (
@@ -138,11 +136,11 @@ def test_sending_again_creates_and_emails_nothing_new(world: World) -> None:
 def test_a_late_case_is_consulted_on_the_next_send_and_only_its_settings_hear(
     world: World,
 ) -> None:
-    with time_machine.travel(AFTER_CLOSE, tick=False):
+    with time_machine.travel(FIRST_WORKING_DAY_AFTER_CLOSE, tick=False):
         consultations_send_round(round_=world.round, actor=None)
     late = CaseFactory(round=world.round)
     PreferenceFactory(case=late, rank=1, setting=world.special)
-    next_day = AFTER_CLOSE + dt.timedelta(days=1)
+    next_day = FIRST_WORKING_DAY_AFTER_CLOSE + dt.timedelta(days=1)
     with time_machine.travel(next_day, tick=False):
         report = consultations_send_round(round_=world.round, actor=None)
     assert report.consultations_created == 2  # Oak Special and the nearest
@@ -165,7 +163,7 @@ def test_consultations_are_not_sent_before_the_preference_window_closes(world: W
 def test_a_withdrawn_consultation_is_not_sent_again_by_the_round_send(world: World) -> None:
     from phasetransfer.consultations.services import consultation_withdraw
 
-    with time_machine.travel(AFTER_CLOSE, tick=False):
+    with time_machine.travel(FIRST_WORKING_DAY_AFTER_CLOSE, tick=False):
         consultations_send_round(round_=world.round, actor=None)
         first = Consultation.objects.get(case=world.no_preferences)
         consultation_withdraw(consultation=first, reason="Family moved", actor=None)
@@ -175,7 +173,7 @@ def test_a_withdrawn_consultation_is_not_sent_again_by_the_round_send(world: Wor
 
 def test_the_command_sends_by_round_key_and_is_idempotent(world: World) -> None:
     out = StringIO()
-    with time_machine.travel(AFTER_CLOSE, tick=False):
+    with time_machine.travel(FIRST_WORKING_DAY_AFTER_CLOSE, tick=False):
         call_command("send_consultations", "--round", "secondary-2027", stdout=out)
         call_command("send_consultations", "--round", str(world.round.pk), stdout=out)
     text = out.getvalue()
@@ -189,7 +187,7 @@ def test_the_command_refuses_an_unknown_round_or_an_open_window(world: World) ->
     with pytest.raises(CommandError, match="No round 'primary-1999'"):
         call_command("send_consultations", "--round", "primary-1999")
     with (
-        time_machine.travel(dt.datetime(2026, 11, 27, 9, tzinfo=LONDON), tick=False),
+        time_machine.travel(WINDOW_OPEN, tick=False),
         pytest.raises(CommandError, match="Not sent: The preference window closes"),
     ):
         call_command("send_consultations", "--round", "secondary-2027")

@@ -13,7 +13,6 @@ from phasetransfer.cases.state import case_start_consultation
 from phasetransfer.consultations.selectors import round_case_progress, round_setting_counts
 from phasetransfer.consultations.services import consultation_respond
 from phasetransfer.consultations.tasks import send_round_consultations
-from phasetransfer.core.clock import LONDON
 from phasetransfer.core.roles import Role
 from phasetransfer.models import (
     AuditEvent,
@@ -26,43 +25,48 @@ from phasetransfer.models import (
 )
 from tests.conftest import signed_in
 from tests.factories import CaseFactory, RoundFactory, SettingFactory, UserFactory
-from tests.factories_consultations import (
+from tests.factories.consultations import (
     ConsultationFactory,
     PreferenceFactory,
     SettingContactFactory,
 )
-
-SENT = dt.datetime(2027, 1, 4, 10, 0, tzinfo=LONDON)
-NOW = dt.datetime(2027, 1, 22, 10, 0, tzinfo=LONDON)  # consultations sent on SENT are overdue
+from tests.moments import CONSULTATIONS_OVERDUE, CONSULTATIONS_SENT, WINDOW_OPEN
 
 
 @pytest.fixture(autouse=True)
 def _frozen() -> object:
-    with time_machine.travel(NOW, tick=False):
+    with time_machine.travel(CONSULTATIONS_OVERDUE, tick=False):
         yield
 
 
 @pytest.fixture
 def case(db: None) -> Case:
     case = CaseFactory(child__first_name="Cara", child__last_name="Consulted")
-    case_start_consultation(case=case, actor=None, now=SENT)
+    case_start_consultation(case=case, actor=None, now=CONSULTATIONS_SENT)
     return case
 
 
 def test_round_counts_per_setting_and_per_case(case: Case) -> None:
     oak = SettingContactFactory(setting__name="Oak").setting
     elm = SettingFactory(name="Elm")
-    ConsultationFactory(case=case, setting=oak, sent_at=SENT)  # overdue
-    ConsultationFactory(case=case, setting=elm, sent_at=NOW - dt.timedelta(days=1))  # pending
+    ConsultationFactory(case=case, setting=oak, sent_at=CONSULTATIONS_SENT)  # overdue
+    yesterday = CONSULTATIONS_OVERDUE - dt.timedelta(days=1)
+    ConsultationFactory(case=case, setting=elm, sent_at=yesterday)  # pending
     answered_case = CaseFactory(round=case.round)
-    answered = ConsultationFactory(case=answered_case, setting=oak, sent_at=SENT)
+    answered = ConsultationFactory(case=answered_case, setting=oak, sent_at=CONSULTATIONS_SENT)
     consultation_respond(
-        consultation=answered, can_meet=True, actor=UserFactory(), now=SENT + dt.timedelta(1)
+        consultation=answered,
+        can_meet=True,
+        actor=UserFactory(),
+        now=CONSULTATIONS_SENT + dt.timedelta(1),
     )
     withdrawn = ConsultationFactory(setting=oak, case=CaseFactory(round=case.round))
     Consultation.objects.filter(pk=withdrawn.pk).update(status=ConsultationStatus.WITHDRAWN)
 
-    counts = {c.setting.name: c for c in round_setting_counts(round_=case.round, now=NOW)}
+    counts = {
+        c.setting.name: c
+        for c in round_setting_counts(round_=case.round, now=CONSULTATIONS_OVERDUE)
+    }
     assert (counts["Oak"].pending, counts["Oak"].overdue, counts["Oak"].answered) == (0, 1, 1)
     assert (counts["Elm"].pending, counts["Elm"].overdue, counts["Elm"].answered) == (1, 0, 0)
     assert counts["Oak"].has_contact
@@ -75,7 +79,7 @@ def test_round_counts_per_setting_and_per_case(case: Case) -> None:
 
 def test_the_round_page_shows_counts_and_the_send_button(client: Client, case: Case) -> None:
     worker = UserFactory(roles=[Role.CASEWORKER])
-    ConsultationFactory(case=case, setting=SettingFactory(name="Birch"), sent_at=SENT)
+    ConsultationFactory(case=case, setting=SettingFactory(name="Birch"), sent_at=CONSULTATIONS_SENT)
     PreferenceFactory(case=case, rank=2, setting=None, other_name="Faraway Independent")
     page = signed_in(client, worker).get(f"/staff/rounds/{case.round_id}/consultations/")
     html = page.content.decode()
@@ -115,7 +119,7 @@ def test_the_send_button_queues_the_round_send_after_the_window_closes(
 def test_the_send_button_refuses_while_the_window_is_open(client: Client, db: None) -> None:
     round_ = RoundFactory()
     worker = UserFactory(roles=[Role.CASEWORKER])
-    with time_machine.travel(dt.datetime(2026, 12, 1, 9, tzinfo=LONDON), tick=False):
+    with time_machine.travel(WINDOW_OPEN, tick=False):
         response = signed_in(client, worker).post(
             f"/staff/rounds/{round_.pk}/consultations/send/", follow=True
         )
@@ -126,7 +130,7 @@ def test_the_send_button_refuses_while_the_window_is_open(client: Client, db: No
 
 def test_a_panel_chair_may_look_but_not_send_or_act(client: Client, case: Case) -> None:
     chair = UserFactory(roles=[Role.PANEL_CHAIR])
-    consultation = ConsultationFactory(case=case, sent_at=SENT)
+    consultation = ConsultationFactory(case=case, sent_at=CONSULTATIONS_SENT)
     signed_in(client, chair)
     assert client.get(f"/staff/rounds/{case.round_id}/consultations/").status_code == 200
     assert client.get(f"/staff/cases/{case.reference}/consultations/").status_code == 200
@@ -140,7 +144,7 @@ def test_a_panel_chair_may_look_but_not_send_or_act(client: Client, case: Case) 
 def test_a_caseworker_records_a_response_on_the_schools_behalf_audited(
     client: Client, case: Case, caseworker: User
 ) -> None:
-    consultation = ConsultationFactory(case=case, sent_at=SENT)
+    consultation = ConsultationFactory(case=case, sent_at=CONSULTATIONS_SENT)
     url = f"/staff/consultations/{consultation.pk}/respond/"
     signed_in(client, caseworker)
     refused = client.post(url, {"channel": "phone", "decision": "cannot_meet"})
@@ -172,7 +176,9 @@ def test_withdraw_and_resend_from_the_case_page(
     client: Client, case: Case, caseworker: User
 ) -> None:
     contact = SettingContactFactory()
-    consultation = ConsultationFactory(case=case, setting=contact.setting, sent_at=SENT)
+    consultation = ConsultationFactory(
+        case=case, setting=contact.setting, sent_at=CONSULTATIONS_SENT
+    )
     signed_in(client, caseworker)
     withdraw = f"/staff/consultations/{consultation.pk}/withdraw/"
     assert "Enter a reason" in client.post(withdraw, {"reason": ""}).content.decode()
@@ -184,7 +190,7 @@ def test_withdraw_and_resend_from_the_case_page(
     resend = f"/staff/consultations/{consultation.pk}/resend/"
     assert client.post(resend, {"reason": "Family changed their mind"}).status_code == 302
     new = Consultation.objects.get(replaces=consultation)
-    assert new.sent_at == NOW
+    assert new.sent_at == CONSULTATIONS_OVERDUE
     assert new.status == ConsultationStatus.PENDING
 
 
@@ -201,7 +207,7 @@ def test_consulting_another_setting_by_urn(client: Client, case: Case, caseworke
 
 def test_the_overdue_page_lists_and_chases(client: Client, case: Case, caseworker: User) -> None:
     contact = SettingContactFactory(setting__name="Late School")
-    ConsultationFactory(case=case, setting=contact.setting, sent_at=SENT)
+    ConsultationFactory(case=case, setting=contact.setting, sent_at=CONSULTATIONS_SENT)
     signed_in(client, caseworker)
     url = f"/staff/rounds/{case.round_id}/consultations/overdue/"
     html = client.get(url).content.decode()
@@ -216,8 +222,12 @@ def test_the_overdue_page_lists_and_chases(client: Client, case: Case, caseworke
 def test_the_case_page_lists_settings_not_ruling_out(
     client: Client, case: Case, caseworker: User
 ) -> None:
-    yes = ConsultationFactory(case=case, setting=SettingFactory(name="Yes School"), sent_at=SENT)
-    no = ConsultationFactory(case=case, setting=SettingFactory(name="No School"), sent_at=SENT)
+    yes = ConsultationFactory(
+        case=case, setting=SettingFactory(name="Yes School"), sent_at=CONSULTATIONS_SENT
+    )
+    no = ConsultationFactory(
+        case=case, setting=SettingFactory(name="No School"), sent_at=CONSULTATIONS_SENT
+    )
     consultation_respond(consultation=yes, can_meet=True, actor=caseworker)
     consultation_respond(
         consultation=no, can_meet=False, grounds=["unsuitable"], text="x", actor=caseworker

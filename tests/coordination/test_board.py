@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import re
 from collections.abc import Iterator
@@ -12,23 +11,22 @@ import pytest
 import time_machine
 from django.test import Client
 
-from phasetransfer.core.clock import LONDON
 from phasetransfer.core.csv_safe import neutralise
 from phasetransfer.core.roles import Role
 from phasetransfer.models import Case, Child
 from tests.conftest import signed_in
-from tests.coordination.support import caseworkers, many_cases
 from tests.factories import CaseFactory, RoundFactory, UserFactory
+from tests.factories.coordination import caseworkers, many_cases
+from tests.moments import MID_ROUND
 
 pytestmark = pytest.mark.django_db
 # After the preference window closed, before the last panel day (7 February 2027).
-NOW = dt.datetime(2027, 1, 20, 12, 0, tzinfo=LONDON)
 
 
 @pytest.fixture
 def frozen() -> Iterator[None]:
-    """The server clock at NOW for the whole test (sessions are signed in at NOW too)."""
-    with time_machine.travel(NOW, tick=False):
+    """The server clock at MID_ROUND for the whole test (sessions are signed in then too)."""
+    with time_machine.travel(MID_ROUND, tick=False):
         yield
 
 
@@ -75,7 +73,7 @@ def test_the_export_has_exactly_the_rows_of_the_filtered_board(
     coordinator: Client, query: str
 ) -> None:
     round_ = many_cases(count=230, workers=caseworkers())
-    with time_machine.travel(NOW, tick=False):
+    with time_machine.travel(MID_ROUND, tick=False):
         shown = _board_references(coordinator, f"/staff/rounds/{round_.pk}/progress/?{query}")
         exported = _export_references(
             coordinator, f"/staff/rounds/{round_.pk}/progress.csv?{query}"
@@ -153,7 +151,7 @@ def test_a_coordinator_finds_and_exports_the_cases_at_risk_in_two_clicks(client:
     fine = CaseFactory(round=round_)
     Case.objects.filter(pk=fine.pk).update(state="offer_approved")
     user = UserFactory(email="coord2@example.org", roles=[Role.COORDINATOR])
-    with time_machine.travel(NOW, tick=False):
+    with time_machine.travel(MID_ROUND, tick=False):
         signed_in(client, user)
         home = client.get("/home/", follow=True)
         assert home.redirect_chain[-1][0] == "/staff/progress/"

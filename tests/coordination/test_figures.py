@@ -15,11 +15,11 @@ from phasetransfer.core.roles import Role
 from phasetransfer.models import AuditEvent, Case, CaseState, Phase, Preference
 from tests.conftest import signed_in
 from tests.factories import CaseFactory, RoundFactory, SettingFactory, UserFactory
-from tests.offers.support import chair, decided_case, session_for
+from tests.factories.offers import decided_case
+from tests.factories.panels import chair, session_for
+from tests.moments import AFTER_DEADLINE, OFFER_DAY, STATUTORY_DEADLINE_ENDS
 
 pytestmark = pytest.mark.django_db
-DEADLINE_ENDS = dt.datetime(2027, 2, 16, 0, 0, tzinfo=LONDON)
-NOW = dt.datetime(2027, 3, 1, 12, 0, tzinfo=LONDON)
 
 
 def _released(case: Case, at: dt.datetime, state: str = CaseState.RELEASED) -> None:
@@ -42,14 +42,14 @@ def test_answered_by_the_deadline_counts_releases_before_it_ends() -> None:
     appealed = decided_case(round_)
     waiting = CaseFactory(round=round_)
     withdrawn = decided_case(round_)
-    _released(on_time, dt.datetime(2027, 2, 12, 16, tzinfo=LONDON))
-    _released(last_minute, DEADLINE_ENDS - dt.timedelta(seconds=1))
-    _released(late, DEADLINE_ENDS)  # 16 February, 00:00: the day after the deadline
-    _released(appealed, dt.datetime(2027, 2, 12, 16, tzinfo=LONDON), CaseState.APPEALED)
-    _released(withdrawn, dt.datetime(2027, 2, 12, 16, tzinfo=LONDON), CaseState.WITHDRAWN)
+    _released(on_time, OFFER_DAY)
+    _released(last_minute, STATUTORY_DEADLINE_ENDS - dt.timedelta(seconds=1))
+    _released(late, STATUTORY_DEADLINE_ENDS)  # 16 February, 00:00: the day after the deadline
+    _released(appealed, OFFER_DAY, CaseState.APPEALED)
+    _released(withdrawn, OFFER_DAY, CaseState.WITHDRAWN)
     assert waiting.state == CaseState.IDENTIFIED
 
-    figures = round_figures(round_=round_, now=NOW)
+    figures = round_figures(round_=round_, now=AFTER_DEADLINE)
     assert figures.cohort == 5  # the withdrawn case is not counted
     assert figures.withdrawn == 1
     assert figures.answered_by_deadline == 3
@@ -87,7 +87,7 @@ def test_first_and_any_preference_from_decisions() -> None:
         change_reason="A place came up",
     )
 
-    figures = round_figures(round_=round_, now=NOW)
+    figures = round_figures(round_=round_, now=AFTER_DEADLINE)
     assert figures.decided_with_preferences == 5  # deferred is not a final decision
     assert figures.first_preference == 2
     assert figures.any_preference == 3
@@ -103,7 +103,7 @@ def test_year_on_year_compares_rounds_of_the_same_phase() -> None:
         offer_day_at=dt.datetime(2026, 2, 13, 16, tzinfo=LONDON),
     )
     RoundFactory(phase=Phase.POST16)
-    history = year_on_year(round_=this, now=NOW)
+    history = year_on_year(round_=this, now=AFTER_DEADLINE)
     assert [r.round for r in history] == [last, this]
 
 

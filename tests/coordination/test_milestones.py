@@ -26,20 +26,17 @@ from phasetransfer.core import clock
 from phasetransfer.core.clock import LONDON
 from phasetransfer.models import Case, CaseState, Consultation, ConsultationStatus
 from tests.factories import CaseFactory, RoundFactory, SettingFactory
-from tests.offers.support import session_for
+from tests.factories.panels import session_for
+from tests.moments import OFFER_DAY, PANEL_CUTOFF_ENDS, STATUTORY_DEADLINE_ENDS, WINDOW_CLOSES
 
 S = CaseState
-CLOSES = dt.datetime(2026, 12, 11, 17, 0, tzinfo=LONDON)  # the round factory's window close
-OFFER_DAY = dt.datetime(2027, 2, 12, 16, 0, tzinfo=LONDON)
-CUTOFF = dt.datetime(2027, 2, 8, 0, 0, tzinfo=LONDON)  # end of 7 Feb: offer day - 5 days
-DEADLINE = dt.datetime(2027, 2, 16, 0, 0, tzinfo=LONDON)  # end of 15 February
 
 FACTS = RoundFacts(
-    preference_closes_at=CLOSES,
+    preference_closes_at=WINDOW_CLOSES,
     consultation_days=15,
     offer_day_at=OFFER_DAY,
-    statutory_deadline_at=DEADLINE,
-    panel_cutoff=CUTOFF,
+    statutory_deadline_at=STATUTORY_DEADLINE_ENDS,
+    panel_cutoff=PANEL_CUTOFF_ENDS,
 )
 
 
@@ -49,18 +46,18 @@ FACTS = RoundFacts(
 @pytest.mark.parametrize(
     ("now", "expected"),
     [
-        (CLOSES - dt.timedelta(days=7, seconds=1), Status.ON_TRACK),
-        (CLOSES - dt.timedelta(days=7), Status.DUE_SOON),  # exactly 7 days ahead
-        (CLOSES - dt.timedelta(seconds=1), Status.DUE_SOON),
-        (CLOSES, Status.OVERDUE),  # due now
-        (CLOSES + dt.timedelta(seconds=1), Status.OVERDUE),  # overdue by a second
+        (WINDOW_CLOSES - dt.timedelta(days=7, seconds=1), Status.ON_TRACK),
+        (WINDOW_CLOSES - dt.timedelta(days=7), Status.DUE_SOON),  # exactly 7 days ahead
+        (WINDOW_CLOSES - dt.timedelta(seconds=1), Status.DUE_SOON),
+        (WINDOW_CLOSES, Status.OVERDUE),  # due now
+        (WINDOW_CLOSES + dt.timedelta(seconds=1), Status.OVERDUE),  # overdue by a second
     ],
     ids=["7 days and a second", "exactly 7 days", "a second to go", "due now", "a second late"],
 )
 def test_status_against_a_milestone_at_the_edges(now: dt.datetime, expected: Status) -> None:
     milestone = next_milestone(CaseFacts(state=S.INVITED), FACTS)
     assert milestone is not None
-    assert milestone.due == CLOSES
+    assert milestone.due == WINDOW_CLOSES
     assert status_of(milestone, now) == expected
 
 
@@ -68,10 +65,10 @@ def test_status_against_a_milestone_at_the_edges(now: dt.datetime, expected: Sta
 @pytest.mark.parametrize(
     ("moment", "expected"),
     [
-        (CLOSES - dt.timedelta(days=7, seconds=1), Status.ON_TRACK),
-        (CLOSES - dt.timedelta(days=7), Status.DUE_SOON),
-        (CLOSES, Status.OVERDUE),
-        (CLOSES + dt.timedelta(seconds=1), Status.OVERDUE),
+        (WINDOW_CLOSES - dt.timedelta(days=7, seconds=1), Status.ON_TRACK),
+        (WINDOW_CLOSES - dt.timedelta(days=7), Status.DUE_SOON),
+        (WINDOW_CLOSES, Status.OVERDUE),
+        (WINDOW_CLOSES + dt.timedelta(seconds=1), Status.OVERDUE),
     ],
     ids=["7 days and a second", "exactly 7 days", "due now", "a second late"],
 )
@@ -101,8 +98,8 @@ def test_closed_cases_have_no_milestone() -> None:
 @pytest.mark.parametrize(
     ("facts", "kind", "due"),
     [
-        (CaseFacts(state=S.IDENTIFIED), MilestoneKind.PREFERENCES, CLOSES),
-        (CaseFacts(state=S.INVITED), MilestoneKind.PREFERENCES, CLOSES),
+        (CaseFacts(state=S.IDENTIFIED), MilestoneKind.PREFERENCES, WINDOW_CLOSES),
+        (CaseFacts(state=S.INVITED), MilestoneKind.PREFERENCES, WINDOW_CLOSES),
         # Consult by the start of 23 January: answers due by the end of 6 February,
         # the last panel day 7 February.
         (
@@ -111,21 +108,23 @@ def test_closed_cases_have_no_milestone() -> None:
             dt.datetime(2027, 1, 23, 0, 0, tzinfo=LONDON),
         ),
         (
-            CaseFacts(state=S.CONSULTING, consultations_due=CLOSES),
+            CaseFacts(state=S.CONSULTING, consultations_due=WINDOW_CLOSES),
             MilestoneKind.CONSULTATIONS,
-            CLOSES,
+            WINDOW_CLOSES,
         ),
-        (CaseFacts(state=S.CONSULTING), MilestoneKind.PANEL_BY, CUTOFF),
-        (CaseFacts(state=S.PROPOSED), MilestoneKind.PANEL_BY, CUTOFF),
-        (CaseFacts(state=S.AT_PANEL, panel_at=CLOSES), MilestoneKind.PANEL, CLOSES),
+        (CaseFacts(state=S.CONSULTING), MilestoneKind.PANEL_BY, PANEL_CUTOFF_ENDS),
+        (CaseFacts(state=S.PROPOSED), MilestoneKind.PANEL_BY, PANEL_CUTOFF_ENDS),
+        (CaseFacts(state=S.AT_PANEL, panel_at=WINDOW_CLOSES), MilestoneKind.PANEL, WINDOW_CLOSES),
         (CaseFacts(state=S.DECIDED), MilestoneKind.OFFER_DAY, OFFER_DAY),
         (CaseFacts(state=S.OFFER_APPROVED), MilestoneKind.OFFER_DAY, OFFER_DAY),
-        (CaseFacts(state=S.NO_DECISION_YET), MilestoneKind.DEADLINE, DEADLINE),
+        (CaseFacts(state=S.NO_DECISION_YET), MilestoneKind.DEADLINE, STATUTORY_DEADLINE_ENDS),
         # A consultation due after the statutory deadline: the deadline comes first.
         (
-            CaseFacts(state=S.CONSULTING, consultations_due=DEADLINE + dt.timedelta(days=1)),
+            CaseFacts(
+                state=S.CONSULTING, consultations_due=STATUTORY_DEADLINE_ENDS + dt.timedelta(days=1)
+            ),
             MilestoneKind.DEADLINE,
-            DEADLINE,
+            STATUTORY_DEADLINE_ENDS,
         ),
     ],
     ids=lambda v: v.state if isinstance(v, CaseFacts) else None,
@@ -158,7 +157,7 @@ def _risk(facts: CaseFacts, now: dt.datetime) -> bool:
 
 def test_a_case_with_no_panel_before_the_cutoff_is_at_risk_in_the_last_week() -> None:
     far = dt.datetime(2027, 1, 20, 9, 0, tzinfo=LONDON)  # 18 days before the cut-off
-    week = CUTOFF - dt.timedelta(days=7)
+    week = PANEL_CUTOFF_ENDS - dt.timedelta(days=7)
     # Consultations answered in time for a panel, but none scheduled.
     waiting = CaseFacts(
         state=S.CONSULTING, consultations_due=dt.datetime(2027, 3, 1, tzinfo=LONDON)
@@ -167,12 +166,12 @@ def test_a_case_with_no_panel_before_the_cutoff_is_at_risk_in_the_last_week() ->
     assert _risk(waiting, week)
     assert not _risk(waiting, week - dt.timedelta(seconds=1))
     # Scheduled into a panel before the cut-off: fine, even in the panel's week...
-    scheduled = CaseFacts(state=S.AT_PANEL, panel_at=CUTOFF - dt.timedelta(days=1))
+    scheduled = CaseFacts(state=S.AT_PANEL, panel_at=PANEL_CUTOFF_ENDS - dt.timedelta(days=1))
     assert not _risk(scheduled, week)
     # ...until the panel has sat without a decision recorded.
     assert _risk(scheduled, scheduled.panel_at)  # type: ignore[arg-type]
     # Scheduled, but into a panel after the cut-off: the panel cannot make offer day.
-    late = CaseFacts(state=S.AT_PANEL, panel_at=CUTOFF + dt.timedelta(hours=10))
+    late = CaseFacts(state=S.AT_PANEL, panel_at=PANEL_CUTOFF_ENDS + dt.timedelta(hours=10))
     assert _risk(late, week)
 
 
@@ -183,7 +182,7 @@ def test_approved_offers_are_never_at_risk_but_unapproved_decisions_are() -> Non
     # family is told "no decision yet".
     assert _risk(CaseFacts(state=S.DECIDED), week_before_offer_day)
     assert not _risk(CaseFacts(state=S.DECIDED), OFFER_DAY - dt.timedelta(days=8))
-    assert not _risk(CaseFacts(state=S.RELEASED), DEADLINE)
+    assert not _risk(CaseFacts(state=S.RELEASED), STATUTORY_DEADLINE_ENDS)
 
 
 def test_milestones_others_meet_are_at_risk_only_once_overdue() -> None:
@@ -191,8 +190,8 @@ def test_milestones_others_meet_are_at_risk_only_once_overdue() -> None:
     pending = CaseFacts(state=S.CONSULTING, consultations_due=answers_due)
     assert not _risk(pending, answers_due - dt.timedelta(days=3))  # the school is in time
     assert _risk(pending, answers_due)  # the school is late: chase it
-    assert not _risk(CaseFacts(state=S.INVITED), CLOSES - dt.timedelta(days=1))
-    assert _risk(CaseFacts(state=S.INVITED), CLOSES)
+    assert not _risk(CaseFacts(state=S.INVITED), WINDOW_CLOSES - dt.timedelta(days=1))
+    assert _risk(CaseFacts(state=S.INVITED), WINDOW_CLOSES)
     consult_by = FACTS.consult_by
     assert _risk(CaseFacts(state=S.PREFERENCES_RECEIVED), consult_by - dt.timedelta(days=7))
     assert not _risk(
@@ -201,8 +200,10 @@ def test_milestones_others_meet_are_at_risk_only_once_overdue() -> None:
 
 
 def test_told_no_decision_yet_is_at_risk_in_the_week_before_the_deadline() -> None:
-    assert not _risk(CaseFacts(state=S.NO_DECISION_YET), DEADLINE - dt.timedelta(days=8))
-    assert _risk(CaseFacts(state=S.NO_DECISION_YET), DEADLINE - dt.timedelta(days=7))
+    assert not _risk(
+        CaseFacts(state=S.NO_DECISION_YET), STATUTORY_DEADLINE_ENDS - dt.timedelta(days=8)
+    )
+    assert _risk(CaseFacts(state=S.NO_DECISION_YET), STATUTORY_DEADLINE_ENDS - dt.timedelta(days=7))
 
 
 # --- What panels provide -------------------------------------------------------------
@@ -218,10 +219,10 @@ def test_panels_provide_live_panel_dates_and_the_cutoff_without_writing() -> Non
         session=session, case=removed, scheduled_at=session.starts_at, removed_at=OFFER_DAY
     )
     assert dict(panel_dates(round_)) == {live.pk: session.starts_at}
-    assert panel_cutoff(round_) == CUTOFF
+    assert panel_cutoff(round_) == PANEL_CUTOFF_ENDS
     assert not PanelSettings.objects.filter(round=round_).exists()
     PanelSettings.objects.create(round=round_, approval_days=10)
-    assert panel_cutoff(round_) == CUTOFF - dt.timedelta(days=5)
+    assert panel_cutoff(round_) == PANEL_CUTOFF_ENDS - dt.timedelta(days=5)
 
 
 @pytest.mark.django_db

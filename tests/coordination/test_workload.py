@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterator
 
@@ -13,20 +12,19 @@ from django.test import Client
 from phasetransfer.coordination.milestones import Stage
 from phasetransfer.coordination.selectors import assignable_caseworkers, round_progress, workload
 from phasetransfer.coordination.services import ReassignRefused, cases_reassign
-from phasetransfer.core.clock import LONDON
 from phasetransfer.core.roles import Role
 from phasetransfer.models import AuditEvent, Case
 from tests.conftest import signed_in
-from tests.coordination.support import caseworkers, many_cases
 from tests.factories import CaseFactory, RoundFactory, UserFactory
+from tests.factories.coordination import caseworkers, many_cases
+from tests.moments import MID_ROUND
 
 pytestmark = pytest.mark.django_db
-NOW = dt.datetime(2027, 1, 20, 12, 0, tzinfo=LONDON)
 
 
 @pytest.fixture
 def frozen() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
+    with time_machine.travel(MID_ROUND, tick=False):
         yield
 
 
@@ -34,7 +32,9 @@ def test_workload_counts_cases_per_caseworker_by_stage(frozen: None) -> None:
     workers = caseworkers(2)
     idle = UserFactory(email="idle@example.org", full_name="Idle Worker", roles=[Role.CASEWORKER])
     round_ = many_cases(count=24, workers=workers)
-    table = workload(rows=round_progress(round_=round_, now=NOW), caseworkers=[*workers, idle])
+    table = workload(
+        rows=round_progress(round_=round_, now=MID_ROUND), caseworkers=[*workers, idle]
+    )
     by_label = {line.label: line for line in table}
     assert [line.label for line in table][-1] == "Unassigned"
     assert by_label["Idle Worker"].total == 0  # listed, so there is room to give cases
@@ -63,7 +63,7 @@ def test_reassigning_writes_an_audit_event_per_case_that_moved(frozen: None) -> 
         (moving[0].pk, old.pk, new.pk),
         (moving[1].pk, None, new.pk),
     ]
-    assert all(e.actor == coordinator and e.at == NOW for e in events)
+    assert all(e.actor == coordinator and e.at == MID_ROUND for e in events)
 
 
 @pytest.mark.parametrize("role", [Role.COORDINATOR, Role.PANEL_CHAIR, Role.PARENT])

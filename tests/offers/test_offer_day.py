@@ -25,7 +25,8 @@ from phasetransfer.core.roles import Role
 from phasetransfer.models import CaseState, EmailStatus, OutboundEmail
 from tests.conftest import send_outbox, signed_in
 from tests.factories import RoundFactory, SettingFactory, UserFactory
-from tests.offers.support import AFTER, BEFORE, OFFER_DAY, decided_case, undecided_case
+from tests.factories.offers import decided_case, undecided_case
+from tests.moments import JUST_AFTER_OFFER_DAY, JUST_BEFORE_OFFER_DAY, OFFER_DAY, WINDOW_OPEN
 
 
 def _release_all(now: dt.datetime) -> int:
@@ -38,7 +39,7 @@ def test_nothing_is_released_or_queued_before_the_moment() -> None:
     round_ = RoundFactory()
     decided_case(round_)
     undecided_case(round_)
-    summary = release_due(now=BEFORE)
+    summary = release_due(now=JUST_BEFORE_OFFER_DAY)
     assert summary.dispatched == []
     assert not Release.objects.exists()
     assert not OutboundEmail.objects.filter(kind="offer_day").exists()
@@ -49,19 +50,21 @@ def test_at_the_moment_every_case_is_released_once_and_each_contact_emailed_once
     smtp: object,
 ) -> None:
     round_ = RoundFactory()
-    decided = decided_case(round_)
-    waiting = undecided_case(round_)
+    # Names nothing in an email contains: the checks below cannot match by chance.
+    decided = decided_case(round_, case__child__unmistakable=True)
+    waiting = undecided_case(round_, case__child__unmistakable=True)
 
-    assert _release_all(AFTER) == 2
-    assert _release_all(AFTER + dt.timedelta(minutes=1)) == 0  # the next minute's run
-    assert _release_all(AFTER + dt.timedelta(minutes=5)) == 0
+    assert _release_all(JUST_AFTER_OFFER_DAY) == 2
+    # The next minute's run, and a later one.
+    assert _release_all(JUST_AFTER_OFFER_DAY + dt.timedelta(minutes=1)) == 0
+    assert _release_all(JUST_AFTER_OFFER_DAY + dt.timedelta(minutes=5)) == 0
 
     decided.refresh_from_db()
     waiting.refresh_from_db()
     assert decided.state == CaseState.RELEASED
     assert waiting.state == CaseState.NO_DECISION_YET
     assert {r.kind for r in Release.objects.all()} == {LetterKind.OFFER, LetterKind.NO_DECISION}
-    with time_machine.travel(AFTER, tick=False):
+    with time_machine.travel(JUST_AFTER_OFFER_DAY, tick=False):
         assert send_outbox() == 2
     assert len(smtp.received) == 2
     for received in smtp.received:
@@ -79,9 +82,9 @@ def test_at_the_moment_every_case_is_released_once_and_each_contact_emailed_once
 def test_a_release_task_refuses_to_run_before_the_moment() -> None:
     round_ = RoundFactory()
     decided_case(round_)
-    summary = release_due(now=AFTER)
+    summary = release_due(now=JUST_AFTER_OFFER_DAY)
     with pytest.raises(OfferDayRefused):
-        release_complete(release_id=summary.dispatched[0], now=BEFORE)
+        release_complete(release_id=summary.dispatched[0], now=JUST_BEFORE_OFFER_DAY)
 
 
 @pytest.mark.django_db
@@ -93,7 +96,7 @@ def test_the_family_sees_nothing_before_the_moment_and_everything_after(client: 
     parent = UserFactory(roles=[Role.PARENT])
     case.contacts.update(user=parent)
 
-    with time_machine.travel(BEFORE, tick=False):
+    with time_machine.travel(JUST_BEFORE_OFFER_DAY, tick=False):
         signed_in(client, parent)
         assert client.get(f"/family/{case.reference}/outcome/").status_code == 404
         assert client.get(f"/family/{case.reference}/outcome/letter.pdf").status_code == 404
@@ -117,7 +120,7 @@ def test_another_family_cannot_see_the_outcome(client: Client) -> None:
     other = decided_case(round_)
     parent = UserFactory(roles=[Role.PARENT])
     other.contacts.update(user=parent)
-    with time_machine.travel(AFTER, tick=False):
+    with time_machine.travel(JUST_AFTER_OFFER_DAY, tick=False):
         signed_in(client, parent)
         assert client.get(f"/family/{case.reference}/outcome/").status_code == 404
         assert client.get(f"/family/{case.reference}/outcome/letter.pdf").status_code == 404
@@ -186,7 +189,7 @@ def test_a_changed_decision_supersedes_its_letter_and_rendering_twice_is_one_let
 @pytest.mark.django_db
 def test_offer_day_must_be_in_the_future_and_on_or_before_the_deadline() -> None:
     round_ = RoundFactory(offer_day_at=None)
-    now = dt.datetime(2026, 11, 27, 12, tzinfo=LONDON)
+    now = WINDOW_OPEN
     with pytest.raises(OfferDayRefused, match="15 February 2027"):
         offer_day_set(
             round_=round_, at=dt.datetime(2027, 2, 16, 9, tzinfo=LONDON), actor=None, now=now
@@ -202,9 +205,14 @@ def test_offer_day_must_be_in_the_future_and_on_or_before_the_deadline() -> None
 def test_offer_day_cannot_move_once_release_has_begun() -> None:
     round_ = RoundFactory()
     decided_case(round_)
-    release_due(now=AFTER)
+    release_due(now=JUST_AFTER_OFFER_DAY)
     with pytest.raises(OfferDayRefused, match="already begun"):
-        offer_day_set(round_=round_, at=AFTER + dt.timedelta(days=1), actor=None, now=AFTER)
+        offer_day_set(
+            round_=round_,
+            at=JUST_AFTER_OFFER_DAY + dt.timedelta(days=1),
+            actor=None,
+            now=JUST_AFTER_OFFER_DAY,
+        )
 
 
 @pytest.mark.django_db
@@ -226,8 +234,8 @@ def test_a_rehearsal_renders_and_counts_but_releases_and_sends_nothing() -> None
 def test_outside_production_real_addresses_are_never_emailed(settings: object) -> None:
     round_ = RoundFactory()
     decided_case(round_, email="parent@gmail.com")
-    _release_all(AFTER)
-    with time_machine.travel(AFTER, tick=False):
+    _release_all(JUST_AFTER_OFFER_DAY)
+    with time_machine.travel(JUST_AFTER_OFFER_DAY, tick=False):
         assert send_outbox() == 0
     email = OutboundEmail.objects.get(kind="offer_day")
     assert email.status == EmailStatus.SUPPRESSED
@@ -239,13 +247,13 @@ def test_the_officer_page_shows_readiness_and_progress(client: Client) -> None:
     decided_case(round_)
     undecided_case(round_, CaseState.PROPOSED)
     officer = UserFactory(roles=[Role.CASEWORKER])
-    with time_machine.travel(BEFORE, tick=False):
+    with time_machine.travel(JUST_BEFORE_OFFER_DAY, tick=False):
         page = signed_in(client, officer).get(f"/staff/rounds/{round_.pk}/offer-day/")
         page = page.content.decode()
     assert 'id="decided">1 of 2' in page
     assert 'id="at-risk">1' in page
-    with time_machine.travel(AFTER, tick=False):
-        _release_all(AFTER)
+    with time_machine.travel(JUST_AFTER_OFFER_DAY, tick=False):
+        _release_all(JUST_AFTER_OFFER_DAY)
         status = release_status(round_)
         assert (status.released, status.emails_total, status.emails_pending) == (2, 2, 2)
         page = signed_in(client, officer).get(f"/staff/rounds/{round_.pk}/offer-day/")
@@ -267,11 +275,11 @@ def test_after_release_families_accept_or_appeal_and_the_round_counts_it(client:
     round_ = RoundFactory()
     accepting = decided_case(round_)
     appealing = decided_case(round_)
-    _release_all(AFTER)
+    _release_all(JUST_AFTER_OFFER_DAY)
     parent_a, parent_b = UserFactory(roles=[Role.PARENT]), UserFactory(roles=[Role.PARENT])
     accepting.contacts.update(user=parent_a)
     appealing.contacts.update(user=parent_b)
-    with time_machine.travel(AFTER + dt.timedelta(days=1), tick=False):
+    with time_machine.travel(JUST_AFTER_OFFER_DAY + dt.timedelta(days=1), tick=False):
         signed_in(client, parent_a).post(
             f"/family/{accepting.reference}/outcome/", {"answer": "accept"}
         )

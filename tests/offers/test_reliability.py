@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from offers.tasks import release_due_task, render_letters_due
 from phasetransfer.core.tasks import flush_outbox
 from phasetransfer.models import EmailStatus, OutboundEmail, Round
 from tests.factories import RoundFactory
-from tests.offers.support import bulk_round
+from tests.factories.offers import bulk_round
 from tests.support.smtp import RecordingHandler, smtp_server
 from tests.support.worker import celery_worker, tasks_routed_to, wait_for
 
@@ -50,14 +49,8 @@ def _worker_env(port: int) -> dict[str, str]:
     }
 
 
-_last_beat = [0.0]
-
-
 def _beat() -> None:
-    """What celery beat sends every minute, sent every few seconds (the timers are short)."""
-    if time.monotonic() - _last_beat[0] < BEAT_SECONDS:
-        return
-    _last_beat[0] = time.monotonic()
+    """What celery beat sends every minute (sent every BEAT_SECONDS: the timers are short)."""
     release_due_task.delay()
     render_letters_due.delay()
     flush_outbox.delay()
@@ -109,7 +102,13 @@ def test_a_worker_killed_mid_release_leaves_every_contact_one_email_and_every_ca
         assert sent_before_crash < cases, "the crash came too late to test anything"
         with celery_worker(tmp_path, concurrency=2, queue=queue, extra_env=env) as second:
             with tasks_routed_to(queue):
-                wait_for(lambda: _all_done(round_, cases), timeout=600, worker=second, every=_beat)
+                wait_for(
+                    lambda: _all_done(round_, cases),
+                    timeout=600,
+                    worker=second,
+                    every=_beat,
+                    every_seconds=BEAT_SECONDS,
+                )
     _assert_exactly_once(round_, handler, cases)
     raw = len(handler.received) - cases
     # A message can only be delivered twice if the crash fell between the SMTP server's
@@ -126,7 +125,13 @@ def test_an_smtp_server_failing_one_send_in_ten_ends_with_all_sent_once(tmp_path
         with celery_worker(tmp_path, concurrency=2, extra_env=_worker_env(port)) as worker:
             with tasks_routed_to(worker.queue):
                 release_due_task.delay()
-                wait_for(lambda: _all_done(round_, cases), timeout=400, worker=worker, every=_beat)
+                wait_for(
+                    lambda: _all_done(round_, cases),
+                    timeout=400,
+                    worker=worker,
+                    every=_beat,
+                    every_seconds=BEAT_SECONDS,
+                )
     assert handler.rejected > 0, "the failing server never failed"
     retried = OutboundEmail.objects.filter(kind="offer_day", attempts__gt=1).count()
     assert retried > 0  # failures were recorded on the rows staff see

@@ -16,13 +16,8 @@ from phasetransfer.core.roles import Role
 from phasetransfer.models import Case, CaseState, Round, User
 from tests.conftest import signed_in
 from tests.factories import RoundFactory, SettingFactory, UserFactory
-from tests.panels.factories import (
-    BEFORE,
-    PanelMemberFactory,
-    PanelSessionFactory,
-    proposed_case,
-)
-from tests.panels.helpers import AFTER, SITTING
+from tests.factories.panels import PanelMemberFactory, PanelSessionFactory, proposed_case
+from tests.moments import BEFORE_PANELS, PANEL_HAS_SAT, PANEL_SITS
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +38,7 @@ class World:
 def _place(case: Case, session: PanelSession) -> PanelCase:
     Case.objects.filter(pk=case.pk).update(state=CaseState.AT_PANEL)
     return PanelCase.objects.create(
-        session=session, case=case, proposal=case.proposals.first(), scheduled_at=BEFORE
+        session=session, case=case, proposal=case.proposals.first(), scheduled_at=BEFORE_PANELS
     )
 
 
@@ -51,13 +46,14 @@ def _place(case: Case, session: PanelSession) -> PanelCase:
 def world() -> World:
     round_ = RoundFactory()
     school = SettingFactory(name="Oakwood School")
-    a = PanelSessionFactory(round=round_, starts_at=SITTING)
-    b = PanelSessionFactory(round=round_, starts_at=SITTING.replace(day=12))
+    a = PanelSessionFactory(round=round_, starts_at=PANEL_SITS)
+    b = PanelSessionFactory(round=round_, starts_at=PANEL_SITS.replace(day=12))
     recused_member = PanelMemberFactory(session=a, school=school)
     other_member = PanelMemberFactory(session=a)
     b_member = PanelMemberFactory(session=b)
     open_case = proposed_case(round_, preferences=(SettingFactory(),))
-    recused_case = proposed_case(round_, preferences=(school,))
+    # A name no other text on the pack contains, so its absence means something.
+    recused_case = proposed_case(round_, preferences=(school,), child__unmistakable=True)
     b_case = proposed_case(round_, preferences=(SettingFactory(),))
     _place(open_case, a)
     placement = _place(recused_case, a)
@@ -71,7 +67,7 @@ def world() -> World:
 
 
 def _get(client: Client, user: User, name: str, *args: Any) -> Any:
-    with time_machine.travel(AFTER, tick=False):
+    with time_machine.travel(PANEL_HAS_SAT, tick=False):
         return signed_in(client, user).get(reverse(name, args=args))
 
 
@@ -122,7 +118,7 @@ def test_pdf_pack_and_minutes_follow_the_same_rule(
     chair = world.a.chair
     for pc in PanelCase.objects.filter(session=world.a):
         decision_record(
-            panel_case=pc, data=DecisionInput(outcome=Outcome.AGREE), actor=chair, now=AFTER
+            panel_case=pc, data=DecisionInput(outcome=Outcome.AGREE), actor=chair, now=PANEL_HAS_SAT
         )
     user = world.recused_member.user
     pdf = _get(client, user, "panels-pack-pdf", world.a.pk)
@@ -161,7 +157,7 @@ def test_families_and_strangers_are_kept_out(client: Client, world: World) -> No
     assert _get(client, parent, "panels-pack", world.a.pk).status_code == 403
     assert _get(client, parent, "panel-home").status_code == 403
     client.logout()
-    with time_machine.travel(AFTER, tick=False):
+    with time_machine.travel(PANEL_HAS_SAT, tick=False):
         anonymous = client.get(reverse("panels-pack", args=[world.a.pk]))
     assert anonymous.status_code == 302
     assert "/sign-in/" in anonymous["Location"]
@@ -169,7 +165,7 @@ def test_families_and_strangers_are_kept_out(client: Client, world: World) -> No
 
 def test_panel_members_land_on_their_panels(client: Client, world: World) -> None:
     user = world.recused_member.user
-    with time_machine.travel(AFTER, tick=False):
+    with time_machine.travel(PANEL_HAS_SAT, tick=False):
         landing = signed_in(client, user).get(reverse("home"))
     assert landing["Location"] == reverse("panel-home")
     page = _get(client, user, "panel-home")

@@ -21,7 +21,8 @@ from phasetransfer.core.roles import Role
 from phasetransfer.models import Round
 from tests.conftest import signed_in
 from tests.factories import RoundFactory, SettingFactory, UserFactory
-from tests.panels.factories import BEFORE, proposed_case
+from tests.factories.panels import proposed_case
+from tests.moments import BEFORE_PANELS
 
 pytestmark = pytest.mark.django_db
 HEADER = "area,starts_at,place,online_link,chair_email,case_limit,members\n"
@@ -43,7 +44,7 @@ def people() -> dict[str, object]:
 
 
 def _import(round_: Round, text: str):  # noqa: ANN202
-    return calendar_import(round_=round_, source=(HEADER + text).encode(), now=BEFORE)
+    return calendar_import(round_=round_, source=(HEADER + text).encode(), now=BEFORE_PANELS)
 
 
 def test_a_good_calendar_creates_sessions_and_members(round_: Round, people: dict) -> None:
@@ -132,7 +133,7 @@ def test_any_error_rejects_the_whole_file_with_row_reasons(round_: Round, people
 
 def test_signed_off_session_cannot_be_reimported(round_: Round, people: dict) -> None:
     _import(round_, "North,2027-01-20 10:00,Hall,,chair@kent.example,30,\n")
-    PanelSession.objects.update(signed_off_at=BEFORE)
+    PanelSession.objects.update(signed_off_at=BEFORE_PANELS)
     report = _import(round_, "North,2027-01-20 10:00,Elsewhere,,chair@kent.example,30,\n")
     assert [str(e) for e in report.errors] == [
         "row 2 [starts_at]: that session is signed off: it cannot be changed"
@@ -172,7 +173,7 @@ def test_command(tmp_path: Path, round_: Round, people: dict) -> None:
 def test_upload_form(client: Client, round_: Round, people: dict) -> None:
     officer = UserFactory(roles=[Role.CASEWORKER])
     url = reverse("panels-import", args=[round_.pk])
-    with time_machine.travel(BEFORE, tick=False):
+    with time_machine.travel(BEFORE_PANELS, tick=False):
         signed_in(client, officer)
         bad = client.post(
             url,
@@ -206,7 +207,7 @@ def test_reimport_cannot_drop_members_of_a_panel_that_has_decided(
         session=session,
         outcome=Outcome.DEFER,
         decided_by=session.chair,
-        decided_at=BEFORE,
+        decided_at=BEFORE_PANELS,
     )
     report = _import(round_, "North,2027-01-20 10:00,Hall,,chair@kent.example,30,\n")
     assert [e.column for e in report.errors] == ["members"]

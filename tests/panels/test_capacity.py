@@ -9,7 +9,8 @@ from panels.selectors import places_left
 from panels.services.decisions import DecisionInput, decision_record
 from phasetransfer.models import Case, CaseState, Round
 from tests.factories import RoundFactory, SettingFactory, SettingPlacesFactory
-from tests.panels.helpers import AFTER, at_panel
+from tests.factories.panels import at_panel
+from tests.moments import PANEL_HAS_SAT
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,7 @@ def test_places_left_counts_decisions_and_cases_at_panel(round_: Round) -> None:
         panel_case=decided,
         data=DecisionInput(outcome=Outcome.AGREE),
         actor=decided.session.chair,
-        now=AFTER,
+        now=PANEL_HAS_SAT,
     )
     waiting = at_panel(round_, preferences=(school,), session=decided.session)
     withdrawn = at_panel(round_, preferences=(school,), session=decided.session)
@@ -35,7 +36,7 @@ def test_places_left_counts_decisions_and_cases_at_panel(round_: Round) -> None:
         panel_case=withdrawn,
         data=DecisionInput(outcome=Outcome.AGREE),
         actor=decided.session.chair,
-        now=AFTER,
+        now=PANEL_HAS_SAT,
     )
     Case.objects.filter(pk=withdrawn.case_id).update(state=CaseState.WITHDRAWN)
     places = places_left(round_=round_, setting=school)
@@ -53,7 +54,7 @@ def test_places_left_counts_decisions_and_cases_at_panel(round_: Round) -> None:
             change_reason="Needs changed",
         ),
         actor=decided.session.chair,
-        now=AFTER,
+        now=PANEL_HAS_SAT,
     )
     assert places_left(round_=round_, setting=school).decided == 0
 

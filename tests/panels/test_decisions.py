@@ -6,19 +6,19 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from panels.models import Decision, Ground, Outcome, PanelCase, SettingType
-from panels.selectors import decisions_for_round
+from panels.selectors import current_decision, decisions_for_round
 from panels.services.decisions import (
     DecisionInput,
     DecisionRefused,
-    current_decision,
     decision_change,
     decision_record,
     session_sign_off,
 )
 from phasetransfer.models import AuditEvent, CaseState, Consultation, Round
 from tests.factories import RoundFactory, SettingFactory
-from tests.factories_consultations import ConsultationFactory
-from tests.panels.helpers import AFTER, SITTING, agree, at_panel, signed_off
+from tests.factories.consultations import ConsultationFactory
+from tests.factories.panels import agree, at_panel, signed_off
+from tests.moments import PANEL_HAS_SAT, PANEL_SITS
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def _record(panel_case: PanelCase, **fields: object) -> Decision:
         panel_case=panel_case,
         data=DecisionInput(**fields),  # type: ignore[arg-type]
         actor=panel_case.session.chair,
-        now=AFTER,
+        now=PANEL_HAS_SAT,
     )
 
 
@@ -125,7 +125,7 @@ def test_defer_takes_the_case_out_of_the_session(round_: Round) -> None:
         _record(pc, outcome=Outcome.DEFER)
     _record(pc, outcome=Outcome.DEFER, reasons="Awaiting the EP report")
     pc.refresh_from_db()
-    assert pc.removed_at == AFTER
+    assert pc.removed_at == PANEL_HAS_SAT
     assert pc.removed_reason == "Deferred: Awaiting the EP report"
     pc.case.refresh_from_db()
     assert pc.case.state == CaseState.PROPOSED
@@ -137,7 +137,7 @@ def test_further_consultation_consults_and_goes_back_to_consulting(round_: Round
     pc = at_panel(round_)
     new_school, consulted = SettingFactory(), pc.proposal.setting
     old = ConsultationFactory(
-        case=pc.case, setting=consulted, status="can_meet", responded_at=AFTER
+        case=pc.case, setting=consulted, status="can_meet", responded_at=PANEL_HAS_SAT
     )
     _record(pc, outcome=Outcome.FURTHER_CONSULTATION, setting=new_school, reasons="Try nearer")
     pc.case.refresh_from_db()
@@ -148,7 +148,9 @@ def test_further_consultation_consults_and_goes_back_to_consulting(round_: Round
     assert AuditEvent.objects.filter(case=pc.case, action="state.reconsult").exists()
     # a setting consulted before is consulted again, with a fresh clock
     pc2 = at_panel(round_)
-    ConsultationFactory(case=pc2.case, setting=consulted, status="can_meet", responded_at=AFTER)
+    ConsultationFactory(
+        case=pc2.case, setting=consulted, status="can_meet", responded_at=PANEL_HAS_SAT
+    )
     _record(pc2, outcome=Outcome.FURTHER_CONSULTATION, setting=consulted, reasons="Ask again")
     assert Consultation.objects.filter(case=pc2.case, replaces__isnull=False).count() == 1
     assert old.replaced_by.count() == 0
@@ -183,7 +185,7 @@ def test_database_requires_a_reason_for_a_superseding_decision(round_: Round) ->
             outcome=Outcome.AGREE,
             setting=first.setting,
             decided_by=pc.session.chair,
-            decided_at=AFTER,
+            decided_at=PANEL_HAS_SAT,
             supersedes=first,
         )
 
@@ -194,15 +196,15 @@ def test_sign_off_needs_every_case_decided_and_the_panel_to_have_met(round_: Rou
     chair = pc.session.chair
     agree(pc)
     with pytest.raises(DecisionRefused, match="1 case"):
-        session_sign_off(session=pc.session, actor=chair, now=AFTER)
+        session_sign_off(session=pc.session, actor=chair, now=PANEL_HAS_SAT)
     _record(other, outcome=Outcome.DEFER, reasons="Next time")
     with pytest.raises(DecisionRefused, match="not met yet"):
-        session_sign_off(session=pc.session, actor=chair, now=SITTING.replace(hour=9))
-    assert session_sign_off(session=pc.session, actor=chair, now=AFTER) == 1
+        session_sign_off(session=pc.session, actor=chair, now=PANEL_SITS.replace(hour=9))
+    assert session_sign_off(session=pc.session, actor=chair, now=PANEL_HAS_SAT) == 1
     pc.case.refresh_from_db()
     assert pc.case.state == CaseState.OFFER_APPROVED
     with pytest.raises(DecisionRefused, match="already signed off"):
-        session_sign_off(session=pc.session, actor=chair, now=AFTER)
+        session_sign_off(session=pc.session, actor=chair, now=PANEL_HAS_SAT)
 
 
 def test_sign_off_locks_decisions_and_a_change_needs_a_new_decision_with_a_reason(
@@ -222,13 +224,13 @@ def test_sign_off_locks_decisions_and_a_change_needs_a_new_decision_with_a_reaso
         reasons="The school cannot take a further child with these needs",
     )
     with pytest.raises(DecisionRefused, match="why"):
-        decision_change(decision=original, data=change, actor=pc.session.chair, now=AFTER)
+        decision_change(decision=original, data=change, actor=pc.session.chair, now=PANEL_HAS_SAT)
     assert Decision.objects.count() == 1
     changed = decision_change(
         decision=original,
         data=DecisionInput(**{**change.__dict__, "change_reason": "Tribunal-style review"}),
         actor=pc.session.chair,
-        now=AFTER,
+        now=PANEL_HAS_SAT,
     )
     assert changed.supersedes == original
     assert changed.change_reason == "Tribunal-style review"
@@ -248,7 +250,7 @@ def test_sign_off_locks_decisions_and_a_change_needs_a_new_decision_with_a_reaso
             decision=original,
             data=DecisionInput(**{**change.__dict__, "change_reason": "again"}),
             actor=pc.session.chair,
-            now=AFTER,
+            now=PANEL_HAS_SAT,
         )
 
 
@@ -264,7 +266,7 @@ def test_a_signed_off_decision_can_become_a_further_consultation(round_: Round) 
             change_reason="New evidence from the family",
         ),
         actor=pc.session.chair,
-        now=AFTER,
+        now=PANEL_HAS_SAT,
     )
     pc.case.refresh_from_db()
     assert pc.case.state == CaseState.CONSULTING

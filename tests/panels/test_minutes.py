@@ -16,8 +16,8 @@ from panels.services.decisions import DecisionInput, decision_record
 from phasetransfer.models import Round
 from tests.conftest import signed_in
 from tests.factories import RoundFactory, SettingFactory
-from tests.panels.factories import PanelMemberFactory
-from tests.panels.helpers import AFTER, at_panel
+from tests.factories.panels import PanelMemberFactory, at_panel
+from tests.moments import PANEL_HAS_SAT
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,7 @@ def round_() -> Round:
 
 
 def _minutes(client: Client, user: object, session_id: int, kind: str = "csv") -> bytes:
-    with time_machine.travel(AFTER, tick=False):
+    with time_machine.travel(PANEL_HAS_SAT, tick=False):
         signed_in(client, user)  # type: ignore[arg-type]
         response = client.get(reverse(f"panels-minutes-{kind}", args=[session_id]))
     assert response.status_code == 200
@@ -44,7 +44,7 @@ def test_minutes_csv_lists_decisions_with_grounds_reasons_and_recusals(
     Recusal.objects.create(panel_case=pc, member=member, reason="Works at the proposed school")
     chair = pc.session.chair
     first = decision_record(
-        panel_case=pc, data=DecisionInput(outcome=Outcome.AGREE), actor=chair, now=AFTER
+        panel_case=pc, data=DecisionInput(outcome=Outcome.AGREE), actor=chair, now=PANEL_HAS_SAT
     )
     decision_record(
         panel_case=pc,
@@ -56,13 +56,13 @@ def test_minutes_csv_lists_decisions_with_grounds_reasons_and_recusals(
             change_reason="Transport costs came in",
         ),
         actor=chair,
-        now=AFTER,
+        now=PANEL_HAS_SAT,
     )
     decision_record(
         panel_case=other,
         data=DecisionInput(outcome=Outcome.DEFER, reasons="EP report awaited"),
         actor=chair,
-        now=AFTER,
+        now=PANEL_HAS_SAT,
     )
     rows = list(csv.DictReader(io.StringIO(_minutes(client, chair, pc.session.pk).decode())))
     assert list(rows[0]) == MINUTES_COLUMNS
@@ -86,6 +86,9 @@ def test_minutes_csv_lists_decisions_with_grounds_reasons_and_recusals(
 def test_minutes_pdf(client: Client, round_: Round) -> None:
     pc = at_panel(round_)
     decision_record(
-        panel_case=pc, data=DecisionInput(outcome=Outcome.AGREE), actor=pc.session.chair, now=AFTER
+        panel_case=pc,
+        data=DecisionInput(outcome=Outcome.AGREE),
+        actor=pc.session.chair,
+        now=PANEL_HAS_SAT,
     )
     assert _minutes(client, pc.session.chair, pc.session.pk, "pdf").startswith(b"%PDF")

@@ -15,9 +15,9 @@ from panels.models import PanelCase, Recusal
 from phasetransfer.models import Round
 from tests.conftest import signed_in
 from tests.factories import RoundFactory, SettingFactory
-from tests.factories_consultations import ConsultationFactory
-from tests.panels.factories import PanelMemberFactory, PanelSessionFactory, proposed_case
-from tests.panels.helpers import AFTER, SITTING
+from tests.factories.consultations import ConsultationFactory
+from tests.factories.panels import PanelMemberFactory, PanelSessionFactory, proposed_case
+from tests.moments import PANEL_HAS_SAT, PANEL_SITS
 
 pytestmark = pytest.mark.django_db
 CASES = 40
@@ -26,7 +26,7 @@ CASES = 40
 @pytest.fixture
 def full_session() -> tuple[Round, object]:
     round_ = RoundFactory()
-    session = PanelSessionFactory(round=round_, starts_at=SITTING, case_limit=CASES)
+    session = PanelSessionFactory(round=round_, starts_at=PANEL_SITS, case_limit=CASES)
     member = PanelMemberFactory(session=session, user__full_name="Pat Member")
     schools = SettingFactory.create_batch(8)
     for n in range(CASES):
@@ -43,10 +43,10 @@ def full_session() -> tuple[Round, object]:
             status="cannot_meet",
             ground_unsuitable=True,
             response_text=f"Cannot meet need {n}: no quiet space",
-            responded_at=AFTER,
+            responded_at=PANEL_HAS_SAT,
         )
         pc = PanelCase.objects.create(
-            session=session, case=case, proposal=case.proposals.get(), scheduled_at=AFTER
+            session=session, case=case, proposal=case.proposals.get(), scheduled_at=PANEL_HAS_SAT
         )
         if n == 0:
             Recusal.objects.create(panel_case=pc, member=member, reason="Works at the school")
@@ -55,7 +55,7 @@ def full_session() -> tuple[Round, object]:
 
 def test_pack_html_shows_everything_the_panel_reads(client: Client, full_session: tuple) -> None:
     round_, session = full_session
-    with time_machine.travel(AFTER, tick=False):
+    with time_machine.travel(PANEL_HAS_SAT, tick=False):
         signed_in(client, session.chair)
         with CaptureQueriesContext(connection) as queries:
             page = client.get(reverse("panels-pack", args=[session.pk]))
@@ -81,7 +81,7 @@ def test_pack_html_shows_everything_the_panel_reads(client: Client, full_session
 
 def test_pack_pdf_renders_in_reasonable_time(client: Client, full_session: tuple) -> None:
     _, session = full_session
-    with time_machine.travel(AFTER, tick=False):
+    with time_machine.travel(PANEL_HAS_SAT, tick=False):
         signed_in(client, session.chair)
         started = time.perf_counter()
         response = client.get(reverse("panels-pack-pdf", args=[session.pk]))

@@ -10,14 +10,15 @@ from django.test import Client
 from django.urls import reverse
 
 from panels.models import Decision, PanelMember, PanelSession, PanelSettings
-from panels.services.decisions import current_decision
+from panels.selectors import current_decision
+from panels.tasks import schedule_round
 from phasetransfer.core.roles import Role, has_role
 from phasetransfer.models import CaseState, Round, User
 from tests.conftest import signed_in
 from tests.factories import RoundFactory, SettingFactory, SettingPlacesFactory, UserFactory
-from tests.factories_consultations import SettingContactFactory
-from tests.panels.factories import BEFORE, PanelSessionFactory, proposed_case
-from tests.panels.helpers import AFTER, at_panel, signed_off
+from tests.factories.consultations import SettingContactFactory
+from tests.factories.panels import PanelSessionFactory, at_panel, proposed_case, signed_off
+from tests.moments import BEFORE_PANELS, PANEL_HAS_SAT
 
 pytestmark = pytest.mark.django_db
 
@@ -32,12 +33,14 @@ def officer() -> User:
     return UserFactory(roles=[Role.CASEWORKER])
 
 
-def _post(client: Client, user: User, url: str, data: dict[str, Any], at: Any = BEFORE) -> Any:
+def _post(
+    client: Client, user: User, url: str, data: dict[str, Any], at: Any = BEFORE_PANELS
+) -> Any:
     with time_machine.travel(at, tick=False):
         return signed_in(client, user).post(url, data)
 
 
-def _get(client: Client, user: User, url: str, at: Any = BEFORE) -> Any:
+def _get(client: Client, user: User, url: str, at: Any = BEFORE_PANELS) -> Any:
     with time_machine.travel(at, tick=False):
         return signed_in(client, user).get(url)
 
@@ -162,6 +165,11 @@ def test_schedule_button_and_report(client: Client, round_: Round, officer: User
     outside = proposed_case(round_, area="Outside Kent", preferences=(SettingFactory(),))
     response = _post(client, officer, reverse("panels-schedule", args=[round_.pk]), {})
     assert response.status_code == 302
+    # The button only queues a run (tests/panels/test_scheduling_runs.py); a worker does it.
+    run = round_.panel_scheduling_runs.get()
+    assert run.status == "queued"
+    with time_machine.travel(BEFORE_PANELS, tick=False):
+        schedule_round.apply(args=[run.pk])
     page = _get(client, officer, reverse("panels-round", args=[round_.pk])).content.decode()
     assert "Scheduled 1 case(s)" in page
     assert outside.reference in page
@@ -187,19 +195,19 @@ def test_chair_records_a_decision_and_a_refusal_needs_the_ground(
 ) -> None:
     pc = at_panel(round_)
     chair = pc.session.chair
-    page = _get(client, chair, _decide_url(pc), at=AFTER)
+    page = _get(client, chair, _decide_url(pc), at=PANEL_HAS_SAT)
     assert page.status_code == 200
     assert "Places left this round" in page.content.decode()
     other = SettingFactory()
     SettingPlacesFactory(round=round_, setting=other, places=3)
     data = {"outcome": "other_setting", "setting_urn": str(other.urn), "reasons": "Nearer"}
-    refused = _post(client, chair, _decide_url(pc), data, at=AFTER)
+    refused = _post(client, chair, _decide_url(pc), data, at=PANEL_HAS_SAT)
     assert refused.status_code == 400
     assert "Select the ground for not naming the family&#x27;s first preference" in (
         refused.content.decode()
     )
     assert not Decision.objects.exists()
-    done = _post(client, chair, _decide_url(pc), {**data, "ground": "unsuitable"}, at=AFTER)
+    done = _post(client, chair, _decide_url(pc), {**data, "ground": "unsuitable"}, at=PANEL_HAS_SAT)
     assert done.status_code == 302
     assert current_decision(pc.case).setting == other
 
@@ -214,12 +222,12 @@ def test_naming_a_full_setting_warns_and_needs_confirmation(client: Client, roun
         "ground": "others",
         "reasons": "Needs specialist teaching",
     }
-    warned = _post(client, pc.session.chair, _decide_url(pc), data, at=AFTER)
+    warned = _post(client, pc.session.chair, _decide_url(pc), data, at=PANEL_HAS_SAT)
     assert warned.status_code == 400
     assert "Full Academy has 0 places left this round" in warned.content.decode()
     assert not Decision.objects.exists()
     done = _post(
-        client, pc.session.chair, _decide_url(pc), {**data, "over_capacity": "on"}, at=AFTER
+        client, pc.session.chair, _decide_url(pc), {**data, "over_capacity": "on"}, at=PANEL_HAS_SAT
     )
     assert done.status_code == 302
     assert current_decision(pc.case).setting == full
@@ -229,11 +237,11 @@ def test_sign_off_page_and_lock(client: Client, round_: Round) -> None:
     pc = at_panel(round_)
     chair = pc.session.chair
     url = reverse("panels-sign-off", args=[pc.session.pk])
-    waiting = _post(client, chair, url, {}, at=AFTER)
+    waiting = _post(client, chair, url, {}, at=PANEL_HAS_SAT)
     assert waiting.status_code == 400
     assert "have no decision yet" in waiting.content.decode()
-    _post(client, chair, _decide_url(pc), {"outcome": "agree"}, at=AFTER)
-    assert _post(client, chair, url, {}, at=AFTER).status_code == 302
+    _post(client, chair, _decide_url(pc), {"outcome": "agree"}, at=PANEL_HAS_SAT)
+    assert _post(client, chair, url, {}, at=PANEL_HAS_SAT).status_code == 302
     pc.case.refresh_from_db()
     assert pc.case.state == CaseState.OFFER_APPROVED
     # editing is refused once signed off: the form is not even read
@@ -242,7 +250,7 @@ def test_sign_off_page_and_lock(client: Client, round_: Round) -> None:
         chair,
         _decide_url(pc),
         {"outcome": "type_only", "setting_type": "special", "reasons": "x", "change_reason": "y"},
-        at=AFTER,
+        at=PANEL_HAS_SAT,
     )
     assert again.status_code == 400
     assert "signed off: its decisions are final" in again.content.decode()
@@ -255,14 +263,14 @@ def test_change_page_needs_a_reason(client: Client, round_: Round) -> None:
     decision = current_decision(pc.case)
     url = reverse("panels-decision-change", args=[decision.pk])
     data = {"outcome": "type_only", "setting_type": "special", "reasons": "Special school"}
-    refused = _post(client, pc.session.chair, url, data, at=AFTER)
+    refused = _post(client, pc.session.chair, url, data, at=PANEL_HAS_SAT)
     assert "Say why the decision is changing" in refused.content.decode()
     done = _post(
-        client, pc.session.chair, url, {**data, "change_reason": "New EP advice"}, at=AFTER
+        client, pc.session.chair, url, {**data, "change_reason": "New EP advice"}, at=PANEL_HAS_SAT
     )
     assert done.status_code == 302
     assert current_decision(pc.case).supersedes == decision
-    assert _get(client, pc.session.chair, url, at=AFTER).status_code == 404
+    assert _get(client, pc.session.chair, url, at=PANEL_HAS_SAT).status_code == 404
 
 
 def test_members_of_a_panel_that_has_decided_cannot_be_removed(
@@ -270,9 +278,9 @@ def test_members_of_a_panel_that_has_decided_cannot_be_removed(
 ) -> None:
     pc = at_panel(round_)
     member = PanelMember.objects.create(session=pc.session, user=UserFactory(), role_title="EP")
-    _post(client, pc.session.chair, _decide_url(pc), {"outcome": "agree"}, at=AFTER)
-    page = _get(client, officer, reverse("panels-session", args=[pc.session.pk]), at=AFTER)
+    _post(client, pc.session.chair, _decide_url(pc), {"outcome": "agree"}, at=PANEL_HAS_SAT)
+    page = _get(client, officer, reverse("panels-session", args=[pc.session.pk]), at=PANEL_HAS_SAT)
     assert "Members cannot be removed" in page.content.decode()
     remove = reverse("panels-member-remove", args=[pc.session.pk, member.pk])
-    _post(client, officer, remove, {}, at=AFTER)
+    _post(client, officer, remove, {}, at=PANEL_HAS_SAT)
     assert PanelMember.objects.filter(pk=member.pk).exists()

@@ -15,13 +15,9 @@ from panels.services.scheduling import panels_schedule
 from phasetransfer.core.clock import LONDON
 from phasetransfer.models import AuditEvent, Case, CaseState, Phase, Round
 from tests.factories import RoundFactory, SettingFactory
-from tests.factories_consultations import ConsultationFactory
-from tests.panels.factories import (
-    BEFORE,
-    PanelMemberFactory,
-    PanelSessionFactory,
-    proposed_case,
-)
+from tests.factories.consultations import ConsultationFactory
+from tests.factories.panels import PanelMemberFactory, PanelSessionFactory, proposed_case
+from tests.moments import BEFORE_PANELS
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +43,7 @@ def test_cases_go_to_a_session_of_their_area_and_round(round_: Round) -> None:
     PanelSessionFactory(round=other_round, send_area="North", starts_at=_day(11))
     a = proposed_case(round_, area="North", preferences=(SettingFactory(),))
     b = proposed_case(round_, area="South", preferences=(SettingFactory(),))
-    report = panels_schedule(round_=round_, actor=None, now=BEFORE)
+    report = panels_schedule(round_=round_, actor=None, now=BEFORE_PANELS)
     assert report.scheduled == 2
     assert report.unplaced == []
     assert _session_of(a) == north
@@ -69,7 +65,7 @@ def test_sessions_start_after_consultation_responses_are_due(round_: Round) -> N
     case = proposed_case(round_, preferences=(SettingFactory(),))
     # sent 4 January: due by the end of 19 January (15 days), i.e. 20 January 00:00
     ConsultationFactory(case=case, sent_at=_day(4))
-    panels_schedule(round_=round_, actor=None, now=BEFORE)
+    panels_schedule(round_=round_, actor=None, now=BEFORE_PANELS)
     assert _session_of(case) == late
     assert early.panel_cases.count() == 0
 
@@ -78,7 +74,7 @@ def test_withdrawn_and_replaced_consultations_do_not_hold_a_case_back(round_: Ro
     early = PanelSessionFactory(round=round_, starts_at=_day(11))
     case = proposed_case(round_, preferences=(SettingFactory(),))
     ConsultationFactory(case=case, sent_at=_day(4), status="withdrawn", withdrawn_at=_day(5))
-    panels_schedule(round_=round_, actor=None, now=BEFORE)
+    panels_schedule(round_=round_, actor=None, now=BEFORE_PANELS)
     assert _session_of(case) == early
 
 
@@ -86,14 +82,14 @@ def test_no_session_after_the_cut_off(round_: Round) -> None:
     # offer day Friday 12 February, 5 approval days: the last panel day is 7 February
     PanelSessionFactory(round=round_, starts_at=_day(8, month=2))
     case = proposed_case(round_, preferences=(SettingFactory(),))
-    report = panels_schedule(round_=round_, actor=None, now=BEFORE)
+    report = panels_schedule(round_=round_, actor=None, now=BEFORE_PANELS)
     assert report.scheduled == 0
     assert [u.reference for u in report.unplaced] == [case.reference]
     assert "no session for area North before the cut-off (7 February 2027)" in (
         report.unplaced[0].reason
     )
     panel_settings_update(round_=round_, approval_days=2)
-    report = panels_schedule(round_=round_, actor=None, now=BEFORE)
+    report = panels_schedule(round_=round_, actor=None, now=BEFORE_PANELS)
     assert report.scheduled == 1
 
 
@@ -101,7 +97,7 @@ def test_window_reason_names_the_due_date(round_: Round) -> None:
     PanelSessionFactory(round=round_, starts_at=_day(11))
     case = proposed_case(round_, preferences=(SettingFactory(),))
     ConsultationFactory(case=case, sent_at=_day(28))
-    report = panels_schedule(round_=round_, actor=None, now=BEFORE)
+    report = panels_schedule(round_=round_, actor=None, now=BEFORE_PANELS)
     assert report.unplaced[0].reason == (
         "no session for area North before the cut-off (7 February 2027) after its "
         "consultation responses are due (13 February 2027)"
@@ -112,7 +108,7 @@ def test_limits_are_kept_and_overflow_reported(round_: Round) -> None:
     for day in (11, 12):
         PanelSessionFactory(round=round_, starts_at=_day(day), case_limit=2)
     cases = [proposed_case(round_, preferences=(SettingFactory(),)) for _ in range(5)]
-    report = panels_schedule(round_=round_, actor=None, now=BEFORE)
+    report = panels_schedule(round_=round_, actor=None, now=BEFORE_PANELS)
     assert report.scheduled == 4
     assert [u.reason for u in report.unplaced] == [
         "all sessions for area North that fit its dates are full"
@@ -127,7 +123,7 @@ def test_sessions_filled_evenly(round_: Round) -> None:
     sessions = [PanelSessionFactory(round=round_, starts_at=_day(d)) for d in (11, 12, 13)]
     for _ in range(9):
         proposed_case(round_, preferences=(SettingFactory(),))
-    panels_schedule(round_=round_, actor=None, now=BEFORE)
+    panels_schedule(round_=round_, actor=None, now=BEFORE_PANELS)
     assert [s.panel_cases.count() for s in sessions] == [3, 3, 3]
 
 
@@ -137,7 +133,7 @@ def test_conflicted_session_avoided_when_another_fits(round_: Round) -> None:
     PanelMemberFactory(session=conflicted, school=school)
     clear = PanelSessionFactory(round=round_, starts_at=_day(12))
     case = proposed_case(round_, preferences=(SettingFactory(), school))
-    report = panels_schedule(round_=round_, actor=None, now=BEFORE)
+    report = panels_schedule(round_=round_, actor=None, now=BEFORE_PANELS)
     assert _session_of(case) == clear
     assert report.recusals == 0
     assert not Recusal.objects.exists()
@@ -149,7 +145,7 @@ def test_unavoidable_conflict_places_the_case_and_recuses_the_member(round_: Rou
     member = PanelMemberFactory(session=session, school=school)
     bystander = PanelMemberFactory(session=session, school=SettingFactory())
     case = proposed_case(round_, preferences=(SettingFactory(), school))
-    report = panels_schedule(round_=round_, actor=None, now=BEFORE)
+    report = panels_schedule(round_=round_, actor=None, now=BEFORE_PANELS)
     assert _session_of(case) == session
     assert report.recusals == 1
     recusal = Recusal.objects.get()
@@ -166,7 +162,7 @@ def test_member_from_the_host_of_a_resourced_provision_is_conflicted(round_: Rou
     session = PanelSessionFactory(round=round_, starts_at=_day(11))
     PanelMemberFactory(session=session, school=host)
     proposed_case(round_, preferences=(provision,))
-    panels_schedule(round_=round_, actor=None, now=BEFORE)
+    panels_schedule(round_=round_, actor=None, now=BEFORE_PANELS)
     assert Recusal.objects.get().reason == (
         "Hill Academy shares a site with Hill Academy ASD base, the proposed setting"
     )
@@ -178,7 +174,7 @@ def test_cases_that_cannot_go_to_any_panel_are_reported(round_: Round) -> None:
     blank = proposed_case(round_, area="", preferences=(SettingFactory(),))
     no_proposal = proposed_case(round_)
     no_session = proposed_case(round_, area="West", preferences=(SettingFactory(),))
-    report = panels_schedule(round_=round_, actor=None, now=BEFORE)
+    report = panels_schedule(round_=round_, actor=None, now=BEFORE_PANELS)
     reasons = {u.reference: u.reason for u in report.unplaced}
     assert reasons == {
         outside.reference: "home outside Kent's SEND areas (Outside Kent)",
@@ -192,10 +188,10 @@ def test_cases_that_cannot_go_to_any_panel_are_reported(round_: Round) -> None:
 
 
 def test_signed_off_and_started_sessions_take_no_new_cases(round_: Round) -> None:
-    PanelSessionFactory(round=round_, starts_at=_day(11), signed_off_at=BEFORE)
-    PanelSessionFactory(round=round_, starts_at=BEFORE - dt.timedelta(hours=1))
+    PanelSessionFactory(round=round_, starts_at=_day(11), signed_off_at=BEFORE_PANELS)
+    PanelSessionFactory(round=round_, starts_at=BEFORE_PANELS - dt.timedelta(hours=1))
     proposed_case(round_, preferences=(SettingFactory(),))
-    report = panels_schedule(round_=round_, actor=None, now=BEFORE)
+    report = panels_schedule(round_=round_, actor=None, now=BEFORE_PANELS)
     assert report.scheduled == 0
     assert "that is still open" in report.unplaced[0].reason
 
@@ -206,18 +202,18 @@ def _agree(case: Case) -> None:
         panel_case=placement,
         data=DecisionInput(outcome=Outcome.AGREE),
         actor=placement.session.chair,
-        now=BEFORE,
+        now=BEFORE_PANELS,
     )
 
 
 def test_rescheduling_keeps_cases_where_they_are(round_: Round) -> None:
     first = PanelSessionFactory(round=round_, starts_at=_day(11))
     cases = [proposed_case(round_, preferences=(SettingFactory(),)) for _ in range(4)]
-    panels_schedule(round_=round_, actor=None, now=BEFORE)
+    panels_schedule(round_=round_, actor=None, now=BEFORE_PANELS)
     placements = set(PanelCase.objects.values_list("pk", "case_id", "session_id"))
     second = PanelSessionFactory(round=round_, starts_at=_day(12))
     newcomers = [proposed_case(round_, preferences=(SettingFactory(),)) for _ in range(4)]
-    report = panels_schedule(round_=round_, actor=None, now=BEFORE)
+    report = panels_schedule(round_=round_, actor=None, now=BEFORE_PANELS)
     assert report.kept == 4
     assert placements <= set(PanelCase.objects.values_list("pk", "case_id", "session_id"))
     assert all(_session_of(c) == first for c in cases)
@@ -228,13 +224,13 @@ def test_rescheduling_keeps_cases_where_they_are(round_: Round) -> None:
 def test_rebuild_moves_undecided_cases_but_never_decided_ones(round_: Round) -> None:
     first = PanelSessionFactory(round=round_, starts_at=_day(11))
     cases = [proposed_case(round_, preferences=(s,)) for s in SettingFactory.create_batch(6)]
-    panels_schedule(round_=round_, actor=None, now=BEFORE)
+    panels_schedule(round_=round_, actor=None, now=BEFORE_PANELS)
     decided = cases[:4]
     for case in decided:
         _agree(case)
     kept = {c.pk: PanelCase.objects.get(case=c).pk for c in decided}
     second = PanelSessionFactory(round=round_, starts_at=_day(12))
-    report = panels_schedule(round_=round_, actor=None, now=BEFORE, rebuild=True)
+    report = panels_schedule(round_=round_, actor=None, now=BEFORE_PANELS, rebuild=True)
     assert report.rebuilt == 2
     assert report.decided == 4
     for case in decided:
@@ -250,16 +246,16 @@ def test_rebuild_moves_undecided_cases_but_never_decided_ones(round_: Round) -> 
 def test_deferred_case_is_scheduled_in_a_later_session(round_: Round) -> None:
     sessions = [PanelSessionFactory(round=round_, starts_at=_day(d)) for d in (11, 18, 25)]
     case = proposed_case(round_, preferences=(SettingFactory(),))
-    panels_schedule(round_=round_, actor=None, now=BEFORE)
+    panels_schedule(round_=round_, actor=None, now=BEFORE_PANELS)
     assert _session_of(case) == sessions[0]
     placement = PanelCase.objects.get(case=case)
     decision_record(
         panel_case=placement,
         data=DecisionInput(outcome=Outcome.DEFER, reasons="Waiting for the EP report"),
         actor=sessions[0].chair,
-        now=BEFORE,
+        now=BEFORE_PANELS,
     )
-    panels_schedule(round_=round_, actor=None, now=BEFORE)
+    panels_schedule(round_=round_, actor=None, now=BEFORE_PANELS)
     later = _session_of(case)
     assert later is not None
     assert later.starts_at > sessions[0].starts_at
@@ -268,9 +264,9 @@ def test_deferred_case_is_scheduled_in_a_later_session(round_: Round) -> None:
 def test_stale_placement_is_ended(round_: Round) -> None:
     PanelSessionFactory(round=round_, starts_at=_day(11))
     case = proposed_case(round_, preferences=(SettingFactory(),))
-    panels_schedule(round_=round_, actor=None, now=BEFORE)
+    panels_schedule(round_=round_, actor=None, now=BEFORE_PANELS)
     Case.objects.filter(pk=case.pk).update(state=CaseState.CONSULTING)  # re-consulted elsewhere
-    report = panels_schedule(round_=round_, actor=None, now=BEFORE)
+    report = panels_schedule(round_=round_, actor=None, now=BEFORE_PANELS)
     assert report.stale_removed == 1
     assert not PanelCase.objects.filter(case=case, removed_at=None).exists()
 

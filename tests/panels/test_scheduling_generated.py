@@ -15,8 +15,9 @@ from panels.services.scheduling import panels_schedule
 from phasetransfer.core.clock import LONDON
 from phasetransfer.models import Case, CaseState, Consultation, Phase, Preference, Round
 from tests.factories import RoundFactory, SettingFactory, UserFactory
-from tests.factories_consultations import ConsultationFactory
-from tests.panels.factories import BEFORE, PanelSessionFactory, proposed_case
+from tests.factories.consultations import ConsultationFactory
+from tests.factories.panels import PanelSessionFactory, proposed_case
+from tests.moments import BEFORE_PANELS
 
 pytestmark = pytest.mark.django_db
 AREAS = ["North", "East", "South", "West"]
@@ -77,7 +78,7 @@ def _check_placements(round_: Round) -> None:
         fill[pc.session_id] += 1
         assert pc.session.send_area == pc.case.send_area
         assert pc.case.round_id == pc.session.round_id
-        assert BEFORE < pc.session.starts_at < cutoff
+        assert BEFORE_PANELS < pc.session.starts_at < cutoff
         assert pc.case_id not in due or pc.session.starts_at >= due[pc.case_id]
         assert pc.case.state == CaseState.AT_PANEL
         conflicted = {m.pk for m in pc.session.members.all() if m.school_id in _involved(pc.case)}
@@ -89,13 +90,13 @@ def _check_placements(round_: Round) -> None:
 
 def _open_with_room(case: Case, *, room: bool = True) -> list[PanelSession]:
     """Sessions the case could go to (that still have room after scheduling)."""
-    due = Consultation.objects.filter(case=case).aggregate(d=Max("due_at"))["d"] or BEFORE
+    due = Consultation.objects.filter(case=case).aggregate(d=Max("due_at"))["d"] or BEFORE_PANELS
     cutoff = scheduling_cutoff(case.round)
     return [
         s
         for s in PanelSession.objects.filter(round=case.round, send_area=case.send_area)
-        if max(due, BEFORE) <= s.starts_at < cutoff
-        and s.starts_at > BEFORE
+        if max(due, BEFORE_PANELS) <= s.starts_at < cutoff
+        and s.starts_at > BEFORE_PANELS
         and (not room or s.panel_cases.filter(removed_at=None).count() < s.case_limit)
     ]
 
@@ -104,7 +105,7 @@ def _open_with_room(case: Case, *, room: bool = True) -> list[PanelSession]:
 def test_generated_rounds(seed: int) -> None:
     rounds, _ = _generate(seed)
     for round_ in rounds:
-        report = panels_schedule(round_=round_, actor=None, now=BEFORE)
+        report = panels_schedule(round_=round_, actor=None, now=BEFORE_PANELS)
         _check_placements(round_)
         proposed = set(
             Case.objects.filter(round=round_, state=CaseState.PROPOSED).values_list(

@@ -2,31 +2,22 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 
 import pytest
 import time_machine
 from django.test import Client
 
-from phasetransfer.core.clock import LONDON
 from phasetransfer.core.roles import Role
 from phasetransfer.models import AuditEvent, Case, CaseState, Phase, PreferenceSubmission, User
 from tests.conftest import signed_in
-from tests.factories import (
-    ContactFactory,
-    RoundFactory,
-    SettingFactory,
-    UserFactory,
-)
-
-OPEN = dt.datetime(2026, 11, 27, 12, 0, tzinfo=LONDON)  # inside the window of RoundFactory
-AFTER_CLOSE = dt.datetime(2026, 12, 12, 9, 0, tzinfo=LONDON)
+from tests.factories import ContactFactory, RoundFactory, SettingFactory, UserFactory
+from tests.moments import WINDOW_CLOSED, WINDOW_OPEN
 
 
 @pytest.fixture
 def during_window() -> Iterator[None]:
-    with time_machine.travel(OPEN, tick=False):
+    with time_machine.travel(WINDOW_OPEN, tick=False):
         yield
 
 
@@ -156,10 +147,10 @@ def test_other_setting_needs_a_name(family: tuple[Client, User, Case]) -> None:
 
 def test_after_the_window_a_submitted_case_is_read_only(family: tuple[Client, User, Case]) -> None:
     client, user, case = family
-    with time_machine.travel(OPEN, tick=False):
+    with time_machine.travel(WINDOW_OPEN, tick=False):
         client.post(_url(case, "preferences/search/"), {"urn": SettingFactory().urn})
         client.post(_url(case, "check/"))
-    with time_machine.travel(AFTER_CLOSE, tick=False):
+    with time_machine.travel(WINDOW_CLOSED, tick=False):
         signed_in(client, user)  # the session from two weeks ago has expired
         add = client.post(_url(case, "preferences/search/"), {"urn": SettingFactory().urn})
         assert add.status_code == 302
@@ -171,7 +162,7 @@ def test_after_the_window_a_submitted_case_is_read_only(family: tuple[Client, Us
 
 def test_a_late_first_submission_is_accepted_and_flagged(family: tuple[Client, User, Case]) -> None:
     client, user, case = family
-    with time_machine.travel(AFTER_CLOSE, tick=False):
+    with time_machine.travel(WINDOW_CLOSED, tick=False):
         signed_in(client, user)
         client.post(_url(case, "preferences/search/"), {"urn": SettingFactory().urn})
         client.post(_url(case, "check/"))

@@ -26,23 +26,24 @@ from phasetransfer.models import (
 from phasetransfer.security.access_log import retention_days
 from tests.conftest import signed_in
 from tests.factories import CaseFactory, RoundFactory
-from tests.factories_consultations import ConsultationFactory
-from tests.security.world import NOW, World, build_world
+from tests.factories.consultations import ConsultationFactory
+from tests.factories.worlds import SecurityWorld, world_for_security
+from tests.moments import AFTER_OFFER_DAY
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def world() -> Any:
-    with time_machine.travel(NOW, tick=False):
-        yield build_world()
+    with time_machine.travel(AFTER_OFFER_DAY, tick=False):
+        yield world_for_security()
 
 
-def as_(world: World, persona: str) -> Client:
+def as_(world: SecurityWorld, persona: str) -> Client:
     return signed_in(Client(), world.users[persona])
 
 
-def test_opening_a_case_page_writes_one_row_with_one_insert(world: World) -> None:
+def test_opening_a_case_page_writes_one_row_with_one_insert(world: SecurityWorld) -> None:
     staff = as_(world, "caseworker")
     with CaptureQueriesContext(connection) as queries:
         response = staff.get(f"/staff/cases/{world.case.reference}/?q=Secret+Name")
@@ -55,7 +56,7 @@ def test_opening_a_case_page_writes_one_row_with_one_insert(world: World) -> Non
         world.users["caseworker"],
         "view",
         "staff-case",
-        NOW,
+        AFTER_OFFER_DAY,
     )
     assert "Secret" not in str(CaseAccess.objects.values().get())  # no query string kept
 
@@ -73,7 +74,7 @@ def test_opening_a_case_page_writes_one_row_with_one_insert(world: World) -> Non
     ],
 )
 def test_each_page_of_one_case_records_who_looked(
-    world: World, persona: str, path: str, method: str, action: str
+    world: SecurityWorld, persona: str, path: str, method: str, action: str
 ) -> None:
     url = path.format(
         ref=world.case.reference,
@@ -88,7 +89,9 @@ def test_each_page_of_one_case_records_who_looked(
     ]
 
 
-def test_a_pack_records_the_cases_its_reader_saw_and_not_the_recused_one(world: World) -> None:
+def test_a_pack_records_the_cases_its_reader_saw_and_not_the_recused_one(
+    world: SecurityWorld,
+) -> None:
     # A surname no generated name contains (a random "Smith" once matched "Smith-James").
     Child.objects.filter(pk=world.case.child_id).update(last_name="Quillfeather")
     response = as_(world, "recused_member").get(f"/panels/sessions/{world.s1.pk}/pack/")
@@ -103,7 +106,7 @@ def test_a_pack_records_the_cases_its_reader_saw_and_not_the_recused_one(world: 
 
 
 def test_the_progress_board_records_the_children_on_its_page_and_the_export_each_row(
-    world: World,
+    world: SecurityWorld,
 ) -> None:
     coordinator = as_(world, "coordinator")
     in_round = set(world.round.cases.values_list("pk", flat=True))
@@ -134,13 +137,15 @@ def test_the_progress_board_records_the_children_on_its_page_and_the_export_each
         ("school_a", "/school/"),
     ],
 )
-def test_a_list_page_records_each_child_it_names(world: World, persona: str, path: str) -> None:
+def test_a_list_page_records_each_child_it_names(
+    world: SecurityWorld, persona: str, path: str
+) -> None:
     """A page listing children is a look at each of them, whoever else it lists."""
     # A case still being consulted on, and overdue, so the consultation lists show it.
     listed = ConsultationFactory(
         case=CaseFactory(round=world.round, state=CaseState.CONSULTING),
         setting=world.school_a,
-        sent_at=NOW - dt.timedelta(days=40),
+        sent_at=AFTER_OFFER_DAY - dt.timedelta(days=40),
     ).case
     Proposal.objects.create(run=world.run, case=listed, setting=world.school_a, preference_rank=1)
 
@@ -152,7 +157,7 @@ def test_a_list_page_records_each_child_it_names(world: World, persona: str, pat
     assert list(rows.values_list("user", "action")) == [(world.users[persona].pk, "view")]
 
 
-def test_a_refused_look_records_nothing(world: World) -> None:
+def test_a_refused_look_records_nothing(world: SecurityWorld) -> None:
     as_(world, "another_parent").get(f"/family/{world.case.reference}/")
     as_(world, "school_b").get(f"/school/consultations/{world.consultation.pk}/")
     assert not CaseAccess.objects.exists()
@@ -166,20 +171,23 @@ def _trail_csv(client: Client, query: str = "") -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
 
-def test_the_administrator_filters_the_trail_and_downloads_it(world: World) -> None:
-    with time_machine.travel(NOW, tick=False):
+def test_the_administrator_filters_the_trail_and_downloads_it(world: SecurityWorld) -> None:
+    with time_machine.travel(AFTER_OFFER_DAY, tick=False):
         as_(world, "caseworker").get(f"/staff/cases/{world.case.reference}/")
         as_(world, "chair").get(f"/staff/cases/{world.other_case.reference}/")
     admin = as_(world, "administrator")
     page = admin.get("/staff/audit/", {"reference": world.case.reference}).content.decode()
     assert "caseworker@kent.example" in page
     assert "chair@example.org" not in page
-    rows = _trail_csv(admin, f"?user=chair@example.org&since={NOW.date()}&until={NOW.date()}")
+    rows = _trail_csv(
+        admin,
+        f"?user=chair@example.org&since={AFTER_OFFER_DAY.date()}&until={AFTER_OFFER_DAY.date()}",
+    )
     assert rows[0] == ["When (London)", "Case reference", "User", "Kind", "Page or action"]
     assert [r[1:] for r in rows[1:]] == [
         [world.other_case.reference, "chair@example.org", "view", "staff-case"]
     ]
-    later = (NOW + dt.timedelta(days=1)).date()
+    later = (AFTER_OFFER_DAY + dt.timedelta(days=1)).date()
     assert len(_trail_csv(admin, f"?user=chair@example.org&since={later}")) == 1
     # Audit events (changes) are in the same trail.
     events = _trail_csv(admin, f"?reference={world.case.reference}")
@@ -189,15 +197,15 @@ def test_the_administrator_filters_the_trail_and_downloads_it(world: World) -> N
     )
 
 
-def test_the_trail_csv_cannot_run_a_formula(world: World) -> None:
+def test_the_trail_csv_cannot_run_a_formula(world: SecurityWorld) -> None:
     CaseAccess.objects.create(
-        case=world.case, user=None, at=NOW, action="view", path_name="=HYPERLINK(1)"
+        case=world.case, user=None, at=AFTER_OFFER_DAY, action="view", path_name="=HYPERLINK(1)"
     )
     rows = _trail_csv(as_(world, "administrator"))
     assert rows[1][4] == "'=HYPERLINK(1)"
 
 
-def test_prune_keeps_each_round_for_its_own_retention(world: World) -> None:
+def test_prune_keeps_each_round_for_its_own_retention(world: SecurityWorld) -> None:
     other = RoundFactory(phase="post16")
     other_case = type(world.case).objects.create(
         reference="OLD-1", child=world.case.child, round=other
@@ -207,10 +215,10 @@ def test_prune_keeps_each_round_for_its_own_retention(world: World) -> None:
     for age in ages:
         for case in (world.case, other_case):
             CaseAccess.objects.create(
-                case=case, at=NOW - dt.timedelta(days=age), action="view", path_name="x"
+                case=case, at=AFTER_OFFER_DAY - dt.timedelta(days=age), action="view", path_name="x"
             )
     assert retention_days(world.round) == 730
-    with time_machine.travel(NOW, tick=False):
+    with time_machine.travel(AFTER_OFFER_DAY, tick=False):
         out = io.StringIO()
         call_command("prune_audit", "--dry-run", stdout=out)
         assert CaseAccess.objects.count() == 6
@@ -222,7 +230,7 @@ def test_prune_keeps_each_round_for_its_own_retention(world: World) -> None:
     )
 
 
-def test_the_administrator_sets_a_rounds_retention_on_the_page(world: World) -> None:
+def test_the_administrator_sets_a_rounds_retention_on_the_page(world: SecurityWorld) -> None:
     admin = as_(world, "administrator")
     response = admin.post("/staff/audit/retention/", {"round_id": world.round.pk, "days": 90})
     assert response["Location"] == "/staff/audit/"
@@ -231,7 +239,7 @@ def test_the_administrator_sets_a_rounds_retention_on_the_page(world: World) -> 
     assert retention_days(world.round) == 90  # under 30 days is refused
 
 
-def test_a_wrong_date_in_the_filter_is_explained_not_crashed_on(world: World) -> None:
+def test_a_wrong_date_in_the_filter_is_explained_not_crashed_on(world: SecurityWorld) -> None:
     admin = as_(world, "administrator")
     page = admin.get("/staff/audit/", {"since": "yesterday"})
     assert page.status_code == 200

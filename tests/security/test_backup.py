@@ -20,17 +20,22 @@ from phasetransfer.security.backup import (
     round_rows,
     shared_rows,
 )
-from tests.security.world import NOW, World, build_world
+from tests.factories.worlds import SecurityWorld, world_for_security
+from tests.moments import AFTER_OFFER_DAY
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def world() -> Any:
-    with time_machine.travel(NOW, tick=False):
-        built = build_world()
+    with time_machine.travel(AFTER_OFFER_DAY, tick=False):
+        built = world_for_security()
         CaseAccess.objects.create(
-            case=built.case, user=built.users["caseworker"], at=NOW, action="view", path_name="x"
+            case=built.case,
+            user=built.users["caseworker"],
+            at=AFTER_OFFER_DAY,
+            action="view",
+            path_name="x",
         )
         yield built
 
@@ -46,14 +51,14 @@ def delete_rows(rows: dict[type[models.Model], set[Any]]) -> None:
     connection.check_constraints()
 
 
-def backup(tmp_path: Path, world: World, name: str = "round.json.gz") -> Path:
+def backup(tmp_path: Path, world: SecurityWorld, name: str = "round.json.gz") -> Path:
     out = tmp_path / name
     call_command("round_backup", "--round", str(world.round.pk), "--out", str(out))
     return out
 
 
 def test_a_round_survives_backup_deletion_and_restore_into_an_empty_database(
-    world: World, tmp_path: Path
+    world: SecurityWorld, tmp_path: Path
 ) -> None:
     owned = round_rows(world.round)
     shared = shared_rows(owned)
@@ -95,7 +100,7 @@ def test_a_round_survives_backup_deletion_and_restore_into_an_empty_database(
 
 
 def test_restoring_into_a_database_that_has_the_round_writes_nothing(
-    world: World, tmp_path: Path
+    world: SecurityWorld, tmp_path: Path
 ) -> None:
     out = backup(tmp_path, world)
     before = snapshot(round_rows(world.round))
@@ -105,7 +110,7 @@ def test_restoring_into_a_database_that_has_the_round_writes_nothing(
 
 
 def test_a_different_school_under_the_same_id_is_refused_before_anything_is_written(
-    world: World, tmp_path: Path
+    world: SecurityWorld, tmp_path: Path
 ) -> None:
     out = backup(tmp_path, world)
     owned = round_rows(world.round)
@@ -118,7 +123,7 @@ def test_a_different_school_under_the_same_id_is_refused_before_anything_is_writ
 
 
 def test_a_backup_of_another_schema_or_not_a_backup_is_refused(
-    world: World, tmp_path: Path
+    world: SecurityWorld, tmp_path: Path
 ) -> None:
     out = backup(tmp_path, world, "round.json")
     data = json.loads(out.read_text())
@@ -135,7 +140,7 @@ def test_a_backup_of_another_schema_or_not_a_backup_is_refused(
     assert not Round.objects.exists()
 
 
-def test_a_backup_never_overwrites_a_file(world: World, tmp_path: Path) -> None:
+def test_a_backup_never_overwrites_a_file(world: SecurityWorld, tmp_path: Path) -> None:
     out = backup(tmp_path, world)
     with pytest.raises(CommandError, match="exists"):
         backup(tmp_path, world)

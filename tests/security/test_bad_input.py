@@ -23,10 +23,12 @@ from phasetransfer.core.csv_safe import FORMULA_STARTS, csv_lines, csv_text, neu
 from phasetransfer.core.csvfile import MAX_BYTES, CsvRejected
 from phasetransfer.core.roles import Role
 from phasetransfer.models import Case, Child, Contact
-from tests.api.conftest import bearer, token_with
+from tests.api.conftest import bearer
 from tests.conftest import signed_in
 from tests.factories import RoundFactory, UserFactory
-from tests.security.world import NOW, World, build_world
+from tests.factories.api import token_with
+from tests.factories.worlds import SecurityWorld, world_for_security
+from tests.moments import AFTER_OFFER_DAY
 
 pytestmark = pytest.mark.django_db
 
@@ -36,11 +38,11 @@ ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
 @pytest.fixture
 def world() -> Any:
-    with time_machine.travel(NOW, tick=False):
-        yield build_world()
+    with time_machine.travel(AFTER_OFFER_DAY, tick=False):
+        yield world_for_security()
 
 
-def as_(world: World, persona: str) -> Client:
+def as_(world: SecurityWorld, persona: str) -> Client:
     return signed_in(Client(), world.users[persona])
 
 
@@ -64,7 +66,7 @@ def _cells(text: str) -> list[str]:
     return [cell for row in csv.reader(io.StringIO(text)) for cell in row]
 
 
-def test_the_panel_minutes_csv_neutralises_a_formula_in_a_decision(world: World) -> None:
+def test_the_panel_minutes_csv_neutralises_a_formula_in_a_decision(world: SecurityWorld) -> None:
     Decision.objects.filter(pk=world.decision.pk).update(reasons='=HYPERLINK("http://x")')
     response = as_(world, "chair").get(f"/panels/sessions/{world.s1.pk}/minutes.csv")
     cells = _cells(response.content.decode())
@@ -72,7 +74,7 @@ def test_the_panel_minutes_csv_neutralises_a_formula_in_a_decision(world: World)
     assert not any(cell.startswith(FORMULA_STARTS) for cell in cells)
 
 
-def test_the_progress_board_csv_neutralises_a_formula_in_a_name(world: World) -> None:
+def test_the_progress_board_csv_neutralises_a_formula_in_a_name(world: SecurityWorld) -> None:
     Child.objects.filter(pk=world.case.child_id).update(first_name="+SUM(1)", last_name="-2")
     response = as_(world, "coordinator").get(f"/staff/rounds/{world.round.pk}/progress.csv")
     cells = _cells(response.content.decode())
@@ -178,7 +180,7 @@ def test_the_api_refuses_an_oversized_or_mis_encoded_cohort(client: Client) -> N
 # --- HTML in names ---------------------------------------------------------------------------
 
 
-def _hostile(world: World) -> None:
+def _hostile(world: SecurityWorld) -> None:
     Child.objects.filter(pk=world.case.child_id).update(first_name=SCRIPT, last_name=SCRIPT)
     Contact.objects.filter(case=world.case).update(name=SCRIPT)
 
@@ -200,7 +202,9 @@ def _hostile(world: World) -> None:
         ("chair", "/panels/sessions/{s1}/cases/{case}/decision/"),
     ],
 )
-def test_a_childs_name_made_of_html_is_shown_escaped(world: World, persona: str, path: str) -> None:
+def test_a_childs_name_made_of_html_is_shown_escaped(
+    world: SecurityWorld, persona: str, path: str
+) -> None:
     _hostile(world)
     url = path.format(
         ref=world.case.reference,
@@ -209,7 +213,7 @@ def test_a_childs_name_made_of_html_is_shown_escaped(world: World, persona: str,
         s1=world.s1.pk,
         case=world.case.pk,
     )
-    with time_machine.travel(NOW, tick=False):
+    with time_machine.travel(AFTER_OFFER_DAY, tick=False):
         response = as_(world, persona).get(url)
     html = response.content.decode()
     assert response.status_code == 200
@@ -217,7 +221,7 @@ def test_a_childs_name_made_of_html_is_shown_escaped(world: World, persona: str,
     assert ESCAPED in html
 
 
-def test_the_letter_html_escapes_the_name_too(world: World) -> None:
+def test_the_letter_html_escapes_the_name_too(world: SecurityWorld) -> None:
     _hostile(world)
     case = Case.objects.select_related("child", "round").get(pk=world.case.pk)
     html = render_html(case, final_decision(case))

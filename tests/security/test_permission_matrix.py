@@ -29,7 +29,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.conftest import signed_in
-from tests.security.world import NOW, World, build_world
+from tests.factories.worlds import SecurityWorld, world_for_security
+from tests.moments import AFTER_OFFER_DAY
 
 ANONYMOUS = "anonymous"
 PARENT = "parent"
@@ -281,7 +282,7 @@ def test_skips_are_only_admin_internals_and_static() -> None:
 # --- Requests -----------------------------------------------------------------------------
 
 
-def _kwargs(route: Route, world: World) -> dict[str, object]:
+def _kwargs(route: Route, world: SecurityWorld) -> dict[str, object]:
     values: dict[str, object] = {
         "reference": world.case.reference,
         "rank": 1,
@@ -301,13 +302,13 @@ def _kwargs(route: Route, world: World) -> dict[str, object]:
     return {param: values[param] for param in route.params}
 
 
-def url_of(route: Route, world: World) -> str:
+def url_of(route: Route, world: SecurityWorld) -> str:
     if route.name.startswith("unnamed:"):
         return "/" + route.route
     return reverse(route.name, kwargs=_kwargs(route, world))
 
 
-def client_for(persona: str, world: World) -> Client:
+def client_for(persona: str, world: SecurityWorld) -> Client:
     if persona == ANONYMOUS:
         return Client()
     if persona == CLIENT:
@@ -372,7 +373,7 @@ def _cache_problem(response: HttpResponse) -> str | None:
     return None
 
 
-def _one(route: Route, rule: Rule, persona: str, world: World) -> str | None:
+def _one(route: Route, rule: Rule, persona: str, world: SecurityWorld) -> str | None:
     client = client_for(persona, world)
     url = url_of(route, world)
     response = client.post(url, {}) if rule.method == POST else client.get(url)
@@ -393,8 +394,8 @@ def test_access(route: Route) -> None:
     if rule is None:
         pytest.fail(f"No rule for {route.name}: add one to RULES")
     problems = []
-    with time_machine.travel(NOW, tick=False):
-        world = build_world()
+    with time_machine.travel(AFTER_OFFER_DAY, tick=False):
+        world = world_for_security()
         for persona in PERSONAS:
             # Each persona starts from the same world: what an allowed one changed is undone.
             with transaction.atomic():

@@ -41,8 +41,12 @@ def celery_worker(
     concurrency: int = 1,
     queue: str | None = None,
     extra_env: dict[str, str] | None = None,
+    loglevel: str = "INFO",
 ) -> Iterator[Worker]:
-    """Start ``celery worker`` on its own queue against the test database; stop it after."""
+    """Start ``celery worker`` on its own queue against the test database; stop it after.
+
+    Its log goes to ``tmp_path``/<queue>.log; its process group is its pid (``Worker.process``).
+    """
     queue = queue or f"test-{uuid.uuid4().hex[:12]}"
     env = {
         **os.environ,
@@ -57,7 +61,8 @@ def celery_worker(
     )
     command = [
         sys.executable, "-m", "celery", "-A", "phasetransfer.config", "worker", "-Q", queue,
-        *pool, "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
+        *pool, f"--loglevel={loglevel}",
+        "--without-gossip", "--without-mingle", "--without-heartbeat",
     ]  # fmt: skip
     with log.open("ab") as handle:
         # Its own process group, so a test can kill the worker and its pool children at once.
@@ -88,17 +93,28 @@ def wait_for(
     timeout: float = 60,
     worker: Worker | None = None,
     every: Callable[[], object] | None = None,
-) -> None:
-    """Poll ``condition``; ``every`` runs on each poll (e.g. the test playing celery beat)."""
-    deadline = time.monotonic() + timeout
+    every_seconds: float = 0,
+    poll: float = 0.5,
+) -> float:
+    """Poll ``condition`` every ``poll`` seconds until it holds; return the seconds it took.
+
+    ``every`` runs on the first poll and then at most once each ``every_seconds`` (on every
+    poll if 0): the test playing celery beat, whose every-minute jobs it sends every few
+    seconds. Fails if ``worker`` dies, or after ``timeout`` seconds with the worker's log.
+    """
+    started = time.monotonic()
+    deadline = started + timeout
+    last_every: float | None = None
     while time.monotonic() < deadline:
         if condition():
-            return
+            return time.monotonic() - started
         if worker is not None and worker.process.poll() is not None:
             raise AssertionError("the worker died:\n" + worker.output())
-        if every is not None:
+        now = time.monotonic()
+        if every is not None and (last_every is None or now - last_every >= every_seconds):
             every()
-        time.sleep(0.5)
+            last_every = now
+        time.sleep(poll)
     detail = ("\nworker log:\n" + worker.output()[-5000:]) if worker else ""
     raise AssertionError(f"condition not met within {timeout}s{detail}")
 

@@ -36,7 +36,7 @@ class Command(BaseCommand):
             target = round_by_key(round_key)
             if at is not None:
                 offer_day_set(round_=target, at=at, actor=None)
-                when = target.offer_day_at.astimezone(LONDON)  # type: ignore[union-attr]
+                when = at.astimezone(LONDON)
                 self.stdout.write(
                     self.style.SUCCESS(f"SEN offer day set: {when:%A %d %B %Y %H:%M}")
                 )

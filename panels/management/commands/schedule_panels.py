@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from panels.services.scheduling import DEFAULT_TIME_LIMIT, panels_schedule
+from panels.services.scheduling import DEFAULT_TIME_LIMIT, SchedulingBusy, panels_schedule
 from phasetransfer.core.rounds import RoundNotFound, round_by_key
 
 
@@ -34,7 +34,14 @@ class Command(BaseCommand):
             target = round_by_key(round_key)
         except RoundNotFound as exc:
             raise CommandError(str(exc)) from None
-        report = panels_schedule(round_=target, actor=None, rebuild=rebuild, time_limit=time_limit)
+        # A run like the page's, done here and now (as ``allocate`` does); refused while
+        # another run of the round is queued or running.
+        try:
+            report = panels_schedule(
+                round_=target, actor=None, rebuild=rebuild, time_limit=time_limit
+            )
+        except SchedulingBusy as exc:
+            raise CommandError(str(exc)) from None
         for area in report.areas:
             self.stdout.write(
                 f"  {area.area:<6} {area.placed:>5} of {area.cases:>5} placed in "

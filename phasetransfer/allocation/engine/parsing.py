@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from phasetransfer.allocation.engine.compiled import label, render
 from phasetransfer.allocation.engine.problem import (
@@ -46,8 +47,11 @@ def _kind(value: object) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-def _check_keys(where: str, item: object, keys: tuple[set[str], set[str]]) -> dict[str, object]:
-    """Return ``item`` as a dict with every required key and no unknown key."""
+def _check_keys(where: str, item: object, keys: tuple[set[str], set[str]]) -> dict[str, Any]:
+    """Return ``item`` as a dict with every required key and no unknown key.
+
+    Its values are still unchecked (``Any``): building the specs validates them.
+    """
     if type(item) is not dict:
         raise ProblemError(f"{where}: must be an object, got {_kind(item)}")
     required, optional = keys
@@ -71,7 +75,7 @@ def _parse_groups(raw: list[object]) -> tuple[GroupSpec, ...]:
     for i, item in enumerate(raw):
         where = label("groups", i, item.get("id") if type(item) is dict else None)
         group = _check_keys(where, item, _GROUP_KEYS)
-        groups.append(GroupSpec(group["id"], group["capacity"]))  # type: ignore[arg-type]
+        groups.append(GroupSpec(group["id"], group["capacity"]))
     return tuple(groups)
 
 
@@ -80,9 +84,7 @@ def _parse_settings(raw: list[object]) -> tuple[SettingSpec, ...]:
     for i, item in enumerate(raw):
         where = label("settings", i, item.get("id") if type(item) is dict else None)
         setting = _check_keys(where, item, _SETTING_KEYS)
-        settings.append(
-            SettingSpec(setting["id"], setting["capacity"], setting.get("group"))  # type: ignore[arg-type]
-        )
+        settings.append(SettingSpec(setting["id"], setting["capacity"], setting.get("group")))
     return tuple(settings)
 
 

@@ -8,7 +8,7 @@ that a consultation exists.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from phasetransfer.consultations.forms import ConsultationResponseForm
@@ -22,18 +22,18 @@ from phasetransfer.consultations.selectors import (
 )
 from phasetransfer.consultations.services import ConsultationRefused, consultation_respond
 from phasetransfer.core import clock
-from phasetransfer.core.access import role_required
+from phasetransfer.core.access import AuthenticatedRequest, role_required
 from phasetransfer.core.roles import Role
 from phasetransfer.models import CaseState, Consultation, ConsultationStatus, User
 from phasetransfer.security.access_log import case_access_record, cases_access_record
 
 
 @role_required(Role.SCHOOL_CONTACT)
-def home(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def home(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
     lists = school_list(user=user, now=clock.now())
     shown = [*lists.overdue, *lists.pending, *lists.answered, *lists.withdrawn]
-    cases_access_record(request=request, case_ids=[c.case_id for c in shown])
+    cases_access_record(request=request, case_ids=[r.consultation.case_id for r in shown])
     context = {"lists": lists, "settings": settings_of_contact(user=user)}
     return render(request, "phasetransfer/consultations/school/home.html", context)
 
@@ -68,8 +68,8 @@ def _respond(form: ConsultationResponseForm, found: Consultation, user: User) ->
 
 
 @role_required(Role.SCHOOL_CONTACT)
-def consultation(request: HttpRequest, consultation_id: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def consultation(request: AuthenticatedRequest, consultation_id: int) -> HttpResponse:
+    user = request.user
     found = get_object_or_404(consultations_for_school_contact(user=user), pk=consultation_id)
     case_access_record(request=request, case=found.case)
     if found.status == ConsultationStatus.WITHDRAWN or found.case.state == CaseState.WITHDRAWN:

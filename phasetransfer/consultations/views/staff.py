@@ -12,17 +12,16 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from phasetransfer.consultations.emails import consultations_chase
 from phasetransfer.consultations.forms import AddConsultationForm, OnBehalfResponseForm, ReasonForm
 from phasetransfer.consultations.selectors import (
+    consultation_row,
     consultations_overdue,
     due_day,
-    ground_labels,
-    is_overdue,
     last_chased,
     other_preferences,
     round_case_progress,
@@ -39,7 +38,7 @@ from phasetransfer.consultations.services import (
 )
 from phasetransfer.consultations.tasks import send_round_consultations
 from phasetransfer.core import clock
-from phasetransfer.core.access import role_required
+from phasetransfer.core.access import AuthenticatedRequest, role_required
 from phasetransfer.core.roles import READ_ALL, Role, has_role
 from phasetransfer.models import Case, Consultation, ConsultationStatus, Round, User
 from phasetransfer.security.access_log import case_access_record, cases_access_record
@@ -49,26 +48,22 @@ ACTORS = (Role.CASEWORKER, Role.ADMINISTRATOR)
 CASES_PER_PAGE = 100
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 @role_required(*STAFF)
-def round_consultations(request: HttpRequest, round_id: int) -> HttpResponse:
-    round = get_object_or_404(Round, pk=round_id)
+def round_consultations(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
+    round_ = get_object_or_404(Round, pk=round_id)
     now = clock.now()
-    progress = round_case_progress(round_=round)
+    progress = round_case_progress(round_=round_)
     page = Paginator(progress, CASES_PER_PAGE).get_page(request.GET.get("page"))
     cases_access_record(request=request, case_ids=[row.case.pk for row in page])
     context = {
-        "round": round,
-        "settings": round_setting_counts(round_=round, now=now),
+        "round": round_,
+        "settings": round_setting_counts(round_=round_, now=now),
         "page": page,
         "cases_total": len(progress),
         "cases_complete": sum(1 for p in progress if p.complete),
-        "overdue_total": consultations_overdue(now=now, round_=round).count(),
-        "other_preferences": other_preferences(round_=round),
-        "window_closed": now >= round.preference_closes_at,
+        "overdue_total": consultations_overdue(now=now, round_=round_).count(),
+        "other_preferences": other_preferences(round_=round_),
+        "window_closed": now >= round_.preference_closes_at,
         "can_act": has_role(request.user, *ACTORS),
     }
     return render(request, "phasetransfer/consultations/round.html", context)
@@ -76,72 +71,59 @@ def round_consultations(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @role_required(*ACTORS)
 @require_POST
-def round_send(request: HttpRequest, round_id: int) -> HttpResponse:
+def round_send(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
     """Queue the round send: a whole round takes longer than a web request should.
 
     The task is idempotent and the service locks the round, so a double click
     queues two sends of which the second finds nothing to do.
     """
-    round = get_object_or_404(Round, pk=round_id)
+    round_ = get_object_or_404(Round, pk=round_id)
     try:
-        round_check_sendable(round_=round, now=clock.now())
+        round_check_sendable(round_=round_, now=clock.now())
     except ConsultationRefused as exc:
         messages.warning(request, str(exc))
     else:
         actor_id = request.user.pk
-        transaction.on_commit(lambda: send_round_consultations.delay(round.pk, actor_id))
+        transaction.on_commit(lambda: send_round_consultations.delay(round_.pk, actor_id))
         messages.success(
             request,
             "Sending consultations. A whole round takes a minute or two: refresh this page "
             "to see them arrive.",
         )
-    return redirect("staff-consultations-round", round_id=round.pk)
+    return redirect("staff-consultations-round", round_id=round_.pk)
 
 
 @role_required(*STAFF)
-def round_overdue(request: HttpRequest, round_id: int) -> HttpResponse:
-    round = get_object_or_404(Round, pk=round_id)
-    rows = list(consultations_overdue(now=clock.now(), round_=round))
-    chased = last_chased(rows)
-    today = clock.today_in_london()
-    for row in rows:
-        row.due_day = due_day(row)  # type: ignore[attr-defined]
-        row.days_late = (today - row.due_day).days  # type: ignore[attr-defined]
-        row.last_chased = chased.get(row.pk)  # type: ignore[attr-defined]
-    cases_access_record(request=request, case_ids=[row.case_id for row in rows])
-    context = {"round": round, "rows": rows, "can_act": has_role(request.user, *ACTORS)}
+def round_overdue(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
+    round_ = get_object_or_404(Round, pk=round_id)
+    now = clock.now()
+    overdue = list(consultations_overdue(now=now, round_=round_))
+    chased = last_chased(overdue)
+    rows = [consultation_row(c, now=now, last_chased=chased.get(c.pk)) for c in overdue]
+    cases_access_record(request=request, case_ids=[c.case_id for c in overdue])
+    context = {"round": round_, "rows": rows, "can_act": has_role(request.user, *ACTORS)}
     return render(request, "phasetransfer/consultations/overdue.html", context)
 
 
 @role_required(*ACTORS)
 @require_POST
-def round_chase(request: HttpRequest, round_id: int) -> HttpResponse:
-    round = get_object_or_404(Round, pk=round_id)
-    report = consultations_chase(round_=round)
+def round_chase(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
+    round_ = get_object_or_404(Round, pk=round_id)
+    report = consultations_chase(round_=round_)
     messages.success(request, report.summary())
-    return redirect("staff-consultations-overdue", round_id=round.pk)
-
-
-def _annotated(consultation: Consultation) -> Consultation:
-    consultation.due_day = due_day(consultation)  # type: ignore[attr-defined]
-    consultation.overdue = is_overdue(consultation, clock.now())  # type: ignore[attr-defined]
-    consultation.grounds = ground_labels(consultation)  # type: ignore[attr-defined]
-    return consultation
+    return redirect("staff-consultations-overdue", round_id=round_.pk)
 
 
 @role_required(*STAFF)
-def case_consultations(request: HttpRequest, reference: str) -> HttpResponse:
+def case_consultations(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = get_object_or_404(Case.objects.select_related("child", "round"), reference=reference)
     case_access_record(request=request, case=case)
-    rows = [
-        _annotated(c)
-        for c in case.consultations.select_related("setting", "responded_by").order_by(
-            "sent_at", "id"
-        )
-    ]
-    replaced = {c.replaces_id for c in rows if c.replaces_id}
-    for row in rows:
-        row.is_replaced = row.pk in replaced  # type: ignore[attr-defined]
+    consultations = list(
+        case.consultations.select_related("setting", "responded_by").order_by("sent_at", "id")
+    )
+    replaced = {c.replaces_id for c in consultations if c.replaces_id}
+    now = clock.now()
+    rows = [consultation_row(c, now=now, replaced=c.pk in replaced) for c in consultations]
     context = {
         "case": case,
         "child": case.child,
@@ -165,7 +147,7 @@ def _back_to_case(consultation: Consultation) -> HttpResponse:
 
 
 @role_required(*ACTORS)
-def respond(request: HttpRequest, consultation_id: int) -> HttpResponse:
+def respond(request: AuthenticatedRequest, consultation_id: int) -> HttpResponse:
     """Record a school's response given by email, phone, letter or in a meeting."""
     found = _consultation(consultation_id)
     case_access_record(request=request, case=found.case)
@@ -180,7 +162,7 @@ def respond(request: HttpRequest, consultation_id: int) -> HttpResponse:
                 can_meet=form.can_meet,
                 grounds=form.cleaned_data["grounds"],
                 text=form.cleaned_data["response_text"],
-                actor=_user(request),
+                actor=request.user,
                 on_behalf=True,
                 channel=form.cleaned_data["channel"],
             )
@@ -189,12 +171,12 @@ def respond(request: HttpRequest, consultation_id: int) -> HttpResponse:
         else:
             messages.success(request, f"Response from {found.setting.name} recorded")
             return _back_to_case(found)
-    context = {"consultation": _annotated(found), "case": found.case, "form": form}
+    context = {"consultation": found, "due_day": due_day(found), "case": found.case, "form": form}
     return render(request, "phasetransfer/consultations/respond.html", context)
 
 
 def _reason_action(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     consultation_id: int,
     *,
     action: Callable[[Consultation, str, User], object],
@@ -206,18 +188,18 @@ def _reason_action(
     form = ReasonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            action(found, form.cleaned_data["reason"], _user(request))
+            action(found, form.cleaned_data["reason"], request.user)
         except ConsultationRefused as exc:
             form.add_error("reason" if exc.field == "reason" else None, str(exc))
         else:
             messages.success(request, done.format(setting=found.setting.name))
             return _back_to_case(found)
-    context = {"consultation": _annotated(found), "case": found.case, "form": form}
+    context = {"consultation": found, "case": found.case, "form": form}
     return render(request, template, context)
 
 
 @role_required(*ACTORS)
-def withdraw(request: HttpRequest, consultation_id: int) -> HttpResponse:
+def withdraw(request: AuthenticatedRequest, consultation_id: int) -> HttpResponse:
     return _reason_action(
         request,
         consultation_id,
@@ -230,7 +212,7 @@ def withdraw(request: HttpRequest, consultation_id: int) -> HttpResponse:
 
 
 @role_required(*ACTORS)
-def resend(request: HttpRequest, consultation_id: int) -> HttpResponse:
+def resend(request: AuthenticatedRequest, consultation_id: int) -> HttpResponse:
     return _reason_action(
         request,
         consultation_id,
@@ -243,7 +225,7 @@ def resend(request: HttpRequest, consultation_id: int) -> HttpResponse:
 
 
 @role_required(*ACTORS)
-def add(request: HttpRequest, reference: str) -> HttpResponse:
+def add(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     """Consult a setting the family did not name: one the LA is considering (s39)."""
     case = get_object_or_404(Case.objects.select_related("child", "round"), reference=reference)
     case_access_record(request=request, case=case)
@@ -252,7 +234,7 @@ def add(request: HttpRequest, reference: str) -> HttpResponse:
         setting = form.cleaned_data["urn"]
         try:
             consultation_add(
-                case=case, setting=setting, actor=_user(request), reason=form.cleaned_data["reason"]
+                case=case, setting=setting, actor=request.user, reason=form.cleaned_data["reason"]
             )
         except ConsultationRefused as exc:
             field = {"setting": "urn", "reason": "reason"}.get(exc.field)

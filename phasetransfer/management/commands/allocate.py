@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from phasetransfer.allocation.runs import AllocationBusy, allocation_execute, allocation_request
+from phasetransfer.allocation.services import AllocationBusy, allocation_execute, allocation_request
 from phasetransfer.core.rounds import RoundNotFound, round_by_key
 
 

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from phasetransfer.cases.selectors import case_for_family, cases_of_family
 from phasetransfer.cohort.invitations import primary_contact
 from phasetransfer.core import clock
-from phasetransfer.core.access import role_required
+from phasetransfer.core.access import AuthenticatedRequest, role_required
 from phasetransfer.core.roles import Role, has_role
 from phasetransfer.core.visibility import outcome_visible
 from phasetransfer.models import Case, Preference, Setting
@@ -36,14 +36,24 @@ from phasetransfer.security.access_log import case_access_record
 FAMILY = (Role.PARENT, Role.YOUNG_PERSON)
 
 
-def _context(request: HttpRequest, case: Case, **extra: object) -> dict[str, object]:
+def _preferences(case: Case) -> list[Preference]:
+    return list(case.preferences.select_related("setting").order_by("rank"))
+
+
+def _context(
+    request: HttpRequest,
+    case: Case,
+    *,
+    preferences: list[Preference] | None = None,
+    **extra: object,
+) -> dict[str, object]:
     now = clock.now()
     return {
         "case": case,
         "editable": prefs.preferences_editable(case, now),
         "window_open": prefs.window_is_open(case, now),
         "submission": prefs.latest_submission(case),
-        "preferences": list(case.preferences.select_related("setting").order_by("rank")),
+        "preferences": _preferences(case) if preferences is None else preferences,
         "is_young_person": has_role(request.user, Role.YOUNG_PERSON),
         "outcome_visible": outcome_visible(case, now),
         **extra,
@@ -57,7 +67,7 @@ def _read_only(request: HttpRequest, case: Case) -> HttpResponse | None:
     return redirect("journey-case", reference=case.reference)
 
 
-def _family_case(request: HttpRequest, reference: str) -> Case:
+def _family_case(request: AuthenticatedRequest, reference: str) -> Case:
     """The signed-in family's case (404 for any other), its opening recorded."""
     case = case_for_family(user=request.user, reference=reference)
     if case is None:
@@ -67,13 +77,13 @@ def _family_case(request: HttpRequest, reference: str) -> Case:
 
 
 @role_required(*FAMILY)
-def case_overview(request: HttpRequest, reference: str) -> HttpResponse:
+def case_overview(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = _family_case(request, reference)
     return render(request, "phasetransfer/preferences/case.html", _context(request, case))
 
 
 @role_required(*FAMILY)
-def details(request: HttpRequest, reference: str) -> HttpResponse:
+def details(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = _family_case(request, reference)
     form = YesNoForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -90,7 +100,7 @@ def details(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @role_required(*FAMILY)
-def details_change(request: HttpRequest, reference: str) -> HttpResponse:
+def details_change(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = _family_case(request, reference)
     contact = primary_contact(case)
     initial = {"correction": case.details_correction}
@@ -107,7 +117,7 @@ def details_change(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @role_required(*FAMILY)
-def nearest(request: HttpRequest, reference: str) -> HttpResponse:
+def nearest(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = _family_case(request, reference)
     pool = phase_settings(case.round.phase)  # one query for both lists
     mainstream = nearest_mainstream(case, limit=3, candidates=pool)
@@ -126,19 +136,21 @@ def nearest(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @role_required(*FAMILY)
-def preference_list(request: HttpRequest, reference: str) -> HttpResponse:
+def preference_list(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = _family_case(request, reference)
-    context = _context(request, case)
-    preferences: list[Preference] = context["preferences"]  # type: ignore[assignment]
-    context["rows"] = [
-        (p, distance_to(case, p.setting) if p.setting else None) for p in preferences
-    ]
-    context["can_add"] = len(preferences) < case.round.max_preferences
+    preferences = _preferences(case)
+    context = _context(
+        request,
+        case,
+        preferences=preferences,
+        rows=[(p, distance_to(case, p.setting) if p.setting else None) for p in preferences],
+        can_add=len(preferences) < case.round.max_preferences,
+    )
     return render(request, "phasetransfer/preferences/preferences.html", context)
 
 
 @role_required(*FAMILY)
-def preference_search(request: HttpRequest, reference: str) -> HttpResponse:
+def preference_search(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = _family_case(request, reference)
     if (blocked := _read_only(request, case)) is not None:
         return blocked
@@ -178,7 +190,7 @@ def preference_search(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @role_required(*FAMILY)
-def preference_other(request: HttpRequest, reference: str) -> HttpResponse:
+def preference_other(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = _family_case(request, reference)
     if (blocked := _read_only(request, case)) is not None:
         return blocked
@@ -211,7 +223,7 @@ def _preference(case: Case, rank: int) -> Preference:
 
 
 @role_required(*FAMILY)
-def preference_reasons(request: HttpRequest, reference: str, rank: int) -> HttpResponse:
+def preference_reasons(request: AuthenticatedRequest, reference: str, rank: int) -> HttpResponse:
     case = _family_case(request, reference)
     if (blocked := _read_only(request, case)) is not None:
         return blocked
@@ -243,7 +255,7 @@ def preference_reasons(request: HttpRequest, reference: str, rank: int) -> HttpR
 
 
 @role_required(*FAMILY)
-def preference_remove(request: HttpRequest, reference: str, rank: int) -> HttpResponse:
+def preference_remove(request: AuthenticatedRequest, reference: str, rank: int) -> HttpResponse:
     case = _family_case(request, reference)
     if (blocked := _read_only(request, case)) is not None:
         return blocked
@@ -264,7 +276,7 @@ def preference_remove(request: HttpRequest, reference: str, rank: int) -> HttpRe
 
 @require_POST
 @role_required(*FAMILY)
-def preference_move(request: HttpRequest, reference: str, rank: int) -> HttpResponse:
+def preference_move(request: AuthenticatedRequest, reference: str, rank: int) -> HttpResponse:
     case = _family_case(request, reference)
     if (blocked := _read_only(request, case)) is not None:
         return blocked
@@ -275,7 +287,7 @@ def preference_move(request: HttpRequest, reference: str, rank: int) -> HttpResp
 
 
 @role_required(*FAMILY)
-def check_answers(request: HttpRequest, reference: str) -> HttpResponse:
+def check_answers(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = _family_case(request, reference)
     error = ""
     if request.method == "POST":
@@ -293,7 +305,7 @@ def check_answers(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @role_required(*FAMILY)
-def confirmation(request: HttpRequest, reference: str) -> HttpResponse:
+def confirmation(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = _family_case(request, reference)
     context = _context(request, case)
     if context["submission"] is None:
@@ -302,6 +314,6 @@ def confirmation(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @role_required(*FAMILY)
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     cases = cases_of_family(user=request.user)
     return render(request, "phasetransfer/preferences/home.html", {"cases": cases})

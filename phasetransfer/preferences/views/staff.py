@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
 from phasetransfer.cases.selectors import case_for_staff
-from phasetransfer.core.access import role_required
+from phasetransfer.core.access import AuthenticatedRequest, role_required
 from phasetransfer.core.roles import Role
 from phasetransfer.preferences import services as prefs
 from phasetransfer.preferences.forms import OnBehalfForm
@@ -17,7 +17,7 @@ CASEWORK = (Role.CASEWORKER, Role.ADMINISTRATOR)
 
 
 @role_required(*CASEWORK)
-def enter_on_behalf(request: HttpRequest, reference: str) -> HttpResponse:
+def enter_on_behalf(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = case_for_staff(reference=reference)
     if case is None:
         raise Http404("No such case")

@@ -6,7 +6,7 @@ import datetime as dt
 
 from phasetransfer.core.roles import Role
 from phasetransfer.models import Case, CaseState, Child, Round, User
-from tests.factories import RoundFactory, UserFactory
+from tests.factories.common import RoundFactory, UserFactory
 
 STATES = [
     CaseState.IDENTIFIED,

@@ -1,35 +1,22 @@
-"""Cases at the end of the pipeline, built directly for offer-day tests."""
+"""Cases at the end of the pipeline, built directly: decided, released, and many at once."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
-from panels.models import Decision, Outcome, PanelSession
-from phasetransfer.core.clock import LONDON
+from offers.models import FamilyResponse, Letter, LetterKind, Release
+from panels.models import Decision, Outcome
 from phasetransfer.core.roles import Role
-from phasetransfer.models import Case, CaseState, Preference, Round, Setting, User
-from tests.factories import ContactFactory, SettingFactory, UserFactory
+from phasetransfer.models import Case, CaseState, Child, Contact, Preference, Round, Setting
+from tests.factories.common import ContactFactory, SettingFactory, UserFactory
+from tests.factories.panels import chair, session_for
+from tests.moments import OFFER_DAY
 
-OFFER_DAY = dt.datetime(2027, 2, 12, 16, 0, tzinfo=LONDON)
-BEFORE = OFFER_DAY - dt.timedelta(seconds=1)
-AFTER = OFFER_DAY + dt.timedelta(seconds=1)
-
-
-def chair() -> User:
-    found = User.objects.filter(email="chair@example.org").first()
-    return found or UserFactory(email="chair@example.org", roles=[Role.PANEL_CHAIR])
-
-
-def session_for(round_: Round) -> PanelSession:
-    return PanelSession.objects.get_or_create(
-        round=round_,
-        send_area="West",
-        defaults={
-            "starts_at": dt.datetime(2027, 1, 20, 10, tzinfo=LONDON),
-            "place": "Sessions House, Maidstone",
-            "chair": chair(),
-        },
-    )[0]
+# When decided_case()'s panel decided (in the session of session_for()), and when the
+# letters of released() were rendered ahead of the day.
+DECIDED_AT = OFFER_DAY - dt.timedelta(days=20)
+LETTERS_RENDERED_AT = OFFER_DAY - dt.timedelta(days=2)
 
 
 def decided_case(
@@ -39,9 +26,13 @@ def decided_case(
     preferred: Setting | None = None,
     ground: str = "",
     email: str | None = None,
+    **contact_fields: object,
 ) -> Case:
-    """A case whose panel decision is signed off (OFFER_APPROVED), with one contact."""
-    kwargs = {"case__round": round_}
+    """A case whose panel decision is signed off (OFFER_APPROVED), with one contact.
+
+    ``contact_fields`` go to ContactFactory (``case__child__unmistakable=True``...).
+    """
+    kwargs: dict[str, object] = {"case__round": round_, **contact_fields}
     if email is not None:
         kwargs["email"] = email
         kwargs["address"] = "1 High Street, Maidstone"  # a family without email gets post
@@ -58,24 +49,60 @@ def decided_case(
         ground=ground,
         reasons="The panel considered the consultation responses.",
         decided_by=chair(),
-        decided_at=OFFER_DAY - dt.timedelta(days=20),
+        decided_at=DECIDED_AT,
     )
     Case.objects.filter(pk=case.pk).update(state=CaseState.OFFER_APPROVED)
     case.refresh_from_db()
     return case
 
 
-def undecided_case(round_: Round, state: str = CaseState.CONSULTING) -> Case:
-    case = ContactFactory(case__round=round_).case
+def undecided_case(
+    round_: Round, state: str = CaseState.CONSULTING, **contact_fields: object
+) -> Case:
+    """A case with one contact, still in ``state`` (no decision)."""
+    case = ContactFactory(case__round=round_, **contact_fields).case
     Case.objects.filter(pk=case.pk).update(state=state)
     case.refresh_from_db()
     return case
 
 
+def released(case: Case, *, answer: str | None = None) -> None:
+    """Release a decided case at OFFER_DAY with its letter; ``answer``: the family's reply."""
+    pdf = b"%PDF-1.7 letter"
+    letter = case.letters.first() or Letter.objects.create(
+        case=case,
+        kind=LetterKind.OFFER,
+        decision=case.decisions.first(),
+        template_version=1,
+        html="<p>letter</p>",
+        pdf=pdf,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        rendered_at=LETTERS_RENDERED_AT,
+    )
+    Release.objects.create(
+        case=case,
+        round=case.round,
+        released_at=OFFER_DAY,
+        dispatched_at=OFFER_DAY,
+        completed_at=OFFER_DAY,
+        kind=letter.kind,
+    )
+    state = CaseState.RELEASED
+    if answer is not None:
+        FamilyResponse.objects.create(
+            case=case,
+            answer=answer,
+            wants_independent=answer != "accept",
+            comments="Personal words that must never leave through the API.",
+            responded_by=UserFactory(roles=[Role.PARENT]),
+            responded_at=OFFER_DAY + dt.timedelta(days=1),
+        )
+        state = CaseState.ACCEPTED if answer == "accept" else CaseState.APPEALED
+    Case.objects.filter(pk=case.pk).update(state=state)
+
+
 def bulk_round(round_: Round, *, decided: int, undecided: int) -> list[Case]:
     """Many cases quickly (bulk inserts): ``decided`` signed off, ``undecided`` still consulting."""
-    from phasetransfer.models import Child, Contact
-
     school = SettingFactory(name="Bulk Academy")
     total = decided + undecided
     children = Child.objects.bulk_create(
@@ -121,7 +148,7 @@ def bulk_round(round_: Round, *, decided: int, undecided: int) -> list[Case]:
             outcome=Outcome.AGREE,
             setting=school,
             decided_by=by,
-            decided_at=OFFER_DAY - dt.timedelta(days=20),
+            decided_at=DECIDED_AT,
         )
         for case in cases[:decided]
     )

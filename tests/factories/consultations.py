@@ -1,18 +1,14 @@
-"""Factories for consultations and the school contacts who answer them."""
+"""Factories for preferences, consultations and the school contacts who answer them."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 import factory
 
 from phasetransfer.consultations.services import consultation_due_at
-from phasetransfer.core.clock import LONDON
 from phasetransfer.core.roles import Role
 from phasetransfer.models import Consultation, Preference, SettingContact
-from tests.factories import CaseFactory, SettingFactory, UserFactory
-
-SENT = dt.datetime(2027, 1, 4, 10, 0, tzinfo=LONDON)
+from tests.factories.common import CaseFactory, SettingFactory, UserFactory
+from tests.moments import CONSULTATIONS_SENT
 
 
 class SettingContactFactory(factory.django.DjangoModelFactory):
@@ -44,7 +40,7 @@ class ConsultationFactory(factory.django.DjangoModelFactory):
 
     case = factory.SubFactory(CaseFactory)
     setting = factory.SubFactory(SettingFactory)
-    sent_at = SENT
+    sent_at = CONSULTATIONS_SENT
     due_at = factory.LazyAttribute(
         lambda o: consultation_due_at(sent_at=o.sent_at, days=o.case.round.consultation_days)
     )

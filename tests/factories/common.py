@@ -1,4 +1,4 @@
-"""factory_boy factories that keep related rows consistent."""
+"""factory_boy factories that keep related rows consistent: people, rounds, settings, cases."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import datetime as dt
 import factory
 from django.contrib.auth.hashers import make_password
 
-from phasetransfer.core.clock import LONDON
 from phasetransfer.core.roles import Role, grant_role
 from phasetransfer.models import (
     Case,
@@ -22,9 +21,16 @@ from phasetransfer.models import (
     SettingPlaces,
     User,
 )
+from tests.moments import OFFER_DAY, WINDOW_CLOSES, WINDOW_OPENS
 
 PASSWORD = "correct-horse-battery-staple"
 _PASSWORD_HASH = make_password(PASSWORD)
+
+# Names that no generated name and no fixed text contains, nor any of them another, for tests
+# that assert a child's name is *not* in an email or a page: a generated surname "Kent" once
+# matched "Kent County Council". Given by ChildFactory(unmistakable=True), one after another.
+UNMISTAKABLE_FIRST_NAMES = ("Ottoline", "Peregrine", "Isambard", "Leocadia", "Theophane")
+UNMISTAKABLE_LAST_NAMES = ("Quillfeather", "Thistlewood", "Marrowby", "Fennimore", "Wrenfield")
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -43,6 +49,8 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class RoundFactory(factory.django.DjangoModelFactory):
+    """The round whose calendar tests/moments.py names."""
+
     class Meta:
         model = Round
         django_get_or_create = ("phase", "entry_year")
@@ -50,9 +58,9 @@ class RoundFactory(factory.django.DjangoModelFactory):
     name = factory.LazyAttribute(lambda o: f"{o.phase} {o.entry_year}")
     phase = Phase.SECONDARY
     entry_year = 2027
-    preference_opens_at = dt.datetime(2026, 9, 1, 9, 0, tzinfo=LONDON)
-    preference_closes_at = dt.datetime(2026, 12, 11, 17, 0, tzinfo=LONDON)
-    offer_day_at = dt.datetime(2027, 2, 12, 16, 0, tzinfo=LONDON)
+    preference_opens_at = WINDOW_OPENS
+    preference_closes_at = WINDOW_CLOSES
+    offer_day_at = OFFER_DAY
 
 
 class SettingFactory(factory.django.DjangoModelFactory):
@@ -84,6 +92,16 @@ class SettingPlacesFactory(factory.django.DjangoModelFactory):
 class ChildFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Child
+
+    class Params:
+        unmistakable = factory.Trait(
+            first_name=factory.Sequence(
+                lambda n: UNMISTAKABLE_FIRST_NAMES[n % len(UNMISTAKABLE_FIRST_NAMES)]
+            ),
+            last_name=factory.Sequence(
+                lambda n: UNMISTAKABLE_LAST_NAMES[n % len(UNMISTAKABLE_LAST_NAMES)]
+            ),
+        )
 
     first_name = factory.Faker("first_name", locale="en_GB")
     last_name = factory.Faker("last_name", locale="en_GB")

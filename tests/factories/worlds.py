@@ -1,16 +1,7 @@
-"""One round with every kind of row a URL can point at, and the people who may (not) see it.
-
-The parent's case has been through the whole process: preferences, a consultation of
-school A, a panel session (S1, where one member is recused from it), a decision, and an
-offer released with its letter. Another family, a young person, a panel member of another
-session (S2), school contacts of schools A and B, staff of each role and an integration
-client without scopes stand around it. Time is after offer day, so the outcome is visible.
-"""
+"""Whole rounds built at once: a case at each stage (API), every row a URL can name (security)."""
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 from dataclasses import dataclass, field
 
 from django.contrib.auth.tokens import default_token_generator
@@ -18,11 +9,11 @@ from django.core import signing
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from offers.models import Letter, LetterKind, Release
 from panels.models import Decision, PanelCase, PanelMember, PanelSession, Recusal
 from phasetransfer.accounts.services import TOKEN_SALT
 from phasetransfer.api.scopes import Scope
 from phasetransfer.api.services import api_client_create
+from phasetransfer.consultations.services import consultation_due_at
 from phasetransfer.core.roles import Role
 from phasetransfer.models import (
     AllocationRun,
@@ -35,17 +26,94 @@ from phasetransfer.models import (
     Setting,
     User,
 )
-from tests.factories import ContactFactory, RoundFactory, SettingFactory, UserFactory
-from tests.factories_consultations import ConsultationFactory, SettingContactFactory
-from tests.offers.support import OFFER_DAY, chair, decided_case, session_for
-from tests.panels.factories import PanelMemberFactory, PanelSessionFactory, done_run
+from tests.factories.common import (
+    CaseFactory,
+    ContactFactory,
+    RoundFactory,
+    SettingFactory,
+    UserFactory,
+)
+from tests.factories.consultations import ConsultationFactory, SettingContactFactory
+from tests.factories.offers import decided_case, released
+from tests.factories.panels import (
+    PanelMemberFactory,
+    PanelSessionFactory,
+    chair,
+    done_run,
+    proposed_case,
+    session_for,
+)
+from tests.moments import BEFORE_PANELS, FIRST_WORKING_DAY_AFTER_CLOSE, OFFER_DAY
 
-# After offer day: the family's outcome and letter exist for them.
-NOW = OFFER_DAY + dt.timedelta(days=2)
+# --- The API's world: a small round with a case at each stage -----------------------------
 
 
 @dataclass
-class World:
+class ApiWorld:
+    round: Round
+    caseworker: User
+    identified: Case
+    consulting: Case
+    at_panel: Case
+    approved: Case
+    released: Case
+    appealed: Case
+
+
+def world_for_api() -> ApiWorld:
+    """A small round with a case at each stage, for the API and co-ordination tests."""
+    round_ = RoundFactory()
+    worker = UserFactory(email="cw-world@example.org", roles=[Role.CASEWORKER])
+    identified = CaseFactory(round=round_, caseworker=worker, send_area="North", district="ME15")
+    consulting = CaseFactory(round=round_, send_area="West", district="CT1")
+    Case.objects.filter(pk=consulting.pk).update(state=CaseState.CONSULTING)
+    Consultation.objects.create(
+        case=consulting,
+        setting=SettingFactory(),
+        sent_at=FIRST_WORKING_DAY_AFTER_CLOSE,
+        due_at=consultation_due_at(sent_at=FIRST_WORKING_DAY_AFTER_CLOSE, days=15),  # 29 Dec
+    )
+    at_panel = proposed_case(
+        round_, area="West", preferences=(SettingFactory(),), state=CaseState.AT_PANEL
+    )
+    PanelCase.objects.create(
+        session=session_for(round_),
+        case=at_panel,
+        proposal=at_panel.proposals.first(),
+        scheduled_at=BEFORE_PANELS,
+    )
+    approved = decided_case(round_)
+    accepted = decided_case(round_)
+    released(accepted, answer="accept")
+    appealed = decided_case(round_)
+    released(appealed, answer="appeal")
+    return ApiWorld(
+        round=round_,
+        caseworker=worker,
+        identified=identified,
+        consulting=consulting,
+        at_panel=at_panel,
+        approved=approved,
+        released=accepted,
+        appealed=appealed,
+    )
+
+
+# --- The security tests' world: every kind of row a URL can point at ---------------------
+
+
+@dataclass
+class SecurityWorld:
+    """One round with every kind of row a URL can point at, and the people who may (not) see it.
+
+    The parent's case has been through the whole process: preferences, a consultation of
+    school A, a panel session (S1, where one member is recused from it), a decision, and an
+    offer released with its letter. Another family, a young person, a panel member of another
+    session (S2), school contacts of schools A and B, staff of each role and an integration
+    client without scopes stand around it. Tests look at it after offer day
+    (tests.moments.AFTER_OFFER_DAY), when the outcome is visible.
+    """
+
     round: Round
     case: Case  # the parent's
     other_case: Case  # another family's
@@ -71,29 +139,6 @@ def _family(round_: Round, email: str, role: Role, **case_fields: object) -> tup
     return user, case
 
 
-def _released(case: Case, decision: Decision) -> None:
-    pdf = b"%PDF-1.7 synthetic letter"
-    Letter.objects.create(
-        case=case,
-        kind=LetterKind.OFFER,
-        decision=decision,
-        template_version=1,
-        html="<p>Synthetic letter</p>",
-        pdf=pdf,
-        sha256=hashlib.sha256(pdf).hexdigest(),
-        rendered_at=OFFER_DAY - dt.timedelta(days=2),
-    )
-    Release.objects.create(
-        case=case,
-        round=case.round,
-        released_at=OFFER_DAY,
-        dispatched_at=OFFER_DAY,
-        completed_at=OFFER_DAY,
-        kind=LetterKind.OFFER,
-    )
-    Case.objects.filter(pk=case.pk).update(state=CaseState.RELEASED)
-
-
 def _panels(world_round: Round, case: Case, users: dict[str, User]) -> dict[str, object]:
     s1 = session_for(world_round)  # the session decided_case() put the decision in
     users["chair"] = chair()
@@ -112,7 +157,7 @@ def _client_without_scopes() -> str:
     return token
 
 
-def build_world() -> World:
+def world_for_security() -> SecurityWorld:
     round_ = RoundFactory()
     users: dict[str, User] = {}
     school_a = SettingFactory(name="School A")
@@ -135,7 +180,7 @@ def build_world() -> World:
     users["school_b"] = SettingContactFactory(setting=school_b).user
     panels = _panels(round_, case, users)
     decision = Decision.objects.get(case=case)
-    _released(case, decision)
+    released(case)
     email = OutboundEmail.objects.create(
         key=f"offer:{case.pk}:test",
         kind="offer_day",
@@ -147,7 +192,7 @@ def build_world() -> World:
         created_at=OFFER_DAY,
         next_attempt_at=OFFER_DAY,
     )
-    return World(
+    return SecurityWorld(
         round=round_,
         case=case,
         other_case=other_case,

@@ -9,18 +9,36 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any, TypedDict
 
 from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
 
-from phasetransfer.allocation.compile import ALLOCATABLE, CompiledRound, policy_for, round_compile
+from phasetransfer.allocation.compile import CompiledRound, round_compile
 from phasetransfer.allocation.engine import Allocation, deferred_acceptance, fairness_report, solve
 from phasetransfer.allocation.reasons import reason_text
+from phasetransfer.allocation.selectors import policy_for
 from phasetransfer.cases.state import cases_move_bulk
 from phasetransfer.core import clock
-from phasetransfer.models import AllocationRun, CaseState, Proposal, Round, RunStatus, User
+from phasetransfer.models import (
+    AllocationPolicy,
+    AllocationRun,
+    CaseState,
+    Proposal,
+    Round,
+    RunStatus,
+    User,
+)
 
 logger = logging.getLogger(__name__)
+
+
+def policy_save(*, round_: Round, values: dict[str, Any], actor: User) -> AllocationPolicy:
+    """Save the round's policy (the first save creates it; two at once leave one row)."""
+    policy, _ = AllocationPolicy.objects.update_or_create(
+        round=round_, defaults={**values, "updated_by": actor}
+    )
+    return policy
 
 
 class AllocationBusy(Exception):
@@ -53,11 +71,22 @@ def _progress(run: AllocationRun, percent: int, stage: str) -> None:
     AllocationRun.objects.filter(pk=run.pk).update(progress=percent, stage=stage)
 
 
-def _reasons(compiled: CompiledRound, allocation: Allocation, key: str) -> list[dict[str, object]]:
+class ReasonRow(TypedDict):
+    """Why a preference ranked above the proposal was not proposed (stored on the proposal)."""
+
+    rank: int
+    setting_id: int | None
+    name: str
+    code: str
+    grounds: list[str]
+    text: str
+
+
+def _reasons(compiled: CompiledRound, allocation: Allocation, key: str) -> list[ReasonRow]:
     assigned = allocation.assignments.get(key)
     info = compiled.options.get((key, assigned)) if assigned else None
     cutoff = info.rank if info is not None and info.rank is not None else None
-    rows: list[dict[str, object]] = []
+    rows: list[ReasonRow] = []
     for reason in allocation.reasons.get(key, []):
         option = compiled.options[(key, reason.setting)]
         if option.rank is None:
@@ -85,7 +114,7 @@ def _reasons(compiled: CompiledRound, allocation: Allocation, key: str) -> list[
                     "text": reason_text(excluded.reason, excluded.name, excluded.grounds),
                 }
             )
-    return sorted(rows, key=lambda row: int(row["rank"]))  # type: ignore[call-overload]
+    return sorted(rows, key=lambda row: row["rank"])
 
 
 def _family_rates(compiled: CompiledRound, allocation: Allocation) -> dict[str, object]:
@@ -187,11 +216,3 @@ def allocation_execute(*, run_id: int, now: dt.datetime | None = None) -> Alloca
         raise
     run.refresh_from_db()
     return run
-
-
-def latest_run(round_: Round) -> AllocationRun | None:
-    return AllocationRun.objects.filter(round=round_, status=RunStatus.DONE).first()
-
-
-def allocatable_count(round_: Round) -> int:
-    return round_.cases.filter(state__in=ALLOCATABLE).count()
