@@ -11,14 +11,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from offers.models import FamilyResponse
+from offers.selectors import release_status, round_outcome_figures
 from offers.services.letters import final_decision, letter_pdf_bytes, letter_ready
-from offers.services.outcomes import family_respond, round_outcome_figures
-from offers.services.release import (
-    OfferDayRefused,
-    offer_day_rehearse,
-    offer_day_set,
-    release_status,
-)
+from offers.services.outcomes import family_respond
+from offers.services.release import OfferDayRefused, offer_day_rehearse, offer_day_set
 from phasetransfer.cases.selectors import case_for_family
 from phasetransfer.cases.state import UNDECIDED
 from phasetransfer.core import clock

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from panels.models import NAMING_OUTCOMES, Decision, Outcome, PanelCase, PanelSettings
-from panels.services.rounds import scheduling_cutoff
+from panels.selectors import scheduling_cutoff
 from phasetransfer.models import Round
 
 DEFAULT_APPROVAL_DAYS = PanelSettings._meta.get_field("approval_days").get_default()

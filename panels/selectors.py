@@ -9,6 +9,7 @@ Anything else is "not found", so a member cannot learn which cases another panel
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -20,8 +21,10 @@ from panels.models import (
     PanelCase,
     PanelMember,
     PanelSession,
+    PanelSettings,
     Recusal,
 )
+from phasetransfer.core import clock
 from phasetransfer.core.roles import Role, has_role
 from phasetransfer.models import Case, CaseState, Round, Setting, SettingPlaces, User
 
@@ -155,3 +158,38 @@ def current_decision(case: Case, session: PanelSession | None = None) -> Decisio
     if session is not None:
         decisions = decisions.filter(session=session)
     return decisions.select_related("setting", "session").order_by("-decided_at", "-id").first()
+
+
+def panel_settings_for(round_: Round) -> PanelSettings:
+    """The round's panel settings; until someone saves them, the defaults (not saved: a read)."""
+    return PanelSettings.objects.filter(round=round_).first() or PanelSettings(round=round_)
+
+
+def last_panel_day(round_: Round, approval_days: int | None = None) -> dt.date:
+    """The last London day a panel may sit and still leave ``approval_days`` before offer day.
+
+    Without an offer day the statutory deadline stands in for it.
+    """
+    days = panel_settings_for(round_).approval_days if approval_days is None else approval_days
+    if round_.offer_day_at is not None:
+        anchor = round_.offer_day_at.astimezone(clock.LONDON).date()
+    else:
+        anchor = round_.statutory_deadline
+    return anchor - dt.timedelta(days=days)
+
+
+def scheduling_cutoff(round_: Round, approval_days: int | None = None) -> dt.datetime:
+    """Sessions must start before this instant (the end of the last panel day, London)."""
+    return clock.end_of_day_in_london(last_panel_day(round_, approval_days))
+
+
+def live_count(session: PanelSession) -> int:
+    return PanelCase.objects.filter(session=session, removed_at=None).count()
+
+
+def settings_hosts_and_names(
+    setting_ids: set[int],
+) -> tuple[dict[int, int | None], dict[int, str]]:
+    """The host site and the name of each setting, as ``conflict_reason`` wants them."""
+    rows = Setting.objects.filter(pk__in=setting_ids).values_list("pk", "host_id", "name")
+    return {pk: host for pk, host, _ in rows}, {pk: name for pk, _, name in rows}

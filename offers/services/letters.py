@@ -21,7 +21,7 @@ from django.template.loader import render_to_string
 from offers.models import Letter, LetterKind
 from panels.models import FINAL_OUTCOMES, Decision
 from panels.selectors import current_decision
-from phasetransfer.cohort.invitations import primary_contact
+from phasetransfer.cohort.selectors import primary_contact
 from phasetransfer.core import clock
 from phasetransfer.models import Case, CaseState
 

@@ -10,7 +10,7 @@ from offers.models import FamilyResponse
 from phasetransfer.cases.state import case_accept, case_appeal
 from phasetransfer.core import clock
 from phasetransfer.core.audit import audit_record
-from phasetransfer.models import Case, CaseState, Round, User
+from phasetransfer.models import Case, CaseState, User
 
 
 def family_respond(
@@ -48,21 +48,3 @@ def family_respond(
             now=moment,
         )
     return response
-
-
-def round_outcome_figures(round_: Round) -> dict[str, object]:
-    """Appeal rate and independent-setting requests, as the council reports them (9.7%; 47/120)."""
-    released = Case.objects.filter(round=round_, release__completed_at__isnull=False).count()
-    latest = {}
-    for response in FamilyResponse.objects.filter(case__round=round_).order_by(
-        "responded_at", "id"
-    ):
-        latest[response.case_id] = response
-    appeals = [r for r in latest.values() if r.answer != FamilyResponse.Answer.ACCEPT]
-    return {
-        "released": released,
-        "accepted": sum(1 for r in latest.values() if r.answer == FamilyResponse.Answer.ACCEPT),
-        "appeals": len(appeals),
-        "appeal_rate": len(appeals) / released if released else None,
-        "asking_independent": sum(1 for r in appeals if r.wants_independent),
-    }

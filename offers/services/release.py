@@ -21,7 +21,6 @@ from django.template.loader import render_to_string
 
 from offers.models import LetterKind, Release
 from offers.services.letters import (
-    current_letters,
     final_decision,
     letter_ready,
     render_html,
@@ -32,7 +31,7 @@ from phasetransfer.core import clock
 from phasetransfer.core.locks import lease
 from phasetransfer.core.outbox import email_enqueue, site_url
 from phasetransfer.core.visibility import outcome_visible
-from phasetransfer.models import Case, CaseState, Contact, EmailStatus, OutboundEmail, Round, User
+from phasetransfer.models import Case, CaseState, Contact, Round, User
 
 EMAIL_TEMPLATE_VERSION = 1
 RELEASE_LEASE = "offers.release"
@@ -209,37 +208,3 @@ def offer_day_rehearse(*, round_: Round, render: bool = True) -> Rehearsal:
                 result.problems.append(f"{case.reference}: letter failed ({type(exc).__name__})")
     result.render_seconds = time.process_time() - started
     return result
-
-
-@dataclass
-class ReleaseStatus:
-    cases: int
-    released: int
-    letters_current: int
-    emails_total: int
-    emails_sent: int
-    emails_failed: int
-    emails_pending: int
-    letters_to_post: int
-
-    @property
-    def percent(self) -> int:
-        work = self.cases + self.emails_total
-        done = self.released + self.emails_sent
-        return round(100 * done / work) if work else 0
-
-
-def release_status(round_: Round) -> ReleaseStatus:
-    emails = OutboundEmail.objects.filter(kind="offer_day", case__round=round_)
-    cases = Case.objects.filter(round=round_).exclude(state=CaseState.WITHDRAWN)
-    releases = Release.objects.filter(round=round_)
-    return ReleaseStatus(
-        cases=cases.count(),
-        released=releases.filter(completed_at__isnull=False).count(),
-        letters_current=current_letters().filter(case__round=round_).count(),
-        emails_total=emails.count(),
-        emails_sent=emails.filter(status=EmailStatus.SENT).count(),
-        emails_failed=emails.filter(status__in=[EmailStatus.FAILED, EmailStatus.ABANDONED]).count(),
-        emails_pending=emails.filter(status__in=[EmailStatus.PENDING, EmailStatus.SENDING]).count(),
-        letters_to_post=sum(releases.values_list("letters_to_post", flat=True)),
-    )

@@ -33,13 +33,12 @@ from pathlib import Path
 from django.db import transaction
 
 from panels.models import PanelMember, PanelSession
-from panels.services.rounds import last_panel_day
+from panels.selectors import last_panel_day, live_count
 from panels.services.sessions import (
     SessionDetails,
     SessionRefused,
     area_canonical,
     check_details,
-    live_count,
     member_account,
     member_seat,
     membership_fixed,

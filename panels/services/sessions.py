@@ -17,6 +17,7 @@ from django.db import transaction
 
 from panels.conflicts import Interest, case_interests, conflict_reason
 from panels.models import Decision, PanelCase, PanelMember, PanelSession, Recusal
+from panels.selectors import live_count, settings_hosts_and_names
 from phasetransfer.core import clock, geo
 from phasetransfer.core.audit import audit_record
 from phasetransfer.core.roles import FAMILY_ROLES, Role, grant_role, has_role
@@ -78,10 +79,6 @@ def _refuse_problems(details: SessionDetails) -> None:
     if problems:
         field, message = problems[0]
         raise SessionRefused(message, field)
-
-
-def live_count(session: PanelSession) -> int:
-    return PanelCase.objects.filter(session=session, removed_at=None).count()
 
 
 def session_create(*, round_: Round, details: SessionDetails) -> PanelSession:
@@ -211,14 +208,6 @@ def _conflict_inputs(
     involved = {i.setting_id for found in interests.values() for i in found}
     involved |= {m.school_id for m in members if m.school_id}
     return interests, *settings_hosts_and_names(involved)
-
-
-def settings_hosts_and_names(
-    setting_ids: set[int],
-) -> tuple[dict[int, int | None], dict[int, str]]:
-    """The host site and the name of each setting, as ``conflict_reason`` wants them."""
-    rows = Setting.objects.filter(pk__in=setting_ids).values_list("pk", "host_id", "name")
-    return {pk: host for pk, host, _ in rows}, {pk: name for pk, _, name in rows}
 
 
 def recusals_refresh(*, session: PanelSession, now: dt.datetime | None = None) -> int:

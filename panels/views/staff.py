@@ -16,14 +16,14 @@ from django.views.decorators.http import require_POST
 
 from panels.forms import CalendarForm, MemberForm, SessionForm, SettingsForm
 from panels.models import PanelMember, PanelSession, SchedulingRun
-from panels.selectors import sessions_for_user
-from panels.services.calendar import REQUIRED_COLUMNS, calendar_import
-from panels.services.rounds import (
+from panels.selectors import (
     last_panel_day,
     panel_settings_for,
-    panel_settings_update,
     scheduling_cutoff,
+    sessions_for_user,
 )
+from panels.services.calendar import REQUIRED_COLUMNS, calendar_import
+from panels.services.rounds import panel_settings_update
 from panels.services.scheduling import SchedulingBusy, scheduling_request
 from panels.services.sessions import (
     SessionRefused,

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 
 from phasetransfer.cases.state import case_invite
+from phasetransfer.cohort.selectors import cases_needing_letters, primary_contact
 from phasetransfer.core import clock
 from phasetransfer.core.audit import audit_record
 from phasetransfer.core.outbox import email_enqueue, site_url
@@ -64,10 +65,6 @@ def code_hash(code: str) -> str:
 def _new_code() -> str:
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     return "-".join(raw[i : i + 4] for i in range(0, CODE_LENGTH, 4))
-
-
-def primary_contact(case: Case) -> Contact | None:
-    return case.contacts.filter(is_primary=True).first()
 
 
 def invitation_issue(
@@ -135,18 +132,6 @@ def invitations_send(*, round_: Round, actor: User | None, now: dt.datetime | No
             case_invite(case=case, actor=actor, now=moment)
         sent += 1
     return sent
-
-
-def cases_needing_letters(round_: Round) -> list[Case]:
-    """Identified cases whose contact has no email: they are invited by post."""
-    return [
-        case
-        for case in Case.objects.filter(round=round_, state=CaseState.IDENTIFIED)
-        .select_related("child")
-        .prefetch_related("contacts")
-        .order_by("reference")
-        if (contact := primary_contact(case)) is not None and not contact.email
-    ]
 
 
 def invitation_letters_issue(

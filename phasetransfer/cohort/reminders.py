@@ -8,22 +8,12 @@ from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 
-from phasetransfer.cohort.invitations import invitation_issue, primary_contact
+from phasetransfer.cohort.invitations import invitation_issue
+from phasetransfer.cohort.selectors import cases_to_remind, primary_contact
 from phasetransfer.core import clock
 from phasetransfer.core.audit import audit_record
 from phasetransfer.core.outbox import email_enqueue, site_url
-from phasetransfer.models import AuditEvent, Case, CaseState, InvitationChannel, Round, User
-
-
-def cases_to_remind(round_: Round) -> list[Case]:
-    """Invited cases with no submission whose contact has an email address."""
-    return [
-        case
-        for case in Case.objects.filter(round=round_, state=CaseState.INVITED, submissions=None)
-        .prefetch_related("contacts")
-        .order_by("reference")
-        if (contact := primary_contact(case)) is not None and contact.email
-    ]
+from phasetransfer.models import AuditEvent, Case, InvitationChannel, Round, User
 
 
 def _reminded_today(case: Case, now: dt.datetime) -> bool:

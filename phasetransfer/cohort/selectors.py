@@ -10,6 +10,7 @@ from django.db.models import Exists, Min, OuterRef, QuerySet
 from phasetransfer.core import clock
 from phasetransfer.models import (
     Case,
+    CaseState,
     Contact,
     Invitation,
     Preference,
@@ -97,3 +98,30 @@ def engagement_counts(cases: list[Case]) -> dict[str, int]:
     for case in cases:
         counts[engagement_of(case)] += 1
     return counts
+
+
+def primary_contact(case: Case) -> Contact | None:
+    return case.contacts.filter(is_primary=True).first()
+
+
+def cases_needing_letters(round_: Round) -> list[Case]:
+    """Identified cases whose contact has no email: they are invited by post."""
+    return [
+        case
+        for case in Case.objects.filter(round=round_, state=CaseState.IDENTIFIED)
+        .select_related("child")
+        .prefetch_related("contacts")
+        .order_by("reference")
+        if (contact := primary_contact(case)) is not None and not contact.email
+    ]
+
+
+def cases_to_remind(round_: Round) -> list[Case]:
+    """Invited cases with no submission whose contact has an email address."""
+    return [
+        case
+        for case in Case.objects.filter(round=round_, state=CaseState.INVITED, submissions=None)
+        .prefetch_related("contacts")
+        .order_by("reference")
+        if (contact := primary_contact(case)) is not None and contact.email
+    ]

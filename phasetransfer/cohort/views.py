@@ -10,14 +10,12 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from phasetransfer.cohort.invitations import (
-    cases_needing_letters,
-    invitation_letters_issue,
-    invitations_send,
-)
-from phasetransfer.cohort.reminders import cases_to_remind, reminders_send
+from phasetransfer.cohort.invitations import invitation_letters_issue, invitations_send
+from phasetransfer.cohort.reminders import reminders_send
 from phasetransfer.cohort.selectors import (
     Engagement,
+    cases_needing_letters,
+    cases_to_remind,
     cohort,
     engagement_by_date,
     engagement_counts,

@@ -18,7 +18,7 @@ from django.db.models import Max
 from django.template.loader import render_to_string
 
 from phasetransfer.cases.state import case_receive_preferences
-from phasetransfer.cohort.invitations import primary_contact
+from phasetransfer.cohort.selectors import primary_contact
 from phasetransfer.core import clock
 from phasetransfer.core.audit import audit_record
 from phasetransfer.core.outbox import email_enqueue, site_url
@@ -31,6 +31,7 @@ from phasetransfer.models import (
     Setting,
     User,
 )
+from phasetransfer.preferences.selectors import preferences_editable
 
 REASONS_MAX = 2000
 ON_BEHALF_CHANNELS = ("phone", "paper", "email", "meeting")
@@ -52,24 +53,6 @@ class PreferenceChoice:
     other_name: str = ""
     other_details: str = ""
     reasons: str = ""
-
-
-def window_is_open(case: Case, now: dt.datetime) -> bool:
-    round_ = case.round
-    return round_.preference_opens_at <= now < round_.preference_closes_at
-
-
-def latest_submission(case: Case) -> PreferenceSubmission | None:
-    return case.submissions.order_by("-submitted_at", "-id").first()
-
-
-def preferences_editable(case: Case, now: dt.datetime | None = None) -> bool:
-    moment = now or clock.now()
-    if case.state not in (CaseState.IDENTIFIED, CaseState.INVITED, CaseState.PREFERENCES_RECEIVED):
-        return False
-    if moment < case.round.preference_opens_at:
-        return False
-    return window_is_open(case, moment) or not case.submissions.exists()
 
 
 def _check_editable(case: Case, now: dt.datetime) -> None:

@@ -10,6 +10,7 @@ import time_machine
 from django.test import Client
 
 from offers.models import FamilyResponse, Letter, LetterKind, Release
+from offers.selectors import release_status
 from offers.services.letters import cases_needing_letters, letter_render
 from offers.services.release import (
     OfferDayRefused,
@@ -17,7 +18,6 @@ from offers.services.release import (
     offer_day_set,
     release_complete,
     release_due,
-    release_status,
 )
 from panels.models import Decision
 from phasetransfer.core.clock import LONDON

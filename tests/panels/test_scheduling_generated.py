@@ -10,7 +10,7 @@ import pytest
 from django.db.models import Max
 
 from panels.models import PanelCase, PanelMember, PanelSession, Recusal
-from panels.services.rounds import scheduling_cutoff
+from panels.selectors import scheduling_cutoff
 from panels.services.scheduling import panels_schedule
 from phasetransfer.core.clock import LONDON
 from phasetransfer.models import Case, CaseState, Consultation, Phase, Preference, Round

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from offers.services.release import release_status
+from offers.selectors import release_status
 from phasetransfer.core.rounds import RoundNotFound, round_by_key
 
 

@@ -10,9 +10,8 @@ from django.db.models import Max, Q
 
 from panels.conflicts import Interest, case_interests
 from panels.models import Decision, Outcome, PanelCase, PanelMember, PanelSession
-from panels.services.rounds import last_panel_day
+from panels.selectors import last_panel_day, settings_hosts_and_names
 from panels.services.scheduling.report import PANEL_STATES
-from panels.services.sessions import settings_hosts_and_names
 from phasetransfer.allocation.selectors import latest_run
 from phasetransfer.consultations.selectors import consultations_live
 from phasetransfer.core import clock

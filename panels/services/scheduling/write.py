@@ -12,7 +12,7 @@ from django.db.models import Count
 from panels.conflicts import conflict_reason
 from panels.models import PanelCase, PanelMember, PanelSession, Recusal, SchedulingRun
 from panels.scheduler import CaseItem, SessionSlot
-from panels.services.rounds import last_panel_day
+from panels.selectors import last_panel_day, settings_hosts_and_names
 from panels.services.scheduling.place import Placement, day_label
 from panels.services.scheduling.read import CaseFacts, Snapshot, interests_of, proposals_of
 from panels.services.scheduling.report import (
@@ -23,7 +23,6 @@ from panels.services.scheduling.report import (
     ScheduleReport,
     Unplaced,
 )
-from panels.services.sessions import settings_hosts_and_names
 from phasetransfer.cases.state import cases_move_bulk
 from phasetransfer.core import clock
 from phasetransfer.core.audit import audit_record_bulk

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from phasetransfer.cases.selectors import case_for_family, cases_of_family
-from phasetransfer.cohort.invitations import primary_contact
+from phasetransfer.cohort.selectors import primary_contact
 from phasetransfer.core import clock
 from phasetransfer.core.access import AuthenticatedRequest, role_required
 from phasetransfer.core.roles import Role, has_role
@@ -29,7 +29,12 @@ from phasetransfer.preferences.nearest import (
     nearest_mainstream,
     phase_settings,
 )
-from phasetransfer.preferences.selectors import settings_search
+from phasetransfer.preferences.selectors import (
+    latest_submission,
+    preferences_editable,
+    settings_search,
+    window_is_open,
+)
 from phasetransfer.preferences.travel import travel_note
 from phasetransfer.security.access_log import case_access_record
 
@@ -50,9 +55,9 @@ def _context(
     now = clock.now()
     return {
         "case": case,
-        "editable": prefs.preferences_editable(case, now),
-        "window_open": prefs.window_is_open(case, now),
-        "submission": prefs.latest_submission(case),
+        "editable": preferences_editable(case, now),
+        "window_open": window_is_open(case, now),
+        "submission": latest_submission(case),
         "preferences": _preferences(case) if preferences is None else preferences,
         "is_young_person": has_role(request.user, Role.YOUNG_PERSON),
         "outcome_visible": outcome_visible(case, now),
@@ -61,7 +66,7 @@ def _context(
 
 
 def _read_only(request: HttpRequest, case: Case) -> HttpResponse | None:
-    if prefs.preferences_editable(case):
+    if preferences_editable(case):
         return None
     messages.info(request, "The closing date has passed, so your answers can no longer be changed.")
     return redirect("journey-case", reference=case.reference)
