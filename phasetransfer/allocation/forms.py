@@ -31,7 +31,7 @@ class PolicyForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.instance.pk and not self.is_bound:
+        if not self.is_bound:  # the saved policy, or the defaults of one not saved yet
             self.initial["rank_weights"] = ", ".join(str(w) for w in self.instance.rank_weights)
 
     def clean_rank_weights(self) -> list[int]:

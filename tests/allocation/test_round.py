@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from phasetransfer.allocation.selectors import policy_for
 from phasetransfer.allocation.services import AllocationBusy, allocation_execute, allocation_request
 from phasetransfer.core.roles import Role
 from phasetransfer.models import (
+    AllocationPolicy,
     AllocationRun,
     AuditEvent,
     Case,
@@ -27,6 +29,7 @@ from phasetransfer.models import (
     Setting,
     SettingKind,
 )
+from phasetransfer.models.allocation import default_rank_weights
 from tests.conftest import signed_in
 from tests.factories import (
     CaseFactory,
@@ -220,6 +223,21 @@ def test_officers_change_the_policy_and_bad_weights_are_refused(client: Client) 
     )
     assert good.status_code == 302
     assert policy_for(round_).rank_weights == [0, 50, 100]
+
+
+@pytest.mark.django_db
+def test_the_policy_page_shows_the_defaults_writes_nothing_and_saves_them_unchanged(
+    client: Client,
+) -> None:
+    round_ = RoundFactory()
+    signed_in(client, UserFactory(roles=[Role.CASEWORKER]))
+    page = client.get(f"/staff/rounds/{round_.pk}/allocation/").content.decode()
+    assert not AllocationPolicy.objects.filter(round=round_).exists()  # a GET writes nothing
+    shown = dict(re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', page))
+    assert shown["rank_weights"] == "0, 60, 120, 180, 240, 300, 360, 420, 480, 540"
+    saved = client.post(f"/staff/rounds/{round_.pk}/allocation/", shown)
+    assert saved.status_code == 302
+    assert AllocationPolicy.objects.get(round=round_).rank_weights == default_rank_weights()
 
 
 @pytest.mark.django_db
