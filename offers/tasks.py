@@ -8,7 +8,9 @@ from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 
-from offers.services.letters import cases_needing_letters, letter_render
+from offers.services.letters import cases_needing_letters, letter_render, offer_day_spec
+from offers.services.posting import print_batch_build
+from offers.services.rehearsal import rehearsal_execute
 from offers.services.release import release_complete, release_due
 from phasetransfer.core import clock
 from phasetransfer.core.locks import lease
@@ -36,7 +38,7 @@ def release_case(release_id: int) -> None:
 def render_letter(case_id: int) -> None:
     case = Case.objects.select_related("round", "child").filter(pk=case_id).first()
     if case is not None:
-        letter_render(case=case)
+        letter_render(case=case, spec=offer_day_spec(case))
 
 
 @shared_task(name="offers.render_letters_due")
@@ -58,3 +60,14 @@ def render_letters_due() -> int:
                     render_letter.delay(case_id)
                     queued += 1
     return queued
+
+
+# A rehearsal may render many letters: it gets longer than the default limits.
+@shared_task(name="offers.rehearse_round", soft_time_limit=1800, time_limit=1900)
+def rehearse_round(run_id: int) -> None:
+    rehearsal_execute(run_id=run_id)
+
+
+@shared_task(name="offers.build_print_batch")
+def build_print_batch(batch_id: int) -> None:
+    print_batch_build(batch_id=batch_id)

@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from panels.models import (
+    FINAL_OUTCOMES,
     NAMING_OUTCOMES,
     Decision,
     PanelCase,
@@ -193,3 +194,34 @@ def settings_hosts_and_names(
     """The host site and the name of each setting, as ``conflict_reason`` wants them."""
     rows = Setting.objects.filter(pk__in=setting_ids).values_list("pk", "host_id", "name")
     return {pk: host for pk, host, _ in rows}, {pk: name for pk, _, name in rows}
+
+
+@dataclass(frozen=True)
+class SignOffReadiness:
+    decided: list[int]  # case ids a sign-off approves
+    waiting: int  # cases still without a decision: the session cannot be signed off
+
+
+def sign_off_readiness(session: PanelSession) -> SignOffReadiness:
+    """Which of the session's cases a sign-off would approve, and how many still wait.
+
+    A case the family was told had no decision yet (offer day came first) counts as decided
+    if this session has a final decision for it, else as waiting, like one at panel.
+    """
+    live = PanelCase.objects.filter(session=session, removed_at=None)
+    told_none = set(
+        live.filter(case__state=CaseState.NO_DECISION_YET).values_list("case_id", flat=True)
+    )
+    decided_here = set(
+        Decision.objects.filter(
+            session=session,
+            case_id__in=told_none,
+            superseded_by__isnull=True,
+            outcome__in=FINAL_OUTCOMES,
+        ).values_list("case_id", flat=True)
+    )
+    decided = list(live.filter(case__state=CaseState.DECIDED).values_list("case_id", flat=True))
+    at_panel = live.filter(case__state=CaseState.AT_PANEL).count()
+    return SignOffReadiness(
+        decided=decided + sorted(decided_here), waiting=at_panel + len(told_none - decided_here)
+    )

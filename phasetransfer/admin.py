@@ -38,7 +38,9 @@ class UserAdmin(BaseUserAdmin):
 @admin.register(Round)
 class RoundAdmin(admin.ModelAdmin):
     list_display = ["name", "phase", "entry_year", "preference_closes_at", "offer_day_at"]
-    readonly_fields = ["statutory_deadline_at"]
+    # SEN offer day is set on the round's offer-day page only: that service refuses a moment
+    # in the past or one already reached, takes the release job's lock and records who.
+    readonly_fields = ["statutory_deadline_at", "offer_day_at", "offer_day_published_at"]
 
 
 class SettingPlacesInline(admin.TabularInline):

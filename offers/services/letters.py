@@ -1,10 +1,16 @@
-"""Rendering decision letters (HTML and PDF), ahead of offer day where the decision is final.
+"""Rendering decision letters (HTML and PDF): ahead of offer day, and for each amended release.
 
 What a letter must say comes from the SEND Regulations 2014 (regs 5, 14, 32)
 and the Code of Practice: the setting (or type of setting) named, why a
 preference was not named, the right of appeal to the First-tier Tribunal (SEND)
 and its time limits, that a placement-only appeal needs no mediation
 certificate, and where to get mediation and independent advice.
+
+A letter is fixed by what it says: the decision (or "no decision yet"), the date printed on
+it (the appeal deadline runs from it), and whether it tells the family their outcome has
+changed. The current letter of a case is re-rendered whenever one of those moves (a changed
+decision, offer day moved, a new template); a release points at the letter it published,
+which is never changed afterwards.
 """
 
 from __future__ import annotations
@@ -12,22 +18,38 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 
-from offers.models import Letter, LetterKind
+from offers.models import Letter, LetterKind, Release
 from panels.models import FINAL_OUTCOMES, Decision
 from panels.selectors import current_decision
 from phasetransfer.cohort.selectors import primary_contact
 from phasetransfer.core import clock
-from phasetransfer.models import Case, CaseState
+from phasetransfer.models import Case, CaseState, Round
 
-TEMPLATE_VERSION = 1
+# 2: letters carry their date and say when they replace an earlier one.
+TEMPLATE_VERSION = 2
 # Final-decision states: the panel's decision is signed off.
 APPROVED = (CaseState.OFFER_APPROVED, CaseState.RELEASED, CaseState.ACCEPTED, CaseState.APPEALED)
+
+
+@dataclass(frozen=True)
+class LetterSpec:
+    """What a letter says: the letter for a release must match it exactly."""
+
+    decision: Decision | None
+    dated: dt.date
+    amended: bool = False
+    replaces: dt.date | None = None  # the date of the letter an amended one replaces
+
+    @property
+    def kind(self) -> str:
+        return LetterKind.OFFER if self.decision is not None else LetterKind.NO_DECISION
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -38,7 +60,8 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 def final_decision(case: Case) -> Decision | None:
-    """The case's current (not superseded) decision, if the panel has signed it off."""
+    """The case's current (not superseded) decision, if the panel has signed it off: what a
+    release made now would publish."""
     if case.state not in APPROVED:
         return None
     decision = current_decision(case)
@@ -47,8 +70,9 @@ def final_decision(case: Case) -> Decision | None:
     return decision
 
 
-def letter_date(case: Case) -> dt.date:
-    offer_day = case.round.offer_day_at
+def offer_day_date(round_: Round) -> dt.date:
+    """The date an offer-day letter carries: the day of the moment in London."""
+    offer_day = round_.offer_day_at
     moment = offer_day if offer_day is not None else clock.now()
     return moment.astimezone(clock.LONDON).date()
 
@@ -62,7 +86,7 @@ def _unmet_preferences(case: Case, decision: Decision) -> list[dict[str, object]
     ]
 
 
-def _no_decision_reason(case: Case) -> str:
+def no_decision_reason(case: Case) -> str:
     if case.state in (CaseState.IDENTIFIED, CaseState.INVITED, CaseState.PREFERENCES_RECEIVED):
         return "we are still gathering the information we need, including your preferences"
     if case.state == CaseState.CONSULTING:
@@ -73,22 +97,23 @@ def _no_decision_reason(case: Case) -> str:
     return "the decision panel has not yet made a final decision"
 
 
-def letter_context(case: Case, decision: Decision | None) -> dict[str, object]:
-    dated = letter_date(case)
-    contact = primary_contact(case)
+def letter_context(case: Case, spec: LetterSpec) -> dict[str, object]:
     context: dict[str, object] = {
         "case": case,
         "child": case.child,
         "round": case.round,
-        "contact": contact,
-        "dated": dated,
+        "contact": primary_contact(case),
+        "dated": spec.dated,
+        "amended": spec.amended,
+        "replaces": spec.replaces,
         "deadline": case.round.statutory_deadline,
         "local_authority_name": settings.LOCAL_AUTHORITY_NAME,
         "mediation_contact": settings.MEDIATION_CONTACT,
         "advice_contact": settings.ADVICE_CONTACT,
-        "appeal_by": add_months(dated, 2),
+        "appeal_by": add_months(spec.dated, 2),
         "template_version": TEMPLATE_VERSION,
     }
+    decision = spec.decision
     if decision is not None:
         first = case.preferences.order_by("rank").first()
         context.update(
@@ -97,13 +122,13 @@ def letter_context(case: Case, decision: Decision | None) -> dict[str, object]:
             unmet=_unmet_preferences(case, decision),
         )
     else:
-        context["why"] = _no_decision_reason(case)
+        context["why"] = no_decision_reason(case)
     return context
 
 
-def render_html(case: Case, decision: Decision | None) -> str:
-    template = "offers/letter_offer.html" if decision else "offers/letter_no_decision.html"
-    return render_to_string(template, letter_context(case, decision))
+def render_html(case: Case, spec: LetterSpec) -> str:
+    template = "offers/letter_offer.html" if spec.decision else "offers/letter_no_decision.html"
+    return render_to_string(template, letter_context(case, spec))
 
 
 def render_pdf(html: str) -> bytes:
@@ -121,38 +146,28 @@ def _current(case: Case) -> Letter | None:
     return current_letters().filter(case=case).first()
 
 
-def letter_ready(case: Case) -> bool:
-    """Whether the family's letter can be downloaded; reads no letter content."""
-    return current_letters().filter(case=case).exists()
-
-
-def letter_pdf_bytes(case: Case) -> bytes | None:
-    """The current letter's PDF, or None while it is being prepared; the HTML stays in
-    the database (offer day opens every family's letter at once)."""
-    pdf = current_letters().filter(case=case).values_list("pdf", flat=True).first()
-    return None if pdf is None else bytes(pdf)
-
-
-def letter_is_current(letter: Letter | None, decision: Decision | None) -> bool:
+def letter_is_current(letter: Letter | None, spec: LetterSpec) -> bool:
     if letter is None or letter.template_version != TEMPLATE_VERSION:
         return False
+    if letter.dated != spec.dated or letter.amended != spec.amended:
+        return False
+    decision = spec.decision
     if decision is None:
         return letter.kind == LetterKind.NO_DECISION
     return letter.kind == LetterKind.OFFER and letter.decision_id == decision.pk
 
 
-def letter_render(*, case: Case, now: dt.datetime | None = None) -> Letter:
-    """Store the letter the case needs now, unless the current one already says it.
+def letter_render(*, case: Case, spec: LetterSpec, now: dt.datetime | None = None) -> Letter:
+    """Store the letter ``spec`` describes, unless the current one already says it.
 
     Safe to run twice and concurrently: the database allows one current letter per case.
     """
     moment = now or clock.now()
-    decision = final_decision(case)
     existing = _current(case)
-    if letter_is_current(existing, decision):
+    if letter_is_current(existing, spec):
         assert existing is not None
         return existing
-    html = render_html(case, decision)
+    html = render_html(case, spec)
     pdf = render_pdf(html)
     try:
         with transaction.atomic():
@@ -162,27 +177,40 @@ def letter_render(*, case: Case, now: dt.datetime | None = None) -> Letter:
                 )
             return Letter.objects.create(
                 case=case,
-                kind=LetterKind.OFFER if decision else LetterKind.NO_DECISION,
-                decision=decision,
+                kind=spec.kind,
+                decision=spec.decision,
                 template_version=TEMPLATE_VERSION,
+                dated=spec.dated,
+                amended=spec.amended,
                 html=html,
                 pdf=pdf,
                 sha256=hashlib.sha256(pdf).hexdigest(),
                 rendered_at=moment,
             )
     except IntegrityError:
-        # Someone rendered it at the same moment; theirs stands.
+        # Someone rendered it at the same moment; theirs stands if it says the same.
         current = _current(case)
         assert current is not None
         return current
 
 
-def cases_needing_letters(round_id: int) -> list[int]:
-    """Cases of the round whose current letter is missing or out of date."""
-    from phasetransfer.models import Round
+def offer_day_spec(case: Case) -> LetterSpec:
+    """The letter the case's offer-day release would publish if it happened now."""
+    return LetterSpec(decision=final_decision(case), dated=offer_day_date(case.round))
 
+
+def cases_needing_letters(round_id: int) -> list[int]:
+    """Cases of the round not yet told on offer day whose letter is missing or out of date.
+
+    Amended releases render their own letters (dated the day they are issued).
+    """
     round_ = Round.objects.get(pk=round_id)
-    cases = Case.objects.filter(round=round_).exclude(state=CaseState.WITHDRAWN)
+    dated = offer_day_date(round_)
+    cases = (
+        Case.objects.filter(round=round_)
+        .exclude(state=CaseState.WITHDRAWN)
+        .exclude(pk__in=Release.objects.filter(round=round_, number=1).values("case_id"))
+    )
     current = {letter.case_id: letter for letter in current_letters().filter(case__round=round_)}
     decisions = {
         d.case_id: d
@@ -195,6 +223,6 @@ def cases_needing_letters(round_id: int) -> list[int]:
     due = []
     for case_id, state in cases.values_list("pk", "state"):
         decision = decisions.get(case_id) if state in APPROVED else None
-        if not letter_is_current(current.get(case_id), decision):
+        if not letter_is_current(current.get(case_id), LetterSpec(decision, dated)):
             due.append(case_id)
     return due

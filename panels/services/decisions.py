@@ -17,7 +17,15 @@ DECIDED case becomes OFFER_APPROVED and the decisions are final: ``decision_reco
 refuses. A later change (``decision_change``) is a new decision that supersedes the
 signed-off one with a reason: the case is reopened (OFFER_APPROVED -> DECIDED) and, for
 a placement, approved again at once (the session's sign-off still stands); for a
-further consultation it goes back to CONSULTING. Released offers are not changed here.
+further consultation it goes back to CONSULTING.
+
+SEN offer day. From the moment until every family of the round has been told, nothing here
+changes a decision of the round (``offer_day_publishing``): what is being published must
+stay what it is. Afterwards a change reaches the family as an amended release (``offers``):
+a published decision can be changed (``decision_change``: the case is approved again and
+the next release tells the family), and a case the family was told had no decision yet is
+decided by its panel as any other (it is "before the panel" like one at panel) and, once
+signed off, published.
 
 Grounds. Naming any setting other than the family's first preference (agreeing a
 proposal that is not it, or naming another setting) needs a statutory ground, s39(4)
@@ -43,9 +51,10 @@ from panels.models import (
     PanelSession,
     SettingType,
 )
-from panels.selectors import current_decision
+from panels.selectors import current_decision, sign_off_readiness
 from phasetransfer.cases.state import (
     IllegalTransition,
+    case_amend_decision,
     case_approve_offer,
     case_record_decision,
     case_reopen_decision,
@@ -60,10 +69,20 @@ from phasetransfer.consultations.services import (
 )
 from phasetransfer.core import clock
 from phasetransfer.core.audit import audit_record
-from phasetransfer.models import Case, CaseState, Preference, Setting, User
+from phasetransfer.core.visibility import offer_day_publishing
+from phasetransfer.models import Case, CaseState, Preference, Round, Setting, User
 
 REASONS_MAX = 5000
 GROUND_NEEDED = "Select the ground for not naming the family's first preference"
+PUBLISHING = (
+    "SEN offer day has begun and families are being told their outcomes now, so no decision "
+    "of this round can change until every family has been told (usually a few minutes). "
+    "Then make the change: the family will be told of it."
+)
+# A case the family was told had no decision yet is still before its panel.
+BEFORE_PANEL = (CaseState.AT_PANEL, CaseState.NO_DECISION_YET)
+# Published decisions a change reaches the family about (an amended release).
+PUBLISHED = (CaseState.RELEASED, CaseState.ACCEPTED, CaseState.APPEALED)
 
 
 class DecisionRefused(Exception):
@@ -230,25 +249,34 @@ def _transition_summary(decision: Decision) -> str:
 def _apply(
     decision: Decision, panel_case: PanelCase, *, state: str, actor: User, now: dt.datetime
 ) -> None:
-    """Move the case as the outcome says, from ``state`` (AT_PANEL or DECIDED)."""
+    """Move the case as the outcome says, from ``state`` (before the panel, or DECIDED)."""
     case = panel_case.case
     outcome = decision.outcome
     reason = decision.reasons or decision.get_outcome_display()
-    if outcome in FINAL_OUTCOMES and state == CaseState.AT_PANEL:
+    if outcome in FINAL_OUTCOMES and state in BEFORE_PANEL:
         case_record_decision(case=case, actor=actor, reason=_transition_summary(decision), now=now)
     elif outcome == Outcome.DEFER:
-        if state != CaseState.AT_PANEL:
+        if state not in BEFORE_PANEL:
             raise DecisionRefused(
                 "A decided case cannot be deferred: request a further consultation instead, "
                 "or record another decision.",
                 "outcome",
             )
         _leave_session(panel_case, reason=f"Deferred: {reason}", now=now)
-        case_unschedule(case=case, actor=actor, reason=f"Deferred by the panel: {reason}", now=now)
+        if state == CaseState.AT_PANEL:
+            case_unschedule(
+                case=case, actor=actor, reason=f"Deferred by the panel: {reason}", now=now
+            )
+        # A case told "no decision yet" stays so; the next allocation proposes it again.
     elif outcome == Outcome.FURTHER_CONSULTATION:
         _leave_session(panel_case, reason=f"Further consultation: {reason}", now=now)
         assert decision.setting is not None
         _consult(case, decision.setting, actor=actor, reason=f"Panel: {reason}", now=now)
+
+
+def _check_not_publishing(round_: Round, now: dt.datetime) -> None:
+    if offer_day_publishing(round_, now):
+        raise DecisionRefused(PUBLISHING)
 
 
 def decision_record(
@@ -268,14 +296,15 @@ def decision_record(
                 "This session has been signed off: its decisions are final. Record a change "
                 "with a reason instead."
             )
+        _check_not_publishing(session.round, moment)
         live = PanelCase.objects.filter(pk=panel_case.pk, removed_at=None).exists()
         state = Case.objects.values_list("state", flat=True).get(pk=panel_case.case_id)
-        if not live or state not in (CaseState.AT_PANEL, CaseState.DECIDED):
+        if not live or state not in (*BEFORE_PANEL, CaseState.DECIDED):
             raise DecisionRefused("This case is no longer before this panel.")
         previous = current_decision(panel_case.case, session)
         if state == CaseState.DECIDED and previous is None:
             raise DecisionRefused("This case was decided elsewhere.")
-        if state == CaseState.DECIDED and not data.change_reason.strip():
+        if previous is not None and not data.change_reason.strip():
             raise DecisionRefused(
                 "A decision is already recorded: say why you are changing it", "change_reason"
             )
@@ -285,7 +314,7 @@ def decision_record(
             named=named,
             actor=actor,
             now=moment,
-            supersedes=previous if state == CaseState.DECIDED else None,
+            supersedes=previous,
         )
         try:
             _apply(decision, panel_case, state=state, actor=actor, now=moment)
@@ -303,7 +332,12 @@ def decision_change(
     actor: User,
     now: dt.datetime | None = None,
 ) -> Decision:
-    """Change a signed-off decision: a new decision supersedes it, with the reason."""
+    """Change a signed-off decision: a new decision supersedes it, with the reason.
+
+    Before offer day the case is approved again at once. After it (once every family of the
+    round has been told) a published decision can be changed too: the case is approved
+    again and the release job tells the family, in an amended release.
+    """
     moment = now or clock.now()
     if not data.change_reason.strip():
         raise DecisionRefused("Say why the decision is changing", "change_reason")
@@ -326,15 +360,20 @@ def decision_change(
         session = PanelSession.objects.select_for_update().get(pk=decision.session_id)
         if not session.is_signed_off:
             raise DecisionRefused("The session is not signed off: record the decision instead.")
+        _check_not_publishing(session.round, moment)
         if Decision.objects.filter(supersedes=decision).exists():
             raise DecisionRefused("This decision has already been changed.")
         state = Case.objects.values_list("state", flat=True).get(pk=decision.case_id)
-        if state != CaseState.OFFER_APPROVED:
+        if state not in (CaseState.OFFER_APPROVED, *PUBLISHED):
             raise DecisionRefused(
                 f"The case is {CaseState(state).label.lower()}: its decision cannot be changed "
                 "here."
             )
         try:
+            if state in PUBLISHED:
+                case_amend_decision(
+                    case=decision.case, actor=actor, reason=data.change_reason.strip(), now=moment
+                )
             case_reopen_decision(
                 case=decision.case, actor=actor, reason=data.change_reason.strip(), now=moment
             )
@@ -365,19 +404,18 @@ def session_sign_off(*, session: PanelSession, actor: User, now: dt.datetime | N
             raise DecisionRefused("This session is already signed off.")
         if moment < locked.starts_at:
             raise DecisionRefused("The panel has not met yet: sign it off after it sits.")
-        live = PanelCase.objects.filter(session=locked, removed_at=None)
-        waiting = live.filter(case__state=CaseState.AT_PANEL).count()
-        if waiting:
+        _check_not_publishing(locked.round, moment)
+        readiness = sign_off_readiness(locked)
+        if readiness.waiting:
             raise DecisionRefused(
-                f"{waiting} case(s) have no decision yet: decide or defer them first."
+                f"{readiness.waiting} case(s) have no decision yet: decide or defer them first."
             )
         PanelSession.objects.filter(pk=locked.pk, signed_off_at=None).update(
             signed_off_at=moment, signed_off_by=actor
         )
-        decided = list(live.filter(case__state=CaseState.DECIDED).values_list("case_id", flat=True))
         approved = cases_move_bulk(
             name="approve_offer",
-            case_ids=decided,
+            case_ids=readiness.decided,
             actor=actor,
             reason=f"Panel session {locked.pk} signed off",
             now=moment,

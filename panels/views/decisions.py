@@ -11,7 +11,14 @@ from django.urls import reverse
 from panels.forms import DecisionForm
 from panels.models import Decision, Outcome, PanelCase, PanelSession
 from panels.pack import pack_entries
-from panels.selectors import PlacesLeft, current_decision, is_chair, places_left, session_for_user
+from panels.selectors import (
+    PlacesLeft,
+    current_decision,
+    is_chair,
+    places_left,
+    session_for_user,
+    sign_off_readiness,
+)
 from panels.services.decisions import (
     DecisionInput,
     DecisionRefused,
@@ -21,7 +28,6 @@ from panels.services.decisions import (
 )
 from phasetransfer.core.access import AuthenticatedRequest, role_required
 from phasetransfer.core.roles import Role
-from phasetransfer.models import CaseState
 from phasetransfer.security.access_log import case_access_record
 
 CHAIRS = (Role.PANEL_CHAIR,)
@@ -96,7 +102,7 @@ def decide(request: AuthenticatedRequest, session_id: int, case_id: int) -> Http
         raise Http404("No such case in this session")
     case_access_record(request=request, case=panel_case.case)
     current = current_decision(panel_case.case, session)
-    changing = current is not None and panel_case.case.state == CaseState.DECIDED
+    changing = current is not None
     form = DecisionForm(request.POST or None, changing=changing)
     over = None
     if request.method == "POST" and not session.is_signed_off and form.is_valid():
@@ -127,7 +133,6 @@ def decide(request: AuthenticatedRequest, session_id: int, case_id: int) -> Http
 @role_required(*CHAIRS)
 def sign_off(request: AuthenticatedRequest, session_id: int) -> HttpResponse:
     session = _chaired(request, session_id)
-    live = session.panel_cases.filter(removed_at=None)
     error = ""
     if request.method == "POST":
         try:
@@ -142,8 +147,7 @@ def sign_off(request: AuthenticatedRequest, session_id: int) -> HttpResponse:
         "panels/sign_off.html",
         {
             "session": session,
-            "decided": live.filter(case__state=CaseState.DECIDED).count(),
-            "waiting": live.filter(case__state=CaseState.AT_PANEL).count(),
+            "readiness": sign_off_readiness(session),
             "error": error,
         },
         status=400 if error else 200,

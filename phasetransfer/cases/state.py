@@ -58,10 +58,20 @@ TRANSITIONS: dict[str, Transition] = {
             S.CONSULTING,
             needs_reason=True,
         ),
-        Transition("approve_offer", frozenset({S.DECIDED}), S.OFFER_APPROVED),
+        # From "no decision yet" too: a case decided before offer day but not signed off was
+        # told "no decision yet"; its sign-off afterwards approves it (an amended release).
+        Transition("approve_offer", frozenset({S.DECIDED, S.NO_DECISION_YET}), S.OFFER_APPROVED),
         Transition("reopen_decision", frozenset({S.OFFER_APPROVED}), S.DECIDED, needs_reason=True),
         Transition("release_offer", frozenset({S.OFFER_APPROVED}), S.RELEASED),
         Transition("release_no_decision", UNDECIDED | {S.DECIDED}, S.NO_DECISION_YET),
+        # A published decision changed (mediation, a tribunal, a correction): approved again,
+        # so the next release tells the family (an amended release).
+        Transition(
+            "amend_decision",
+            frozenset({S.RELEASED, S.ACCEPTED, S.APPEALED}),
+            S.OFFER_APPROVED,
+            needs_reason=True,
+        ),
         Transition("accept", frozenset({S.RELEASED}), S.ACCEPTED),
         Transition("appeal", frozenset({S.RELEASED, S.ACCEPTED}), S.APPEALED),
         Transition("withdraw", _ACTIVE, S.WITHDRAWN, needs_reason=True),
@@ -167,6 +177,12 @@ def case_reopen_decision(
     *, case: Case, actor: User | None, reason: str, now: dt.datetime | None = None
 ) -> Case:
     return _move(case=case, name="reopen_decision", actor=actor, reason=reason, now=now)
+
+
+def case_amend_decision(
+    *, case: Case, actor: User | None, reason: str, now: dt.datetime | None = None
+) -> Case:
+    return _move(case=case, name="amend_decision", actor=actor, reason=reason, now=now)
 
 
 def case_release_offer(

@@ -2,7 +2,7 @@
 
 Embedded defaults (no DATABASE_URL, no REDIS_URL) run everything on one machine
 with SQLite and a file-system Celery broker. Production secrets have no default:
-with DEBUG false, SECRET_KEY and ALLOWED_HOSTS must be set.
+with DEBUG false, SECRET_KEY, ALLOWED_HOSTS and DEPLOYMENT must be set.
 """
 
 from __future__ import annotations
@@ -208,7 +208,9 @@ OFFERS_RENDER_REQUEST_SECONDS = envint("OFFERS_RENDER_REQUEST_SECONDS", 600, min
 # Only a deployment that says it is production may email real families. Anywhere
 # else (a laptop, CI, a staging copy of live data) mail goes only to reserved
 # test domains (RFC 2606) unless an allow-list is given: a rehearsal cannot reach a parent.
-DEPLOYMENT = envstr("DEPLOYMENT", "development")
+# With DEBUG false it must be said: a production deploy that forgot it would otherwise run
+# as development and silently suppress every family's email.
+DEPLOYMENT = envstr("DEPLOYMENT", "development") if DEBUG else envrequired("DEPLOYMENT")
 if DEPLOYMENT not in {"production", "staging", "development"}:
     raise ImproperlyConfiguredEnv(
         f"DEPLOYMENT={DEPLOYMENT!r}: use production, staging or development"

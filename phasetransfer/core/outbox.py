@@ -1,9 +1,25 @@
-"""The email outbox: enqueue in the caller's transaction, send from a worker, at least once.
+"""The email outbox: enqueue in the caller's transaction, send from a worker, honestly.
 
 Each email has one recipient and a key saying what it is for; enqueueing the
 same key twice yields one email. A worker claims a row with a conditional
-UPDATE before sending, so two workers never send the same row. A failed send
-is retried with backoff by the every-minute flush, never by an ETA task.
+UPDATE (and a token that every later write of the attempt must match), so two
+workers never send the same row. An attempt runs in phases (docs/email-delivery.md):
+
+1. connect (TCP, TLS, log in) and build the message. A failure here handed nothing
+   over: FAILED, retried with backoff by the every-minute flush, never by an ETA task.
+2. commit ``handed_over_at`` on the row, on its own, then give the message to the
+   server. If the server answers "no" (a 4xx/5xx reply), it did not take the
+   message: FAILED, retried. If the attempt ends any other way (timeout, dropped
+   connection, garbled reply), the server may have taken it: UNKNOWN ("may have been
+   delivered"), never resent automatically; a person may send it again.
+3. SENT.
+
+A claim left in SENDING by a worker that died is handed out again only if it never
+reached the marker; with the marker it becomes UNKNOWN. Every attempt carries the
+same Message-ID, so a receiving system can drop a copy.
+
+``email_send`` runs in a task, outside any transaction: the marker must be committed
+before the message leaves.
 """
 
 from __future__ import annotations
@@ -11,17 +27,37 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import smtplib
+import uuid
+from collections.abc import Iterable
+from contextlib import suppress
+from functools import partial
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 
 from phasetransfer.core import clock
-from phasetransfer.models import Case, EmailStatus, OutboundEmail
+from phasetransfer.core.audit import audit_record_bulk
+from phasetransfer.models import Case, EmailStatus, OutboundEmail, User
 
 logger = logging.getLogger(__name__)
+
+# What a flush writes on a claim whose worker stopped after handing the message over.
+STOPPED_AFTER_HANDOVER = "worker stopped after handing the message over: outcome unknown"
+# What a person's Retry leaves on the row (and in the case's audit trail).
+RETRIED_AFTER_FAILURE = "Sent again by a person after a failure"
+RESENT_AFTER_UNKNOWN = (
+    "Sent again by a person although it may have been delivered: a second copy is possible "
+    "(same Message-ID)"
+)
+
+
+class NothingSent(Exception):
+    """The mail backend returned without sending and without saying why."""
 
 
 def _stale_claim() -> dt.timedelta:
@@ -64,13 +100,29 @@ def email_enqueue(
     return email
 
 
-def _claim(email_id: int, now: dt.datetime) -> bool:
+def _claim(email_id: int, now: dt.datetime) -> uuid.UUID | None:
+    """Take the row for one attempt; the token returned must match every later write."""
     claimable = Q(status__in=[EmailStatus.PENDING, EmailStatus.FAILED], next_attempt_at__lte=now)
-    stale = Q(status=EmailStatus.SENDING, claimed_at__lt=now - _stale_claim())
-    claimed = OutboundEmail.objects.filter(claimable | stale, pk=email_id).update(
-        status=EmailStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    # A worker that died before the hand-over left nothing at the server: safe to take over.
+    stale = Q(
+        status=EmailStatus.SENDING,
+        claimed_at__lt=now - _stale_claim(),
+        handed_over_at__isnull=True,
     )
-    return claimed == 1
+    token = uuid.uuid4()
+    claimed = OutboundEmail.objects.filter(claimable | stale, pk=email_id).update(
+        status=EmailStatus.SENDING,
+        claimed_at=now,
+        claim_token=token,
+        handed_over_at=None,
+        attempts=F("attempts") + 1,
+    )
+    return token if claimed == 1 else None
+
+
+def _attempt(email_id: int, token: uuid.UUID) -> QuerySet[OutboundEmail]:
+    """The row, only while this attempt still holds it."""
+    return OutboundEmail.objects.filter(pk=email_id, claim_token=token)
 
 
 def _message_id(email: OutboundEmail) -> str:
@@ -87,18 +139,25 @@ def recipient_allowed(address: str) -> bool:
     return any(domain == d or domain.endswith("." + d) for d in allowed)
 
 
-def email_send(*, email_id: int, now: dt.datetime | None = None) -> bool:
-    """Send one email if it is due and nobody else holds it. True if this call sent it."""
-    moment = now or clock.now()
-    if not _claim(email_id, moment):
-        return False
-    email = OutboundEmail.objects.get(pk=email_id)
-    if not recipient_allowed(email.to):
-        OutboundEmail.objects.filter(pk=email.pk).update(
-            status=EmailStatus.SUPPRESSED,
-            last_error="recipient not on this deployment's allow-list",
-        )
-        return False
+def _error(exc: BaseException) -> str:
+    """The exception's class and SMTP code: its text may echo the address back."""
+    code = getattr(exc, "smtp_code", "")
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        code = ",".join(sorted({str(answer[0]) for answer in exc.recipients.values()}))
+    return f"{type(exc).__name__}: {code}".strip()[:300]
+
+
+def _server_refused(exc: BaseException) -> bool:
+    """The server answered "no" (a 4xx or 5xx reply): it did not take the message."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return True  # every recipient refused before DATA: nothing to deliver
+    # SMTPSenderRefused, SMTPDataError...; a reply that was no number reads as code -1.
+    return isinstance(exc, smtplib.SMTPResponseException) and 400 <= exc.smtp_code < 600
+
+
+def _connect(email: OutboundEmail) -> tuple[BaseEmailBackend, EmailMessage]:
+    """Phase 1: build the message and open the connection (TCP, TLS, log in)."""
+    connection = get_connection(fail_silently=False)
     message = EmailMessage(
         subject=email.subject,
         body=email.body,
@@ -110,41 +169,153 @@ def email_send(*, email_id: int, now: dt.datetime | None = None) -> bool:
             "X-Phasetransfer-Kind": email.kind,
             "Message-ID": _message_id(email),
         },
+        connection=connection,
     )
     try:
-        message.send(fail_silently=False)
-    except Exception as exc:  # any transport failure is retried later
-        _record_failure(email, exc, moment)
-        return False
-    OutboundEmail.objects.filter(pk=email.pk, status=EmailStatus.SENDING).update(
-        status=EmailStatus.SENT, sent_at=clock.now(), last_error=""
+        message.message()  # a header that cannot be sent fails here, before the hand-over
+        connection.open()
+    except Exception:
+        _close_quietly(connection)
+        raise
+    return connection, message
+
+
+def _close_quietly(connection: BaseEmailBackend) -> None:
+    # After a send the outcome is settled; QUIT failing changes nothing.
+    with suppress(Exception):
+        connection.close()
+
+
+def _mark_handed_over(email_id: int, token: uuid.UUID, now: dt.datetime) -> bool:
+    """Phase 2 starts: committed (autocommit, its own statement) before the message leaves."""
+    return (
+        _attempt(email_id, token).filter(status=EmailStatus.SENDING).update(handed_over_at=now) == 1
     )
-    return True
 
 
-def _record_failure(email: OutboundEmail, exc: Exception, now: dt.datetime) -> None:
-    # The error text may echo the address back; keep the class and a short code only.
-    error = f"{type(exc).__name__}: {getattr(exc, 'smtp_code', '')}".strip()
+def _hand_over(connection: BaseEmailBackend, message: EmailMessage) -> int:
+    """Give the message to the server: MAIL, RCPT, DATA and its answer."""
+    return connection.send_messages([message])
+
+
+def _record_sent(email_id: int, token: uuid.UUID) -> None:
+    """Phase 3. UNKNOWN too: a flush may have given up on this attempt while it waited."""
+    recorded = (
+        _attempt(email_id, token)
+        .filter(status__in=[EmailStatus.SENDING, EmailStatus.UNKNOWN])
+        .update(status=EmailStatus.SENT, sent_at=clock.now(), last_error="")
+    )
+    if not recorded:
+        logger.warning("email %s was sent but its row had moved on (a person's retry)", email_id)
+
+
+def _record_failure(
+    email: OutboundEmail, token: uuid.UUID, exc: BaseException, now: dt.datetime
+) -> None:
+    """Nothing was delivered: try again after the backoff, or give up after the last."""
+    error = _error(exc)
     backoff = settings.EMAIL_BACKOFF_SECONDS
     if email.attempts >= len(backoff):
         status, next_attempt = EmailStatus.ABANDONED, now
     else:
         status = EmailStatus.FAILED
         next_attempt = now + dt.timedelta(seconds=backoff[email.attempts - 1])
-    OutboundEmail.objects.filter(pk=email.pk).update(
-        status=status, last_error=error[:300], next_attempt_at=next_attempt
+    # UNKNOWN too: the server's "no" is clearer than a flush's giving up on the attempt.
+    _attempt(email.pk, token).filter(status__in=[EmailStatus.SENDING, EmailStatus.UNKNOWN]).update(
+        status=status, last_error=error, next_attempt_at=next_attempt
     )
     logger.warning("email %s attempt %s failed: %s", email.pk, email.attempts, error)
 
 
+def _record_unknown(email: OutboundEmail, token: uuid.UUID, exc: BaseException) -> None:
+    """Handed over, no clear answer: the server may have taken it. Never resent by itself."""
+    error = _error(exc)
+    _attempt(email.pk, token).filter(status=EmailStatus.SENDING).update(
+        status=EmailStatus.UNKNOWN, last_error=error
+    )
+    logger.warning(
+        "email %s attempt %s outcome unknown (may have been delivered): %s",
+        email.pk,
+        email.attempts,
+        error,
+    )
+
+
+def _deliver(
+    email: OutboundEmail,
+    token: uuid.UUID,
+    connection: BaseEmailBackend,
+    message: EmailMessage,
+    now: dt.datetime,
+) -> bool:
+    """Phases 2 and 3, on an open connection."""
+    if not _mark_handed_over(email.pk, token, now):
+        return False  # the claim was taken over while connecting: its holder sends
+    try:
+        sent = _hand_over(connection, message)
+    except Exception as exc:
+        if _server_refused(exc):
+            _record_failure(email, token, exc, now)
+        else:
+            _record_unknown(email, token, exc)
+        return False
+    if sent != 1:
+        _record_failure(email, token, NothingSent(), now)
+        return False
+    _record_sent(email.pk, token)
+    return True
+
+
+def email_send(*, email_id: int, now: dt.datetime | None = None) -> bool:
+    """Send one email if it is due and nobody else holds it. True if this call sent it."""
+    moment = now or clock.now()
+    token = _claim(email_id, moment)
+    if token is None:
+        return False
+    email = OutboundEmail.objects.get(pk=email_id)
+    if not recipient_allowed(email.to):
+        _attempt(email_id, token).update(
+            status=EmailStatus.SUPPRESSED,
+            last_error="recipient not on this deployment's allow-list",
+        )
+        return False
+    try:
+        connection, message = _connect(email)
+    except Exception as exc:  # refused, TLS, log-in: nothing was handed over
+        _record_failure(email, token, exc, moment)
+        return False
+    try:
+        return _deliver(email, token, connection, message, moment)
+    finally:
+        _close_quietly(connection)
+
+
+def emails_settle_stale(*, now: dt.datetime | None = None) -> int:
+    """Claims whose worker died after the hand-over: UNKNOWN, for a person to decide.
+
+    Before the marker a dead worker's claim is simply taken over (``emails_due``).
+    Returns how many rows were settled.
+    """
+    moment = now or clock.now()
+    settled = OutboundEmail.objects.filter(
+        status=EmailStatus.SENDING,
+        handed_over_at__isnull=False,
+        claimed_at__lt=moment - _stale_claim(),
+    ).update(status=EmailStatus.UNKNOWN, last_error=STOPPED_AFTER_HANDOVER)
+    if settled:
+        logger.warning("%s emails stopped mid-send: may have been delivered", settled)
+    return settled
+
+
 def emails_due(*, now: dt.datetime | None = None, limit: int = 1000) -> list[int]:
     """Emails a flush should hand out again: failed and due, left pending (their task was
-    lost), or claimed by a worker that died. A new email's own task is not duplicated."""
+    lost), or claimed by a worker that died before handing the message over. A new email's
+    own task is not duplicated; an email that may have been delivered is never listed."""
     moment = now or clock.now()
     lost = moment - _stale_claim()
     due = Q(status=EmailStatus.FAILED, next_attempt_at__lte=moment)
     pending = Q(status=EmailStatus.PENDING, next_attempt_at__lte=lost)
-    stale = Q(status=EmailStatus.SENDING, claimed_at__lt=lost)
+    stale = Q(status=EmailStatus.SENDING, claimed_at__lt=lost, handed_over_at__isnull=True)
     return list(
         OutboundEmail.objects.filter(due | pending | stale)
         .order_by("next_attempt_at")
@@ -152,14 +323,69 @@ def emails_due(*, now: dt.datetime | None = None, limit: int = 1000) -> list[int
     )
 
 
-def email_retry(*, email_id: int, now: dt.datetime | None = None) -> bool:
-    """Staff asked to try an abandoned or failed email again, now."""
-    moment = now or clock.now()
-    updated = OutboundEmail.objects.filter(
-        pk=email_id, status__in=[EmailStatus.FAILED, EmailStatus.ABANDONED]
-    ).update(status=EmailStatus.PENDING, next_attempt_at=moment, attempts=0)
-    if updated:
+def _reset(moment: dt.datetime, actor: User | None, note: str) -> dict[str, object]:
+    return {
+        "status": EmailStatus.PENDING,
+        "next_attempt_at": moment,
+        "attempts": 0,
+        "claim_token": None,
+        "handed_over_at": None,
+        "resent_at": moment,
+        "resent_by": actor,
+        "resend_note": note,
+    }
+
+
+def _retry(*, email_ids: Iterable[int], actor: User | None, now: dt.datetime) -> list[int]:
+    """Put failed, abandoned and (for a named person only) unknown emails back to pending."""
+    retryable = [EmailStatus.FAILED, EmailStatus.ABANDONED]
+    if actor is not None:
+        retryable.append(EmailStatus.UNKNOWN)
+    with transaction.atomic():
+        rows = list(
+            OutboundEmail.objects.select_for_update()
+            .filter(pk__in=list(email_ids), status__in=retryable)
+            .values_list("pk", "status", "case_id", "kind", "attempts")
+        )
+        groups = {
+            RESENT_AFTER_UNKNOWN: [r for r in rows if r[1] == EmailStatus.UNKNOWN],
+            RETRIED_AFTER_FAILURE: [r for r in rows if r[1] != EmailStatus.UNKNOWN],
+        }
+        for note, group in groups.items():
+            if not group:
+                continue
+            fields = _reset(now, actor, note)
+            if note == RESENT_AFTER_UNKNOWN:
+                fields["resends_after_unknown"] = F("resends_after_unknown") + 1
+            OutboundEmail.objects.filter(pk__in=[r[0] for r in group]).update(**fields)
+            if actor is not None:
+                audit_record_bulk(
+                    events=[
+                        (case_id, {"email": pk, "kind": kind, "status": status, "attempts": n})
+                        for pk, status, case_id, kind, n in group
+                        if case_id is not None
+                    ],
+                    action="email_resent",
+                    actor=actor,
+                    now=now,
+                    reason=note,
+                )
         from phasetransfer.core.tasks import send_email
 
-        transaction.on_commit(lambda: send_email.delay(email_id))
-    return bool(updated)
+        for pk, *_ in rows:
+            transaction.on_commit(partial(send_email.delay, pk))
+    return [r[0] for r in rows]
+
+
+def email_retry(
+    *, email_id: int, now: dt.datetime | None = None, actor: User | None = None
+) -> bool:
+    """Staff asked to try an email again, now: a failed or abandoned one, or, when a named
+    ``actor`` chooses to, one that may have been delivered (recorded on the row and in the
+    case's audit trail). Same Message-ID as before. True if it will be sent again."""
+    return bool(_retry(email_ids=[email_id], actor=actor, now=now or clock.now()))
+
+
+def emails_retry(*, email_ids: Iterable[int], actor: User, now: dt.datetime | None = None) -> int:
+    """``email_retry`` for many at once (the officer's "retry all"); returns how many."""
+    return len(_retry(email_ids=email_ids, actor=actor, now=now or clock.now()))

@@ -16,3 +16,9 @@ def offer_day_reached(round_: Round, now: dt.datetime | None = None) -> bool:
 
 def outcome_visible(case: Case, now: dt.datetime | None = None) -> bool:
     return offer_day_reached(case.round, now)
+
+
+def offer_day_publishing(round_: Round, now: dt.datetime | None = None) -> bool:
+    """True from the moment until every family of the round has been told: meanwhile no
+    decision of the round may change (what is being published must stay what it is)."""
+    return offer_day_reached(round_, now) and round_.offer_day_published_at is None

@@ -2,11 +2,13 @@
 
 A row is unique by ``key`` (what the email is for), so asking twice for the
 same email gives one row and one email. Workers claim a row with a
-conditional update before sending it.
+conditional update before sending it. docs/email-delivery.md says what each
+status promises.
 """
 
 from __future__ import annotations
 
+from django.conf import settings as django_settings
 from django.db import models
 from django.db.models import Q
 
@@ -17,6 +19,9 @@ class EmailStatus(models.TextChoices):
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed (will retry)"
     ABANDONED = "abandoned", "Gave up"
+    # Handed to the SMTP server, but its answer never came (a timeout, a dropped
+    # connection, a worker that died): never resent automatically, only by a person.
+    UNKNOWN = "unknown", "May have been delivered"
     SUPPRESSED = "suppressed", "Not sent: recipient not allowed in this deployment"
 
 
@@ -40,8 +45,36 @@ class OutboundEmail(models.Model):
     last_error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField()
     claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.UUIDField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The attempt holding the row: its every later write is conditional on it.",
+    )
+    handed_over_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=(
+            "Committed just before the current attempt gave the message to the SMTP server: "
+            "from then on an attempt that stops without an answer may have delivered it."
+        ),
+    )
     next_attempt_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The last time a person asked for the email again (Retry on the officer's page).
+    resent_at = models.DateTimeField(null=True, blank=True)
+    resent_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    resend_note = models.CharField(max_length=300, blank=True)
+    resends_after_unknown = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="How many times a person chose to send again an email that may have arrived.",
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -52,6 +85,10 @@ class OutboundEmail(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(status="sent") | Q(sent_at__isnull=False), name="email_sent_has_time"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="unknown") | Q(handed_over_at__isnull=False),
+                name="email_unknown_was_handed_over",
             ),
         ]
 

@@ -37,6 +37,10 @@ class Round(models.Model):
     # Derived from phase and entry year on every save; stored so the database
     # itself can refuse an offer day after it.
     statutory_deadline_at = models.DateTimeField(editable=False)
+    # Set by offer day's release job once every case the round had at the moment has been
+    # told. Between the moment and this, the round's decisions are frozen (nothing may change
+    # what is being published); afterwards every change reaches families as an amendment.
+    offer_day_published_at = models.DateTimeField(null=True, blank=True, editable=False)
     is_synthetic = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

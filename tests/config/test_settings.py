@@ -14,7 +14,8 @@ from phasetransfer.config.env import ImproperlyConfiguredEnv, envbool, envint
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS"}}
+    required = {"SECRET_KEY", "ALLOWED_HOSTS", "DEPLOYMENT"}
+    clean = {k: v for k, v in os.environ.items() if k not in required}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=settings.BASE_DIR,
@@ -31,6 +32,41 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
     assert "SECRET_KEY must be set" in result.stderr
 
 
+def test_production_refuses_to_start_without_saying_which_deployment_it_is() -> None:
+    # Forgetting DEPLOYMENT used to run production as "development": every family's email
+    # suppressed, without a word.
+    result = _manage(
+        "check",
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="phase-transfer.example.gov.uk",
+    )
+    assert result.returncode != 0
+    assert "DEPLOYMENT must be set" in result.stderr
+    misspelt = _manage(
+        "check",
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="phase-transfer.example.gov.uk",
+        DEPLOYMENT="prod",
+    )
+    assert misspelt.returncode != 0
+    assert "use production, staging or development" in misspelt.stderr
+
+
+def test_development_still_starts_without_a_deployment() -> None:
+    result = _manage(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        "from django.conf import settings as s; print(s.DEPLOYMENT)",
+        DEBUG="true",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-1] == "development"
+
+
 def test_check_deploy_passes_with_production_settings() -> None:
     result = _manage(
         "check",
@@ -40,6 +76,7 @@ def test_check_deploy_passes_with_production_settings() -> None:
         DEBUG="false",
         SECRET_KEY=secrets.token_urlsafe(64),
         ALLOWED_HOSTS="phase-transfer.example.gov.uk",
+        DEPLOYMENT="production",
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 
 from offers.models import FamilyResponse, Letter, LetterKind, Release
+from offers.services.letters import TEMPLATE_VERSION
 from panels.models import Decision, Outcome
 from phasetransfer.core.roles import Role
 from phasetransfer.models import Case, CaseState, Child, Contact, Preference, Round, Setting
@@ -73,24 +74,29 @@ def released(case: Case, *, answer: str | None = None) -> None:
         case=case,
         kind=LetterKind.OFFER,
         decision=case.decisions.first(),
-        template_version=1,
+        template_version=TEMPLATE_VERSION,
+        dated=OFFER_DAY.date(),
         html="<p>letter</p>",
         pdf=pdf,
         sha256=hashlib.sha256(pdf).hexdigest(),
         rendered_at=LETTERS_RENDERED_AT,
     )
-    Release.objects.create(
+    release = Release.objects.create(
         case=case,
         round=case.round,
         released_at=OFFER_DAY,
         dispatched_at=OFFER_DAY,
         completed_at=OFFER_DAY,
         kind=letter.kind,
+        decision=letter.decision,
+        letter=letter,
+        letter_sha256=letter.sha256,
     )
     state = CaseState.RELEASED
     if answer is not None:
         FamilyResponse.objects.create(
             case=case,
+            release=release,
             answer=answer,
             wants_independent=answer != "accept",
             comments="Personal words that must never leave through the API.",

@@ -9,6 +9,7 @@ from django.core import signing
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from offers.models import JobStatus, PrintBatch, RehearsalRun
 from panels.models import Decision, PanelCase, PanelMember, PanelSession, Recusal
 from phasetransfer.accounts.services import TOKEN_SALT
 from phasetransfer.api.scopes import Scope
@@ -126,6 +127,8 @@ class SecurityWorld:
     decision: Decision
     run: AllocationRun
     email: OutboundEmail
+    rehearsal: RehearsalRun  # a finished rehearsal of the round
+    print_batch: PrintBatch  # a print batch ready to download
     users: dict[str, User] = field(default_factory=dict)  # persona -> account
     api_token: str = ""  # an integration client with no scopes
     registration_token: str = ""
@@ -202,6 +205,16 @@ def world_for_security() -> SecurityWorld:
         decision=decision,
         run=done_run(round_),
         email=email,
+        rehearsal=RehearsalRun.objects.create(
+            round=round_, requested_at=OFFER_DAY, status=JobStatus.DONE, result={"counts": {}}
+        ),
+        print_batch=PrintBatch.objects.create(
+            round=round_,
+            requested_by=users["caseworker"],
+            requested_at=OFFER_DAY,
+            status=JobStatus.DONE,
+            pdf=b"%PDF-1.7 batch",
+        ),
         users=users,
         api_token=_client_without_scopes(),
         registration_token=signing.dumps({"email": "new@family.example"}, salt=TOKEN_SALT),

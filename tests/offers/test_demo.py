@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from offers.services.demo import full_demo_seed
-from offers.services.release import offer_day_rehearse
+from offers.services.rehearsal import offer_day_rehearse
 from panels.models import Decision, PanelSession
 from phasetransfer.models import Case, CaseState, Consultation, Phase, PreferenceSubmission
 
@@ -23,8 +23,8 @@ def test_through_decided_leaves_every_post16_case_decided_and_signed_off() -> No
     assert set(post16.values_list("state", flat=True)) == {CaseState.OFFER_APPROVED}
     assert Decision.objects.filter(case__in=post16, superseded_by__isnull=True).count() == 60
     assert not PanelSession.objects.filter(signed_off_at__isnull=True, panel_cases__isnull=False)
-    rehearsal = offer_day_rehearse(round_=post16.first().round, render=False)
-    assert (rehearsal.offer_letters, rehearsal.no_decision_letters) == (60, 0)
+    counts = offer_day_rehearse(round_=post16.first().round).result["counts"]
+    assert (counts["offer_letters"], counts.get("no_decision_letters", 0)) == (60, 0)
 
 
 @pytest.mark.django_db

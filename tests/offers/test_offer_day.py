@@ -4,6 +4,7 @@ needs."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import pytest
 import time_machine
@@ -11,10 +12,10 @@ from django.test import Client
 
 from offers.models import FamilyResponse, Letter, LetterKind, Release
 from offers.selectors import release_status
-from offers.services.letters import cases_needing_letters, letter_render
+from offers.services.letters import cases_needing_letters, letter_render, offer_day_spec
+from offers.services.rehearsal import offer_day_rehearse
 from offers.services.release import (
     OfferDayRefused,
-    offer_day_rehearse,
     offer_day_set,
     release_complete,
     release_due,
@@ -22,11 +23,16 @@ from offers.services.release import (
 from panels.models import Decision
 from phasetransfer.core.clock import LONDON
 from phasetransfer.core.roles import Role
-from phasetransfer.models import CaseState, EmailStatus, OutboundEmail
+from phasetransfer.models import Case, CaseState, EmailStatus, OutboundEmail
 from tests.conftest import send_outbox, signed_in
 from tests.factories import RoundFactory, SettingFactory, UserFactory
 from tests.factories.offers import decided_case, undecided_case
 from tests.moments import JUST_AFTER_OFFER_DAY, JUST_BEFORE_OFFER_DAY, OFFER_DAY, WINDOW_OPEN
+
+
+def _render(case: Case, now: dt.datetime | None = None) -> Letter:
+    """The letter the case's offer-day release would publish, rendered ahead as the job does."""
+    return letter_render(case=case, spec=offer_day_spec(case), now=now)
 
 
 def _release_all(now: dt.datetime) -> int:
@@ -92,7 +98,7 @@ def test_the_family_sees_nothing_before_the_moment_and_everything_after(client: 
     round_ = RoundFactory()
     named = SettingFactory(name="Oakwood Park Grammar")
     case = decided_case(round_, setting=named)
-    letter_render(case=case, now=OFFER_DAY - dt.timedelta(days=2))  # rendered ahead
+    _render(case, now=OFFER_DAY - dt.timedelta(days=2))  # rendered ahead
     parent = UserFactory(roles=[Role.PARENT])
     case.contacts.update(user=parent)
 
@@ -106,10 +112,21 @@ def test_the_family_sees_nothing_before_the_moment_and_everything_after(client: 
     with time_machine.travel(OFFER_DAY, tick=False):  # the very moment, before any job has run
         page = client.get(f"/family/{case.reference}/outcome/")
         assert page.status_code == 200
+        assert "Your outcome is on its way" in page.content.decode()
+        assert "Oakwood Park Grammar" not in page.content.decode()  # nothing is published yet
+        assert client.get(f"/family/{case.reference}/outcome/letter.pdf").status_code == 404
+        assert (
+            "telling every family now" in client.get(f"/family/{case.reference}/").content.decode()
+        )
+    _release_all(OFFER_DAY)  # the job publishes the case: what the family reads from now on
+    with time_machine.travel(OFFER_DAY + dt.timedelta(minutes=1), tick=False):
+        page = client.get(f"/family/{case.reference}/outcome/")
         assert "Oakwood Park Grammar" in page.content.decode()
         pdf = client.get(f"/family/{case.reference}/outcome/letter.pdf")
         assert pdf.status_code == 200
         assert pdf.content.startswith(b"%PDF")
+        published = Release.objects.get(case=case)
+        assert hashlib.sha256(pdf.content).hexdigest() == published.letter_sha256
         assert "Your outcome is ready" in client.get(f"/family/{case.reference}/").content.decode()
 
 
@@ -133,7 +150,7 @@ def test_the_offer_letter_names_the_setting_the_ground_and_the_right_of_appeal()
     named = SettingFactory(name="Named Special School")
     case = decided_case(round_, setting=named, preferred=preferred, ground="resources")
 
-    letter = letter_render(case=case, now=OFFER_DAY - dt.timedelta(days=1))
+    letter = _render(case, now=OFFER_DAY - dt.timedelta(days=1))
 
     assert letter.kind == LetterKind.OFFER
     assert "Named Special School" in letter.html
@@ -144,8 +161,6 @@ def test_the_offer_letter_names_the_setting_the_ground_and_the_right_of_appeal()
     assert "one month of getting a mediation certificate" in letter.html
     assert "IASK" in letter.html
     assert letter.pdf.startswith(b"%PDF")
-    import hashlib
-
     assert letter.sha256 == hashlib.sha256(bytes(letter.pdf)).hexdigest()
 
 
@@ -153,7 +168,7 @@ def test_the_offer_letter_names_the_setting_the_ground_and_the_right_of_appeal()
 def test_the_no_decision_letter_says_why_and_by_when() -> None:
     round_ = RoundFactory()
     case = undecided_case(round_, CaseState.CONSULTING)
-    letter = letter_render(case=case)
+    letter = _render(case)
     assert letter.kind == LetterKind.NO_DECISION
     assert "waiting for schools or colleges" in letter.html
     assert "15 February 2027" in letter.html
@@ -163,8 +178,8 @@ def test_the_no_decision_letter_says_why_and_by_when() -> None:
 def test_a_changed_decision_supersedes_its_letter_and_rendering_twice_is_one_letter() -> None:
     round_ = RoundFactory()
     case = decided_case(round_)
-    first = letter_render(case=case)
-    assert letter_render(case=case).pk == first.pk
+    first = _render(case)
+    assert _render(case).pk == first.pk
     assert cases_needing_letters(round_.pk) == []
 
     old = Decision.objects.get(case=case)
@@ -179,7 +194,7 @@ def test_a_changed_decision_supersedes_its_letter_and_rendering_twice_is_one_let
         change_reason="Tribunal-style review",
     )
     assert cases_needing_letters(round_.pk) == [case.pk]
-    second = letter_render(case=case)
+    second = _render(case)
     assert "Changed" in second.html
     assert Letter.objects.filter(case=case, superseded_at__isnull=True).count() == 1
     first.refresh_from_db()
@@ -221,10 +236,11 @@ def test_a_rehearsal_renders_and_counts_but_releases_and_sends_nothing() -> None
     decided_case(round_)
     decided_case(round_, email="")
     undecided_case(round_)
-    result = offer_day_rehearse(round_=round_)
-    assert (result.cases, result.offer_letters, result.no_decision_letters) == (3, 2, 1)
-    assert (result.emails, result.letters_to_post) == (2, 1)
-    assert result.problems == []
+    result = offer_day_rehearse(round_=round_).result
+    counts = result["counts"]
+    assert (counts["cases"], counts["offer_letters"], counts["no_decision_letters"]) == (3, 2, 1)
+    assert (counts["emails"], counts["letters_to_post"]) == (2, 1)
+    assert result["cannot_be_told"] == result["failures"] == []
     assert not Release.objects.exists()
     assert not OutboundEmail.objects.exists()
     assert not Letter.objects.exists()
@@ -281,11 +297,16 @@ def test_after_release_families_accept_or_appeal_and_the_round_counts_it(client:
     appealing.contacts.update(user=parent_b)
     with time_machine.travel(JUST_AFTER_OFFER_DAY + dt.timedelta(days=1), tick=False):
         signed_in(client, parent_a).post(
-            f"/family/{accepting.reference}/outcome/", {"answer": "accept"}
+            f"/family/{accepting.reference}/outcome/",
+            {"answer": "accept", "release": Release.objects.get(case=accepting).pk},
         )
         signed_in(client, parent_b).post(
             f"/family/{appealing.reference}/outcome/",
-            {"answer": "appeal", "wants_independent": "on"},
+            {
+                "answer": "appeal",
+                "wants_independent": "on",
+                "release": Release.objects.get(case=appealing).pk,
+            },
         )
         signed_in(client, UserFactory(roles=[Role.CASEWORKER]))
         page = client.get(f"/staff/rounds/{round_.pk}/offer-day/").content.decode()

@@ -14,7 +14,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from offers.services.letters import final_decision, render_html
+from offers.services.letters import offer_day_spec, render_html
 from panels.models import Decision, PanelSession
 from phasetransfer.api.scopes import Scope
 from phasetransfer.cohort.imports import REQUIRED_COLUMNS, cohort_import
@@ -224,6 +224,6 @@ def test_a_childs_name_made_of_html_is_shown_escaped(
 def test_the_letter_html_escapes_the_name_too(world: SecurityWorld) -> None:
     _hostile(world)
     case = Case.objects.select_related("child", "round").get(pk=world.case.pk)
-    html = render_html(case, final_decision(case))
+    html = render_html(case, offer_day_spec(case))
     assert SCRIPT not in html
     assert ESCAPED in html

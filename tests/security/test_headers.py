@@ -22,7 +22,11 @@ NONCE = re.compile(r"'nonce-([^']+)'")
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 # Rendered into PDFs by WeasyPrint (letters, panel pack and minutes), never served as a
 # web page: the browser's CSP does not apply to them.
-PDF_ONLY = {"offers/_letter_base.html", "panels/_print_style.html"}
+PDF_ONLY = {
+    "offers/_letter_base.html",
+    "offers/print_addresses.html",
+    "panels/_print_style.html",
+}
 
 
 def _policy(response: object) -> dict[str, str]:

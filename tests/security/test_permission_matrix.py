@@ -131,6 +131,7 @@ RULES: dict[str, Rule] = {
     "journey-confirmation": only(PARENT),
     "offers-outcome": only(PARENT),
     "offers-letter": only(PARENT),
+    "offers-letter-number": only(PARENT),
     # Caseworkers' pages.
     "staff-rounds": only(*READERS),
     "staff-cohort": only(*READERS),
@@ -154,6 +155,13 @@ RULES: dict[str, Rule] = {
     "offers-officer": only(*READERS),
     "offers-rehearse": only(*OFFICERS, method=POST),
     "offers-retry": only(*OFFICERS, method=POST),
+    # Moving offer day, retrying every failed email, print batches: officers, not co-ordinators.
+    "offers-set-offer-day": only(*OFFICERS, method=POST),
+    "offers-rehearsal": only(*READERS),
+    "offers-retry-all": only(*OFFICERS, method=POST),
+    "offers-print-batch-new": only(*OFFICERS, method=POST),
+    "offers-print-batch-pdf": only(*OFFICERS),
+    "offers-print-batch-posted": only(*OFFICERS, method=POST),
     # The co-ordination board.
     "coordination-progress": only(*BOARD),
     "coordination-round-progress": only(*BOARD),
@@ -294,6 +302,9 @@ def _kwargs(route: Route, world: SecurityWorld) -> dict[str, object]:
         "case_id": world.case.pk,
         "decision_id": world.decision.pk,
         "email_id": world.email.pk,
+        "rehearsal_id": world.rehearsal.pk,
+        "batch_id": world.print_batch.pk,
+        "number": 1,
         "uidb64": world.reset_uid,
         "token": world.reset_token
         if route.name == "password_reset_confirm"

@@ -5,9 +5,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from offers.services.release import OfferDayRefused, offer_day_rehearse, offer_day_set
+from offers.services.rehearsal import RehearsalBusy, offer_day_rehearse
+from offers.services.release import OfferDayRefused, offer_day_set
 from phasetransfer.core.clock import LONDON
 from phasetransfer.core.rounds import RoundNotFound, round_by_key
+from phasetransfer.models import Round
 
 
 def _moment(value: str) -> dt.datetime:
@@ -43,14 +45,29 @@ class Command(BaseCommand):
         except (RoundNotFound, OfferDayRefused) as exc:
             raise CommandError(str(exc)) from None
         if rehearse:
-            result = offer_day_rehearse(round_=target)
-            self.stdout.write(
-                f"Rehearsal (nothing released or sent): {result.cases} cases, "
-                f"{result.offer_letters} offer letters, {result.no_decision_letters} "
-                f"'no decision yet' letters, {result.emails} emails, {result.letters_to_post} "
-                f"letters to post; rendering took {result.render_seconds:.1f}s of CPU."
-            )
-            for problem in result.problems:
-                self.stderr.write(f"problem: {problem}")
+            self._rehearse(target)
         elif at is None:
             raise CommandError("Give --at to set offer day, or --rehearse.")
+
+    def _rehearse(self, target: Round) -> None:
+        try:
+            done = offer_day_rehearse(round_=target)
+        except RehearsalBusy as exc:
+            raise CommandError(str(exc)) from None
+        counts = done.result["counts"]
+        self.stdout.write(
+            f"Rehearsal (nothing released or sent): {counts.get('cases', 0)} cases, "
+            f"{counts.get('offer_letters', 0)} offer letters, "
+            f"{counts.get('no_decision_letters', 0)} 'no decision yet' letters, "
+            f"{counts.get('emails', 0)} emails, {counts.get('letters_to_post', 0)} letters to "
+            f"post; {len(done.result['not_rendered'])} letters not rendered yet."
+        )
+        for row in done.result["cannot_be_told"]:
+            self.stderr.write(f"problem: {row['case']} cannot be told ({row['why']})")
+        for row in done.result["failures"]:
+            self.stderr.write(f"problem: {row['case']} letter failed ({row['why']})")
+        if done.result["suppressed"]:
+            self.stderr.write(
+                f"warning: {len(done.result['suppressed'])} recipient(s) are not on this "
+                "deployment's allow-list and would not be emailed"
+            )
