@@ -183,7 +183,9 @@ ACTIVE_JOB = Q(status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
 class PrintBatch(models.Model):
     """One PDF of every letter still to post for a round, each with its address page first."""
 
-    round = models.ForeignKey("phasetransfer.Round", on_delete=models.PROTECT, related_name="+")
+    round = models.ForeignKey(
+        "phasetransfer.Round", on_delete=models.PROTECT, related_name="print_batches"
+    )
     requested_by = models.ForeignKey(
         django_settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -216,7 +218,9 @@ class PrintBatch(models.Model):
 class RehearsalRun(models.Model):
     """A rehearsal of a round's offer day, done by a worker: it releases and sends nothing."""
 
-    round = models.ForeignKey("phasetransfer.Round", on_delete=models.CASCADE, related_name="+")
+    round = models.ForeignKey(
+        "phasetransfer.Round", on_delete=models.CASCADE, related_name="rehearsals"
+    )
     requested_by = models.ForeignKey(
         django_settings.AUTH_USER_MODEL,
         null=True,
@@ -253,7 +257,9 @@ class RehearsalRun(models.Model):
 class OfferDayChange(models.Model):
     """Who set or moved a round's SEN offer day, when, from what to what."""
 
-    round = models.ForeignKey("phasetransfer.Round", on_delete=models.CASCADE, related_name="+")
+    round = models.ForeignKey(
+        "phasetransfer.Round", on_delete=models.CASCADE, related_name="offer_day_changes"
+    )
     changed_by = models.ForeignKey(
         django_settings.AUTH_USER_MODEL,
         null=True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from offers.models import (
     ACTIVE_JOB,
@@ -18,7 +18,7 @@ from offers.models import (
 )
 from offers.services.letters import current_letters
 from phasetransfer.core.outbox_selectors import round_email_counts
-from phasetransfer.models import Case, CaseState, EmailStatus, Round
+from phasetransfer.models import Case, CaseState, Contact, EmailStatus, Round
 
 
 def releases_published(case: Case) -> list[Release]:
@@ -123,12 +123,11 @@ def cases_cannot_be_told(round_: Round) -> QuerySet[Case]:
     Before the moment: fix them now. After it: each is an exception to resolve (the family
     has not been told, whatever the release says).
     """
-    reachable = Q(contacts__email__gt="") | ~Q(contacts__address="")
-    reachable_ids = Case.objects.filter(round=round_).filter(reachable).values("pk")
+    reachable = Contact.objects.filter(case=OuterRef("pk")).exclude(email="", address="")
     return (
         Case.objects.filter(round=round_)
         .exclude(state=CaseState.WITHDRAWN)
-        .exclude(pk__in=reachable_ids)
+        .exclude(Exists(reachable))
         .select_related("child")
         .order_by("reference")
     )

@@ -49,12 +49,9 @@ LISTED = 100  # rows of each problem list shown (the counts are always whole)
 
 
 class OfferDayForm(forms.Form):
-    # The widgets show the values in the formats the fields read back, so saving the page
-    # unchanged saves the same moment.
     day = forms.DateField(
         label="Date",
         help_text="For example 2027-02-12",
-        widget=forms.DateInput(format="%Y-%m-%d"),
         input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d %m %Y", "%d %b %Y", "%d %B %Y"],
         error_messages={
             "required": "Enter the date of SEN offer day",
@@ -64,7 +61,6 @@ class OfferDayForm(forms.Form):
     time = forms.TimeField(
         label="Time (London)",
         help_text="For example 16:00",
-        widget=forms.TimeInput(format="%H:%M"),
         input_formats=["%H:%M", "%H.%M", "%H:%M:%S", "%I:%M%p", "%I%p", "%I:%M %p", "%I %p"],
         error_messages={
             "required": "Enter the time",
@@ -94,10 +90,12 @@ def _readiness(round_: Round) -> dict[str, int]:
 
 
 def _offer_day_form(round_: Round, data: QueryDict | None = None) -> OfferDayForm:
+    # Shown as text in the formats the fields read back first (a date object would be shown
+    # localised, "12 Feb 2027", and refused on saving), so the page saves unchanged.
     initial = {}
     if round_.offer_day_at:
         local = round_.offer_day_at.astimezone(clock.LONDON)
-        initial = {"day": local.date(), "time": local.time()}
+        initial = {"day": f"{local:%Y-%m-%d}", "time": f"{local:%H:%M}"}
     return OfferDayForm(data, initial=initial)
 
 
