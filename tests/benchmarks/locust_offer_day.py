@@ -250,12 +250,12 @@ def _round() -> Any:
 def _render_slice(case_ids: list[int]) -> int:
     from django.db import connections
 
-    from offers.services.letters import letter_render
+    from offers.services.letters import letter_render, offer_day_spec
     from phasetransfer.models import Case
 
     connections.close_all()
     for case in Case.objects.filter(pk__in=case_ids).select_related("child", "round"):
-        letter_render(case=case)
+        letter_render(case=case, spec=offer_day_spec(case))
     return len(case_ids)
 
 
@@ -288,6 +288,32 @@ def _accounts(cases: list[Any]) -> list[dict[str, str]]:
     ]
 
 
+def _publish(round_: Any, case_ids: list[int]) -> None:
+    """Each case's offer-day release, as the release job leaves it: what families read."""
+    from offers.models import Letter, Release
+    from phasetransfer.models import Round
+
+    moment = round_.offer_day_at
+    Release.objects.bulk_create(
+        Release(
+            case_id=letter.case_id,
+            number=1,
+            round=round_,
+            released_at=moment,
+            dispatched_at=moment,
+            completed_at=moment,
+            kind=letter.kind,
+            decision_id=letter.decision_id,
+            letter=letter,
+            letter_sha256=letter.sha256,
+        )
+        for letter in Letter.objects.filter(case__in=case_ids, superseded_at__isnull=True).defer(
+            "html", "pdf"
+        )
+    )
+    Round.objects.filter(pk=round_.pk).update(offer_day_published_at=moment)
+
+
 def seed(*, families: int, out: Path, processes: int) -> None:
     from concurrent.futures import ProcessPoolExecutor
 
@@ -306,6 +332,7 @@ def seed(*, families: int, out: Path, processes: int) -> None:
     chunks = [ids[i::processes] for i in range(processes)]
     with ProcessPoolExecutor(processes) as pool:
         rendered = sum(pool.map(_render_slice, chunks))
+    _publish(round_, ids)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"password": BENCH_PASSWORD, "accounts": accounts}))
     print(
