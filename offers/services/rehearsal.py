@@ -119,21 +119,26 @@ def rehearse(run: RehearsalRun) -> dict[str, Any]:
         "deployment": settings.DEPLOYMENT,
     }
     current = {letter.case_id: letter for letter in current_letters().filter(case__round=round_)}
-    cases = (
-        Case.objects.filter(round=round_)
-        .exclude(state=CaseState.WITHDRAWN)
-        .select_related("round", "child")
-        .prefetch_related("contacts")
-        .order_by("reference")
-    )
-    total = cases.count()
+    cases = Case.objects.filter(round=round_).exclude(state=CaseState.WITHDRAWN)
+    ids = list(cases.order_by("reference").values_list("pk", flat=True))
+    total = len(ids)
     _progress(run, 0, total)
-    for done, case in enumerate(cases.iterator(chunk_size=200), start=1):
-        result["counts"]["cases"] += 1
-        _contacts(case, result)
-        _letter(case, current, result)
-        if done % PROGRESS_EVERY == 0:
-            _progress(run, done, total)
+    done = 0
+    # A chunk at a time, each read whole: no cursor stays open across the progress writes
+    # (on SQLite a write after other writers would find its read snapshot stale).
+    for start in range(0, total, PROGRESS_EVERY):
+        chunk = ids[start : start + PROGRESS_EVERY]
+        for case in (
+            Case.objects.filter(pk__in=chunk)
+            .select_related("round", "child")
+            .prefetch_related("contacts")
+            .order_by("reference")
+        ):
+            result["counts"]["cases"] += 1
+            _contacts(case, result)
+            _letter(case, current, result)
+            done += 1
+        _progress(run, done, total)
     result["counts"] = dict(result["counts"])
     return result
 

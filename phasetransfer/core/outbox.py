@@ -336,10 +336,13 @@ def _reset(moment: dt.datetime, actor: User | None, note: str) -> dict[str, obje
     }
 
 
-def _retry(*, email_ids: Iterable[int], actor: User | None, now: dt.datetime) -> list[int]:
-    """Put failed, abandoned and (for a named person only) unknown emails back to pending."""
+def _retry(
+    *, email_ids: Iterable[int], actor: User | None, include_unknown: bool, now: dt.datetime
+) -> list[int]:
+    """Put failed, abandoned and (only when a named person asks) unknown emails back to
+    pending, recording who and why; their tasks are queued after the commit."""
     retryable = [EmailStatus.FAILED, EmailStatus.ABANDONED]
-    if actor is not None:
+    if include_unknown and actor is not None:
         retryable.append(EmailStatus.UNKNOWN)
     with transaction.atomic():
         rows = list(
@@ -383,9 +386,22 @@ def email_retry(
     """Staff asked to try an email again, now: a failed or abandoned one, or, when a named
     ``actor`` chooses to, one that may have been delivered (recorded on the row and in the
     case's audit trail). Same Message-ID as before. True if it will be sent again."""
-    return bool(_retry(email_ids=[email_id], actor=actor, now=now or clock.now()))
+    moment = now or clock.now()
+    return bool(_retry(email_ids=[email_id], actor=actor, include_unknown=True, now=moment))
 
 
-def emails_retry(*, email_ids: Iterable[int], actor: User, now: dt.datetime | None = None) -> int:
-    """``email_retry`` for many at once (the officer's "retry all"); returns how many."""
-    return len(_retry(email_ids=email_ids, actor=actor, now=now or clock.now()))
+def emails_retry(
+    *,
+    email_ids: Iterable[int],
+    actor: User,
+    include_unknown: bool = False,
+    now: dt.datetime | None = None,
+) -> int:
+    """``email_retry`` for many at once (the officer's "retry all"); returns how many.
+
+    Only failed and abandoned emails unless ``include_unknown``: a row that became "may
+    have been delivered" after the page listed it is not resent by a bulk click."""
+    moment = now or clock.now()
+    return len(
+        _retry(email_ids=email_ids, actor=actor, include_unknown=include_unknown, now=moment)
+    )
