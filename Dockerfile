@@ -10,7 +10,8 @@ COPY pyproject.toml constraints.txt ./
 COPY phasetransfer/__init__.py phasetransfer/__init__.py
 RUN pip install --no-cache-dir -c constraints.txt -e .
 COPY . .
-RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost python manage.py collectstatic --no-input -v0
+RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost DEPLOYMENT=staging \
+    python manage.py collectstatic --no-input -v0
 RUN useradd --create-home app && mkdir -p /app/var && chown -R app /app/var
 USER app
 EXPOSE 8000

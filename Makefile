@@ -26,11 +26,12 @@ run: install
 	python manage.py seed_demo --if-empty
 	honcho start -f Procfile
 
-## The production-like processes (gunicorn, worker, beat) against DATABASE_URL/REDIS_URL
+## The production-like processes (gunicorn, worker, beat) against DATABASE_URL/REDIS_URL;
+## DEPLOYMENT defaults to staging here (only the allow-list is emailed): set it to go live
 run-services: install
 	python manage.py migrate --no-input
-	DEBUG=false python manage.py collectstatic --no-input -v0
-	DEBUG=false honcho start -f Procfile.services
+	DEBUG=false DEPLOYMENT=$${DEPLOYMENT:-staging} python manage.py collectstatic --no-input -v0
+	DEBUG=false DEPLOYMENT=$${DEPLOYMENT:-staging} honcho start -f Procfile.services
 
 ## The whole suite: lint, then every test (embedded defaults, or PostgreSQL/Redis when set)
 test: install lint pytest
@@ -68,7 +69,7 @@ lock:
 	/tmp/phasetransfer-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
 
 check-deploy: install
-	DEBUG=false SECRET_KEY=$$(python -c 'import secrets; print(secrets.token_urlsafe(64))') \
+	DEBUG=false DEPLOYMENT=production SECRET_KEY=$$(python -c 'import secrets; print(secrets.token_urlsafe(64))') \
 	ALLOWED_HOSTS=phase-transfer.example.gov.uk python manage.py check --deploy --fail-level WARNING
 
 ## Benchmarks (not part of make test); results go in the README

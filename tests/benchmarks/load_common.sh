@@ -7,6 +7,7 @@
 bench_settings() {
   local database=$1
   export DEBUG=false
+  export DEPLOYMENT=staging  # only the allow-list is emailed: the bench's families are invented
   SECRET_KEY=$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(50))')
   export SECRET_KEY
   export ALLOWED_HOSTS=127.0.0.1

@@ -63,21 +63,33 @@ def _round_with_past_offer_day() -> Round:
     return round_
 
 
+# Settled: sent, or handed to the SMTP server by a worker that died before it could record
+# the answer ("may have been delivered"; an officer decides, docs/email-delivery.md).
+SETTLED = [EmailStatus.SENT, EmailStatus.UNKNOWN]
+
+
 def _all_done(round_: Round, cases: int) -> bool:
     emails = OutboundEmail.objects.filter(kind="offer_day", case__round=round_)
     return (
         Release.objects.filter(round=round_, completed_at__isnull=False).count() == cases
         and emails.count() == cases
-        and emails.filter(status=EmailStatus.SENT).count() == cases
+        and emails.filter(status__in=SETTLED).count() == cases
         and Letter.objects.filter(case__round=round_, superseded_at__isnull=True).count() == cases
     )
 
 
 def _assert_exactly_once(round_: Round, handler: RecordingHandler, cases: int) -> None:
+    """Every sent email reached its contact once; none was ever delivered twice; an email
+    that may have been delivered reached its contact at most once."""
+    emails = OutboundEmail.objects.filter(kind="offer_day", case__round=round_)
     distinct = {(r.envelope_to[0], r.message_id) for r in handler.received}
+    assert len(handler.received) == len(distinct), "the outbox delivered a message twice"
     per_contact = Counter(to for to, _ in distinct)
-    assert len(per_contact) == cases, "some contacts got no email"
-    assert set(per_contact.values()) == {1}, "a contact got two different emails"
+    assert set(per_contact.values()) <= {1}, "a contact got two different emails"
+    sent_to = set(emails.filter(status=EmailStatus.SENT).values_list("to", flat=True))
+    assert len(sent_to) == emails.filter(status=EmailStatus.SENT).count()
+    assert sent_to <= set(per_contact), "an email recorded as sent never arrived"
+    assert set(per_contact) <= set(emails.values_list("to", flat=True))
     assert Letter.objects.filter(case__round=round_).count() == cases  # never a second letter
     assert Release.objects.filter(round=round_).count() == cases
 
@@ -110,11 +122,13 @@ def test_a_worker_killed_mid_release_leaves_every_contact_one_email_and_every_ca
                     every_seconds=BEAT_SECONDS,
                 )
     _assert_exactly_once(round_, handler, cases)
-    raw = len(handler.received) - cases
-    # A message can only be delivered twice if the crash fell between the SMTP server's
-    # "250 OK" and our commit; it then carries the same Message-ID, which mailbox
-    # providers use to drop the copy. At most one per pool process was in flight.
-    assert raw <= 2, f"{raw} raw re-deliveries: more than the emails in flight at the crash"
+    # Only an email a worker had handed to the SMTP server when it was killed can be left
+    # "may have been delivered" (not resent by the outbox): at most one per pool process.
+    unknown = OutboundEmail.objects.filter(
+        kind="offer_day", case__round=round_, status=EmailStatus.UNKNOWN
+    )
+    assert unknown.count() <= 2, "more emails of unknown outcome than emails in flight"
+    assert len(handler.received) >= cases - unknown.count()
 
 
 def test_an_smtp_server_failing_one_send_in_ten_ends_with_all_sent_once(tmp_path: Path) -> None:
@@ -137,6 +151,7 @@ def test_an_smtp_server_failing_one_send_in_ten_ends_with_all_sent_once(tmp_path
     assert retried > 0  # failures were recorded on the rows staff see
     assert len(handler.received) == cases  # a 451 is not a delivery: no duplicates at all
     _assert_exactly_once(round_, handler, cases)
+    assert not OutboundEmail.objects.filter(status=EmailStatus.UNKNOWN).exists()  # a 451 is a "no"
 
 
 def test_two_release_jobs_at_the_same_moment_release_each_case_once() -> None:

@@ -108,7 +108,11 @@ def test_https_answers_carry_hsts(client: Client) -> None:
 
 
 def test_production_settings_secure_the_cookies_and_turn_the_demo_off() -> None:
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEPLOYMENT"}
+    }
     script = (
         "from django.conf import settings as s; "
         "print(s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
@@ -120,6 +124,7 @@ def test_production_settings_secure_the_cookies_and_turn_the_demo_off() -> None:
         env={
             **env,
             "DEBUG": "false",
+            "DEPLOYMENT": "production",
             "SECRET_KEY": secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": "phase-transfer.example.gov.uk",
         },
