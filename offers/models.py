@@ -6,6 +6,8 @@ from django.conf import settings as django_settings
 from django.db import models
 from django.db.models import Q
 
+from phasetransfer.models import RunStatus
+
 
 class LetterKind(models.TextChoices):
     OFFER = "offer", "Offer letter"
@@ -170,14 +172,8 @@ class LetterToPost(models.Model):
         return f"letter to post for {self.release}"
 
 
-class JobStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
-
-
-ACTIVE_JOB = Q(status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
+# Background jobs (rehearsals, print batches) have the runs' states: queued, running, done...
+ACTIVE_JOB = Q(status__in=[RunStatus.QUEUED, RunStatus.RUNNING])
 
 
 class PrintBatch(models.Model):
@@ -190,7 +186,7 @@ class PrintBatch(models.Model):
         django_settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     requested_at = models.DateTimeField()
-    status = models.CharField(max_length=8, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    status = models.CharField(max_length=8, choices=RunStatus.choices, default=RunStatus.QUEUED)
     finished_at = models.DateTimeField(null=True, blank=True)
     pdf = models.BinaryField(blank=True, default=b"")
     error = models.CharField(max_length=300, blank=True)
@@ -229,7 +225,7 @@ class RehearsalRun(models.Model):
         related_name="+",
     )
     requested_at = models.DateTimeField()
-    status = models.CharField(max_length=8, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    status = models.CharField(max_length=8, choices=RunStatus.choices, default=RunStatus.QUEUED)
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

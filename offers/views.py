@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from offers.models import FamilyResponse, JobStatus, PrintBatch, RehearsalRun, Release
+from offers.models import FamilyResponse, PrintBatch, RehearsalRun, Release
 from offers.selectors import (
     amended_releases,
     cases_cannot_be_told,
@@ -38,7 +38,15 @@ from phasetransfer.core.outbox import email_retry, emails_retry
 from phasetransfer.core.outbox_selectors import round_email_counts, round_email_problems
 from phasetransfer.core.roles import READ_ALL, Role, has_role
 from phasetransfer.core.visibility import offer_day_reached, outcome_visible
-from phasetransfer.models import AccessAction, Case, CaseState, EmailStatus, OutboundEmail, Round
+from phasetransfer.models import (
+    AccessAction,
+    Case,
+    CaseState,
+    EmailStatus,
+    OutboundEmail,
+    Round,
+    RunStatus,
+)
 from phasetransfer.security.access_log import case_access_record, cases_access_record
 
 # SEN officers: they set the moment, rehearse, retry and post. Co-ordinators read only.
@@ -178,7 +186,7 @@ def rehearsal_page(request: AuthenticatedRequest, round_id: int, rehearsal_id: i
         pk=rehearsal_id,
         round_id=round_id,
     )
-    active = run.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+    active = run.status in (RunStatus.QUEUED, RunStatus.RUNNING)
     return render(
         request,
         "offers/rehearsal.html",
@@ -233,7 +241,7 @@ def _batch(round_id: int, batch_id: int) -> PrintBatch:
 @role_required(*OFFICERS)
 def print_batch_pdf(request: AuthenticatedRequest, round_id: int, batch_id: int) -> HttpResponse:
     batch = _batch(round_id, batch_id)
-    if batch.status != JobStatus.DONE:
+    if batch.status != RunStatus.DONE:
         raise Http404("The batch is not ready")
     cases_access_record(
         request=request,

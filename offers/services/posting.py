@@ -16,10 +16,10 @@ import logging
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 
-from offers.models import JobStatus, LetterToPost, PrintBatch
+from offers.models import LetterToPost, PrintBatch
 from offers.services.letters import render_pdf
 from phasetransfer.core import clock
-from phasetransfer.models import Round, User
+from phasetransfer.models import Round, RunStatus, User
 
 logger = logging.getLogger(__name__)
 
@@ -72,8 +72,8 @@ def _published_pdf(item: LetterToPost) -> bytes:
 def print_batch_build(*, batch_id: int, now: dt.datetime | None = None) -> PrintBatch | None:
     """Claim the batch (only one caller can), take the letters waiting, and build the PDF."""
     moment = now or clock.now()
-    claimed = PrintBatch.objects.filter(pk=batch_id, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING
+    claimed = PrintBatch.objects.filter(pk=batch_id, status=RunStatus.QUEUED).update(
+        status=RunStatus.RUNNING
     )
     if not claimed:
         return None
@@ -97,11 +97,11 @@ def print_batch_build(*, batch_id: int, now: dt.datetime | None = None) -> Print
         with transaction.atomic():
             LetterToPost.objects.filter(batch_id=batch_id).update(batch=None)
             PrintBatch.objects.filter(pk=batch_id).update(
-                status=JobStatus.FAILED, finished_at=clock.now(), error=type(exc).__name__
+                status=RunStatus.FAILED, finished_at=clock.now(), error=type(exc).__name__
             )
         raise
     PrintBatch.objects.filter(pk=batch_id).update(
-        status=JobStatus.DONE, finished_at=moment, pdf=pdf
+        status=RunStatus.DONE, finished_at=moment, pdf=pdf
     )
     batch.refresh_from_db()
     return batch
@@ -112,7 +112,7 @@ def print_batch_posted(*, batch: PrintBatch, actor: User, now: dt.datetime | Non
     moment = now or clock.now()
     with transaction.atomic():
         locked = PrintBatch.objects.select_for_update().get(pk=batch.pk)
-        if locked.status != JobStatus.DONE:
+        if locked.status != RunStatus.DONE:
             raise PostingRefused("The batch is not ready to print yet.")
         if locked.posted_at is not None:
             raise PostingRefused("This batch was already marked as posted.")

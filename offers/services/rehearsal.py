@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from offers.models import ACTIVE_JOB, JobStatus, RehearsalRun
+from offers.models import ACTIVE_JOB, RehearsalRun
 from offers.services.letters import (
     current_letters,
     letter_is_current,
@@ -28,7 +28,7 @@ from offers.services.letters import (
 )
 from phasetransfer.core import clock
 from phasetransfer.core.outbox import recipient_allowed
-from phasetransfer.models import Case, CaseState, Round, User
+from phasetransfer.models import Case, CaseState, Round, RunStatus, User
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def rehearsal_request(
     RehearsalRun.objects.filter(ACTIVE_JOB, round=round_).filter(
         requested_at__lt=moment - STALE_AFTER
     ).exclude(heartbeat_at__gte=moment - STALE_AFTER).update(
-        status=JobStatus.FAILED,
+        status=RunStatus.FAILED,
         finished_at=moment,
         error="The rehearsal stopped without finishing (its worker was lost). Run it again.",
     )
@@ -146,8 +146,8 @@ def rehearse(run: RehearsalRun) -> dict[str, Any]:
 def rehearsal_execute(*, run_id: int, now: dt.datetime | None = None) -> RehearsalRun | None:
     """Claim the run (only one caller can) and do it. None if someone else has it."""
     moment = now or clock.now()
-    claimed = RehearsalRun.objects.filter(pk=run_id, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING, started_at=moment, heartbeat_at=moment
+    claimed = RehearsalRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+        status=RunStatus.RUNNING, started_at=moment, heartbeat_at=moment
     )
     if not claimed:
         return None
@@ -157,11 +157,11 @@ def rehearsal_execute(*, run_id: int, now: dt.datetime | None = None) -> Rehears
     except Exception as exc:
         logger.exception("rehearsal %s failed", run_id)
         RehearsalRun.objects.filter(pk=run_id).update(
-            status=JobStatus.FAILED, finished_at=clock.now(), error=type(exc).__name__
+            status=RunStatus.FAILED, finished_at=clock.now(), error=type(exc).__name__
         )
         raise
     RehearsalRun.objects.filter(pk=run_id).update(
-        status=JobStatus.DONE,
+        status=RunStatus.DONE,
         finished_at=clock.now(),
         result=result,
         done=result["counts"].get("cases", 0),

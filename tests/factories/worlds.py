@@ -9,7 +9,7 @@ from django.core import signing
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from offers.models import JobStatus, PrintBatch, RehearsalRun
+from offers.models import PrintBatch, RehearsalRun
 from panels.models import Decision, PanelCase, PanelMember, PanelSession, Recusal
 from phasetransfer.accounts.services import TOKEN_SALT
 from phasetransfer.api.scopes import Scope
@@ -24,6 +24,7 @@ from phasetransfer.models import (
     Consultation,
     OutboundEmail,
     Round,
+    RunStatus,
     Setting,
     User,
 )
@@ -206,13 +207,13 @@ def world_for_security() -> SecurityWorld:
         run=done_run(round_),
         email=email,
         rehearsal=RehearsalRun.objects.create(
-            round=round_, requested_at=OFFER_DAY, status=JobStatus.DONE, result={"counts": {}}
+            round=round_, requested_at=OFFER_DAY, status=RunStatus.DONE, result={"counts": {}}
         ),
         print_batch=PrintBatch.objects.create(
             round=round_,
             requested_by=users["caseworker"],
             requested_at=OFFER_DAY,
-            status=JobStatus.DONE,
+            status=RunStatus.DONE,
             pdf=b"%PDF-1.7 batch",
         ),
         users=users,

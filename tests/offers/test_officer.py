@@ -11,12 +11,12 @@ import time_machine
 from django.test import Client
 from pypdf import PdfReader
 
-from offers.models import JobStatus, LetterToPost, PrintBatch, RehearsalRun
+from offers.models import LetterToPost, PrintBatch, RehearsalRun
 from offers.services.posting import PostingRefused, print_batch_build, print_batch_posted
 from offers.services.rehearsal import rehearsal_execute
 from offers.services.release import release_complete, release_due
 from phasetransfer.core.roles import Role
-from phasetransfer.models import EmailStatus, OutboundEmail
+from phasetransfer.models import EmailStatus, OutboundEmail, RunStatus
 from tests.conftest import signed_in
 from tests.factories import RoundFactory, UserFactory
 from tests.factories.offers import decided_case, undecided_case
@@ -44,7 +44,7 @@ def test_rehearse_returns_at_once_a_second_request_joins_the_first_and_the_resul
             first = client.post(f"/staff/rounds/{round_.pk}/offer-day/rehearse/")
         second = client.post(f"/staff/rounds/{round_.pk}/offer-day/rehearse/")  # double click
     run = RehearsalRun.objects.get()
-    assert run.status == JobStatus.QUEUED  # nothing was rendered in the request
+    assert run.status == RunStatus.QUEUED  # nothing was rendered in the request
     assert len(queued) == 1
     assert (
         first["Location"]
@@ -77,7 +77,7 @@ def test_letters_to_post_are_printed_in_one_batch_address_first_and_marked_poste
         client.post(f"/staff/rounds/{round_.pk}/offer-day/print-batches/")
         client.post(f"/staff/rounds/{round_.pk}/offer-day/print-batches/")  # a second tab
     batch = PrintBatch.objects.get()
-    assert batch.status == JobStatus.QUEUED
+    assert batch.status == RunStatus.QUEUED
     print_batch_build(batch_id=batch.pk)
     batch.refresh_from_db()
     pdf = PdfReader(io.BytesIO(bytes(batch.pdf)))
