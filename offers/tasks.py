@@ -8,6 +8,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 
+from offers.models import Release
 from offers.services.letters import cases_needing_letters, letter_render, offer_day_spec
 from offers.services.posting import print_batch_build
 from offers.services.rehearsal import rehearsal_execute
@@ -37,7 +38,9 @@ def release_case(release_id: int) -> None:
 @shared_task(name="offers.render_letter")
 def render_letter(case_id: int) -> None:
     case = Case.objects.select_related("round", "child").filter(pk=case_id).first()
-    if case is not None:
+    # A case whose offer-day release exists is rendered by its release, with the date and
+    # decision it publishes (the request may have been queued just before the moment).
+    if case is not None and not Release.objects.filter(case=case).exists():
         letter_render(case=case, spec=offer_day_spec(case))
 
 

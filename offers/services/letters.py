@@ -161,6 +161,9 @@ def letter_render(*, case: Case, spec: LetterSpec, now: dt.datetime | None = Non
     """Store the letter ``spec`` describes, unless the current one already says it.
 
     Safe to run twice and concurrently: the database allows one current letter per case.
+    The PDF is rendered first, with no lock; storing it takes the case's row lock, as a
+    release of the case does, so a render and a release of one case queue up rather than
+    deadlock on each other's new letter.
     """
     moment = now or clock.now()
     existing = _current(case)
@@ -171,6 +174,11 @@ def letter_render(*, case: Case, spec: LetterSpec, now: dt.datetime | None = Non
     pdf = render_pdf(html)
     try:
         with transaction.atomic():
+            Case.objects.select_for_update().filter(pk=case.pk).values_list("pk").first()
+            existing = _current(case)  # again, under the lock: another may have stored it
+            if letter_is_current(existing, spec):
+                assert existing is not None
+                return existing
             if existing is not None:
                 Letter.objects.filter(pk=existing.pk, superseded_at__isnull=True).update(
                     superseded_at=moment
