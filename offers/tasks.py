@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from offers.models import Release
+from offers.services.followups import follow_ups_no_answer
 from offers.services.letters import cases_needing_letters, letter_render, offer_day_spec
 from offers.services.posting import print_batch_build
 from offers.services.rehearsal import rehearsal_execute
@@ -74,3 +75,8 @@ def rehearse_round(run_id: int) -> None:
 @shared_task(name="offers.build_print_batch")
 def build_print_batch(batch_id: int) -> None:
     print_batch_build(batch_id=batch_id)
+
+
+@shared_task(name="offers.follow_ups_no_answer")
+def follow_ups_no_answer_task() -> int:
+    return follow_ups_no_answer()

@@ -7,6 +7,7 @@ import datetime as dt
 from django.db import transaction
 
 from offers.models import FamilyResponse, LetterKind, Release
+from offers.services.followups import follow_up_from_response
 from phasetransfer.cases.state import case_accept, case_appeal
 from phasetransfer.core import clock
 from phasetransfer.core.audit import audit_record
@@ -64,6 +65,7 @@ def family_respond(
             responded_by=actor,
             responded_at=moment,
         )
+        follow_up_from_response(response=response, now=moment)
         if answer == FamilyResponse.Answer.ACCEPT and locked.state == CaseState.RELEASED:
             case_accept(case=locked, actor=actor, now=moment)
         elif answer != FamilyResponse.Answer.ACCEPT and locked.state in (

@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 
 from offers.models import LetterKind, LetterToPost, OfferDayChange, Release
+from offers.services.appeals import appeals_implemented
 from offers.services.letters import (
     APPROVED,
     LetterSpec,
@@ -342,6 +343,9 @@ def release_complete(*, release_id: int, now: dt.datetime | None = None) -> bool
                     release.emails_queued += 1
                 else:
                     release.letters_to_post += 1
+        if decision is not None:
+            # An order or a concession is carried out when its decision reaches the family.
+            appeals_implemented(case=case, decision_id=decision.pk, on=spec.dated)
         release.completed_at = moment
         release.save(
             update_fields=[

@@ -101,6 +101,10 @@ class DecisionInput:
     ground: str = ""
     reasons: str = ""
     change_reason: str = ""
+    # A change the council carries out rather than chooses (a SEND Tribunal order, a
+    # concession, a mediation agreement with the family): it refuses no preference on the
+    # council's own grounds, so no statutory ground is asked for.
+    carried_out: bool = False
 
 
 def first_preference(case: Case) -> Preference | None:
@@ -159,7 +163,7 @@ def _check_reasons(panel_case: PanelCase, data: DecisionInput, named: Setting | 
     if len(reasons) > REASONS_MAX:
         raise DecisionRefused(f"Reasons must be {REASONS_MAX} characters or fewer", "reasons")
     placement = data.outcome in NAMING_OUTCOMES
-    ground_needed = placement and needs_ground(panel_case.case, named)
+    ground_needed = placement and not data.carried_out and needs_ground(panel_case.case, named)
     if ground_needed and not data.ground:
         raise DecisionRefused(GROUND_NEEDED, "ground")
     explain = ground_needed or data.outcome != Outcome.AGREE

@@ -176,6 +176,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Offer day: "release whatever is due and not yet released", never an ETA task.
     "offers-release-due": {"task": "offers.release_due", "schedule": 60.0},
     "offers-render-letters": {"task": "offers.render_letters_due", "schedule": 60.0},
+    # Hourly: families silent after an offer become a task for their caseworker (once).
+    "offers-no-answer": {"task": "offers.follow_ups_no_answer", "schedule": 3600.0},
     # Hourly; the task acts from 8am London and emails each overdue chaser once a day.
     "chase-consultations": {"task": "phasetransfer.chase_consultations", "schedule": 3600.0},
 }
@@ -204,6 +206,8 @@ EMAIL_BACKOFF_SECONDS = [
 ]
 EMAIL_STALE_CLAIM_SECONDS = envint("EMAIL_STALE_CLAIM_SECONDS", 600, minimum=1)
 OFFERS_REDISPATCH_SECONDS = envint("OFFERS_REDISPATCH_SECONDS", 120, minimum=1)
+# Days after an offer is released before a family that has not answered is contacted.
+OFFERS_NO_ANSWER_DAYS = envint("OFFERS_NO_ANSWER_DAYS", 14, minimum=1)
 OFFERS_RENDER_REQUEST_SECONDS = envint("OFFERS_RENDER_REQUEST_SECONDS", 600, minimum=1)
 # Only a deployment that says it is production may email real families. Anywhere
 # else (a laptop, CI, a staging copy of live data) mail goes only to reserved

@@ -1,4 +1,4 @@
-"""SEN offer day: the release of every family's outcome at one moment, and the letters."""
+"""SEN offer day: releases (what each family was told, and when), letters, posting, jobs."""
 
 from __future__ import annotations
 
@@ -272,43 +272,3 @@ class OfferDayChange(models.Model):
 
     def __str__(self) -> str:
         return f"offer day of {self.round_id} set to {self.to_at:%Y-%m-%d %H:%M}"
-
-
-class FamilyResponse(models.Model):
-    """After release: the family accepts, or says they intend to appeal or want mediation.
-
-    Recorded for the LA's planning; it has no legal effect (the right of appeal is
-    not affected by anything said here).
-    """
-
-    class Answer(models.TextChoices):
-        ACCEPT = "accept", "Accept the place"
-        APPEAL = "appeal", "Intend to appeal to the SEND Tribunal"
-        MEDIATION = "mediation", "Want mediation"
-
-    case = models.ForeignKey(
-        "phasetransfer.Case", on_delete=models.PROTECT, related_name="family_responses"
-    )
-    release = models.ForeignKey(
-        Release,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="responses",
-        help_text="The release the family answered (an amended release asks again).",
-    )
-    answer = models.CharField(max_length=10, choices=Answer.choices)
-    wants_independent = models.BooleanField(
-        default=False, help_text="The family asks for an independent setting."
-    )
-    comments = models.TextField(blank=True)
-    responded_by = models.ForeignKey(
-        django_settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    responded_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["case", "-responded_at"]
-
-    def __str__(self) -> str:
-        return f"{self.case_id}: {self.answer}"
