@@ -3,22 +3,39 @@ release progress, who cannot be told, letters to post, and what families answere
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, QuerySet
 
 from offers.models import (
     ACTIVE_JOB,
+    Appeal,
     FamilyResponse,
+    FollowUp,
+    LetterKind,
     LetterToPost,
+    Mediation,
+    MediationOutcome,
     OfferDayChange,
     PrintBatch,
     RehearsalRun,
     Release,
 )
-from offers.services.letters import current_letters
+from offers.services.letters import add_months, current_letters
+from panels.models import NAMING_OUTCOMES, Decision
 from phasetransfer.core.outbox_selectors import round_email_counts
-from phasetransfer.models import Case, CaseState, Contact, EmailStatus, Round
+from phasetransfer.core.workdays import add_working_days
+from phasetransfer.models import (
+    Case,
+    CaseState,
+    Contact,
+    EmailStatus,
+    Round,
+    Setting,
+    SettingPlaces,
+    User,
+)
 
 
 def releases_published(case: Case) -> list[Release]:
@@ -156,3 +173,194 @@ def rehearsal_active(round_: Round) -> RehearsalRun | None:
 
 def offer_day_changes(round_: Round) -> QuerySet[OfferDayChange]:
     return OfferDayChange.objects.filter(round=round_).select_related("changed_by")
+
+
+# --- After offer day: the work queue, mediation and appeals -------------------------------
+
+WEEK = dt.timedelta(days=7)
+MEDIATION_DAYS = 30
+CERTIFICATE_WORKING_DAYS = 3
+
+
+def follow_ups_open(round_: Round, *, assigned_to: User | None = None) -> QuerySet[FollowUp]:
+    """The round's open after-offer-day tasks, the most urgent first (mine only, if given)."""
+    tasks = FollowUp.objects.filter(case__round=round_, done_at__isnull=True)
+    if assigned_to is not None:
+        tasks = tasks.filter(assigned_to=assigned_to)
+    return tasks.select_related("case__child", "assigned_to").order_by("due_on", "id")
+
+
+def mediations_awaiting_approval(round_: Round) -> QuerySet[Mediation]:
+    return Mediation.objects.filter(
+        case__round=round_, outcome=MediationOutcome.AWAITING_APPROVAL
+    ).select_related("case", "agreed_setting")
+
+
+def orders_over_capacity(round_: Round) -> QuerySet[Appeal]:
+    """Orders (or concessions) naming a setting that had no place left: each is a place over
+    the setting's capacity, with the order as its reason."""
+    return (
+        Appeal.objects.filter(case__round=round_, over_capacity=True)
+        .select_related("case", "ordered_setting")
+        .order_by("ordered_setting__name", "decided_on")
+    )
+
+
+@dataclass(frozen=True)
+class Due:
+    """A statutory date and how it stands today (the board's RAG words)."""
+
+    what: str
+    on: dt.date
+    status: str  # "overdue", "due_soon" (within 7 days), "on_track"
+
+
+def _due(what: str, on: dt.date, today: dt.date) -> Due:
+    if today > on:
+        status = "overdue"
+    elif on - today <= dt.timedelta(days=7):
+        status = "due_soon"
+    else:
+        status = "on_track"
+    return Due(what, on, status)
+
+
+def mediation_due(mediation: Mediation, today: dt.date) -> Due | None:
+    """What the council owes next on an open mediation: the meeting, then the certificate."""
+    if not mediation.is_open:
+        return None
+    if mediation.meeting_on is None:
+        deadline = mediation.requested_on + dt.timedelta(days=MEDIATION_DAYS)
+        return _due("Mediation to take place by", deadline, today)
+    if mediation.ended_on is None:
+        return None
+    return _due(
+        "Certificate due by", add_working_days(mediation.ended_on, CERTIFICATE_WORKING_DAYS), today
+    )
+
+
+def appeal_due(appeal: Appeal, today: dt.date) -> Due | None:
+    if appeal.is_open:
+        if today <= appeal.response_due_on:
+            return _due("Response to the Tribunal by", appeal.response_due_on, today)
+        if appeal.hearing_on is not None:
+            return _due("Hearing", appeal.hearing_on, today)
+        return None
+    if appeal.order_open and appeal.order_due_on is not None:
+        return _due("Order to be carried out by", appeal.order_due_on, today)
+    return None
+
+
+def family_appeal_by(case: Case) -> dt.date | None:
+    """The last day the family may appeal: two months from their latest decision letter, or
+    one month after a mediation certificate, whichever is later."""
+    release = (
+        Release.objects.filter(case=case, completed_at__isnull=False, kind=LetterKind.OFFER)
+        .select_related("letter")
+        .order_by("-number")
+        .first()
+    )
+    if release is None or release.letter is None or release.letter.dated is None:
+        return None
+    by = add_months(release.letter.dated, 2)
+    certificate = (
+        Mediation.objects.filter(case=case, certificate_issued_on__isnull=False)
+        .order_by("-certificate_issued_on")
+        .values_list("certificate_issued_on", flat=True)
+        .first()
+    )
+    if certificate is not None:
+        by = max(by, add_months(certificate, 1))
+    return by
+
+
+@dataclass(frozen=True)
+class AfterOfferDay:
+    """A case's story after offer day, as staff and the family see it."""
+
+    mediations: list[tuple[Mediation, Due | None]]
+    appeals: list[tuple[Appeal, Due | None]]
+    follow_ups: list[FollowUp]
+    appeal_by: dt.date | None
+
+
+def after_offer_day(case: Case, today: dt.date) -> AfterOfferDay:
+    mediations = list(
+        Mediation.objects.filter(case=case)
+        .select_related("agreed_setting", "changed_decision__setting")
+        .order_by("-requested_on", "-id")
+    )
+    appeals = list(
+        Appeal.objects.filter(case=case)
+        .select_related("ordered_setting")
+        .order_by("-lodged_on", "-id")
+    )
+    return AfterOfferDay(
+        mediations=[(m, mediation_due(m, today)) for m in mediations],
+        appeals=[(a, appeal_due(a, today)) for a in appeals],
+        follow_ups=list(case.follow_ups.select_related("assigned_to", "done_by").order_by("-id")),
+        appeal_by=family_appeal_by(case),
+    )
+
+
+def open_after_offer_day(round_: Round, today: dt.date) -> list[tuple[object, Due]]:
+    """Every open mediation and appeal (or order to carry out) of the round, with what is
+    due next, the most urgent first."""
+    rows: list[tuple[object, Due]] = []
+    for mediation in Mediation.objects.filter(
+        case__round=round_, outcome__in=[MediationOutcome.PENDING]
+    ).select_related("case"):
+        due = mediation_due(mediation, today)
+        if due is not None:
+            rows.append((mediation, due))
+    for appeal in Appeal.objects.filter(case__round=round_).select_related(
+        "case", "ordered_setting"
+    ):
+        due = appeal_due(appeal, today)
+        if due is not None:
+            rows.append((appeal, due))
+    return sorted(rows, key=lambda row: row[1].on)
+
+
+@dataclass(frozen=True)
+class SettingOverCapacity:
+    setting_id: int
+    name: str
+    places: int
+    named: int
+    orders: list[str]  # Tribunal references of the orders that named it while it was full
+
+    @property
+    def over_by(self) -> int:
+        return self.named - self.places
+
+
+def places_after_offer_day(round_: Round) -> list[SettingOverCapacity]:
+    """Settings of the round with more children named than places (current decisions of
+    live cases), and the orders that put them there."""
+    places = dict(SettingPlaces.objects.filter(round=round_).values_list("setting_id", "places"))
+    named: dict[int, int] = {}
+    for setting_id in (
+        Decision.objects.filter(
+            case__round=round_,
+            superseded_by__isnull=True,
+            outcome__in=NAMING_OUTCOMES,
+            setting__isnull=False,
+        )
+        .exclude(case__state=CaseState.WITHDRAWN)
+        .values_list("setting_id", flat=True)
+    ):
+        named[setting_id] = named.get(setting_id, 0) + 1
+    orders: dict[int, list[str]] = {}
+    for appeal in orders_over_capacity(round_):
+        if appeal.ordered_setting_id is not None:
+            orders.setdefault(appeal.ordered_setting_id, []).append(appeal.tribunal_reference)
+    over = [pk for pk, count in named.items() if pk in places and count > places[pk]]
+    names = dict(Setting.objects.filter(pk__in=over).values_list("pk", "name"))
+    return sorted(
+        (
+            SettingOverCapacity(pk, names[pk], places[pk], named[pk], orders.get(pk, []))
+            for pk in over
+        ),
+        key=lambda row: row.name,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.contrib.auth.tokens import default_token_generator
@@ -9,7 +10,14 @@ from django.core import signing
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from offers.models import PrintBatch, RehearsalRun
+from offers.models import (
+    Appeal,
+    FollowUp,
+    FollowUpKind,
+    Mediation,
+    PrintBatch,
+    RehearsalRun,
+)
 from panels.models import Decision, PanelCase, PanelMember, PanelSession, Recusal
 from phasetransfer.accounts.services import TOKEN_SALT
 from phasetransfer.api.scopes import Scope
@@ -129,6 +137,9 @@ class SecurityWorld:
     run: AllocationRun
     email: OutboundEmail
     rehearsal: RehearsalRun  # a finished rehearsal of the round
+    mediation: Mediation  # the parent's case's, in progress
+    appeal: Appeal  # the parent's case's, lodged
+    follow_up: FollowUp  # the caseworker's task on the parent's case
     print_batch: PrintBatch  # a print batch ready to download
     users: dict[str, User] = field(default_factory=dict)  # persona -> account
     api_token: str = ""  # an integration client with no scopes
@@ -206,6 +217,22 @@ def world_for_security() -> SecurityWorld:
         decision=decision,
         run=done_run(round_),
         email=email,
+        mediation=Mediation.objects.create(
+            case=case, requested_on=OFFER_DAY.date(), recorded_by=users["caseworker"]
+        ),
+        appeal=Appeal.objects.create(
+            case=case,
+            tribunal_reference="SE886/27/00001",
+            lodged_on=OFFER_DAY.date(),
+            response_due_on=OFFER_DAY.date() + dt.timedelta(days=42),
+            recorded_by=users["caseworker"],
+        ),
+        follow_up=FollowUp.objects.create(
+            case=case,
+            kind=FollowUpKind.APPEAL,
+            created_at=OFFER_DAY,
+            due_on=OFFER_DAY.date() + dt.timedelta(days=7),
+        ),
         rehearsal=RehearsalRun.objects.create(
             round=round_, requested_at=OFFER_DAY, status=RunStatus.DONE, result={"counts": {}}
         ),

@@ -1,5 +1,4 @@
-"""Offer day pages: the officer's control page (the moment, the rehearsal, progress, emails
-and letters that need a person, amended releases), and the family's outcome."""
+"""Offer day for officers: the moment, the rehearsal, progress, emails and letters to post."""
 
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from offers.models import FamilyResponse, PrintBatch, RehearsalRun, Release
+from offers.models import PrintBatch, RehearsalRun
 from offers.selectors import (
     amended_releases,
     cases_cannot_be_told,
@@ -20,24 +19,19 @@ from offers.selectors import (
     print_batches,
     rehearsal_active,
     rehearsal_latest,
-    release_letter_pdf,
-    release_published,
     release_status,
-    releases_published,
     round_outcome_figures,
 )
-from offers.services.outcomes import ResponseRefused, family_respond
 from offers.services.posting import PostingRefused, print_batch_posted, print_batch_request
 from offers.services.rehearsal import RehearsalBusy, rehearsal_request
 from offers.services.release import OfferDayRefused, offer_day_set
-from phasetransfer.cases.selectors import case_for_family
 from phasetransfer.cases.state import UNDECIDED
 from phasetransfer.core import clock
 from phasetransfer.core.access import AuthenticatedRequest, role_required
 from phasetransfer.core.outbox import email_retry, emails_retry
 from phasetransfer.core.outbox_selectors import round_email_counts, round_email_problems
 from phasetransfer.core.roles import READ_ALL, Role, has_role
-from phasetransfer.core.visibility import offer_day_reached, outcome_visible
+from phasetransfer.core.visibility import offer_day_reached
 from phasetransfer.models import (
     AccessAction,
     Case,
@@ -47,12 +41,11 @@ from phasetransfer.models import (
     Round,
     RunStatus,
 )
-from phasetransfer.security.access_log import case_access_record, cases_access_record
+from phasetransfer.security.access_log import cases_access_record
 
 # SEN officers: they set the moment, rehearse, retry and post. Co-ordinators read only.
 OFFICERS = (Role.CASEWORKER, Role.PANEL_CHAIR, Role.ADMINISTRATOR)
 READERS = READ_ALL
-FAMILY = (Role.PARENT, Role.YOUNG_PERSON)
 LISTED = 100  # rows of each problem list shown (the counts are always whole)
 
 
@@ -266,88 +259,3 @@ def print_batch_mark_posted(
     else:
         messages.success(request, f"{marked} letter(s) marked as posted")
     return redirect("offers-officer", round_id=round_id)
-
-
-class ResponseForm(forms.Form):
-    answer = forms.ChoiceField(
-        choices=FamilyResponse.Answer.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Select what you want to do"},
-    )
-    wants_independent = forms.BooleanField(
-        required=False, label="I would like an independent school or college"
-    )
-    comments = forms.CharField(
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea,
-        label="Anything you want to tell us (optional)",
-    )
-    # The release the page showed, so an answer to an outdated offer is refused.
-    release = forms.IntegerField(widget=forms.HiddenInput)
-
-
-def _family_case(request: AuthenticatedRequest, reference: str, action: str | None = None) -> Case:
-    """The family's case once its outcome is visible, its opening recorded."""
-    case = case_for_family(user=request.user, reference=reference)
-    if case is None or not outcome_visible(case):
-        # Before the moment the outcome does not exist, as far as families are concerned.
-        raise Http404("No outcome yet")
-    case_access_record(request=request, case=case, action=action)
-    return case
-
-
-@role_required(*FAMILY)
-def outcome(request: AuthenticatedRequest, reference: str) -> HttpResponse:
-    """What the family was told, as published: the latest release, and the ones before it."""
-    case = _family_case(request, reference)
-    releases = releases_published(case)
-    current = releases[-1] if releases else None
-    form = ResponseForm(request.POST or None, initial={"release": current.pk if current else None})
-    if request.method == "POST" and current is not None and form.is_valid():
-        answered = Release.objects.filter(case=case, pk=form.cleaned_data["release"]).first()
-        try:
-            if answered is None:
-                raise ResponseRefused("Read your letter, then tell us what you want to do.")
-            family_respond(
-                case=case,
-                release=answered,
-                actor=request.user,
-                answer=form.cleaned_data["answer"],
-                wants_independent=form.cleaned_data["wants_independent"],
-                comments=form.cleaned_data["comments"],
-            )
-        except ResponseRefused as refused:
-            form.add_error(None, str(refused))
-        else:
-            messages.success(request, "Thank you. We have recorded your answer.")
-            return redirect("offers-outcome", reference=reference)
-    return render(
-        request,
-        "offers/outcome.html",
-        {
-            "case": case,
-            "release": current,
-            "decision": current.decision if current else None,
-            "earlier": list(reversed(releases[:-1])),
-            "responses": case.family_responses.filter(release=current) if current else [],
-            "form": form,
-        },
-        status=400 if form.errors else 200,
-    )
-
-
-@role_required(*FAMILY)
-def letter_pdf(
-    request: AuthenticatedRequest, reference: str, number: int | None = None
-) -> HttpResponse:
-    """The letter a release published (the latest, or release ``number``): the same bytes,
-    whenever it is downloaded."""
-    case = _family_case(request, reference, action=AccessAction.DOWNLOAD)
-    release = release_published(case, number)
-    if release is None:
-        raise Http404("The letter is being prepared")
-    response = HttpResponse(release_letter_pdf(release), content_type="application/pdf")
-    suffix = f"-{release.number}" if release.is_amended else ""
-    response["Content-Disposition"] = f'inline; filename="{case.reference}-letter{suffix}.pdf"'
-    return response
