@@ -55,11 +55,13 @@ class MediationMeetingForm(forms.Form):
 class MediationEndForm(UrnMixin):
     AGREED = "agreed"
     NOT_AGREED = "not_agreed"
+    WITHDRAWN = "withdrawn"
     result = forms.ChoiceField(
         label="What was the result?",
         choices=[
             (AGREED, "Agreed: the council names another setting"),
-            (NOT_AGREED, "Not agreed: the mediator issued a certificate"),
+            (NOT_AGREED, "Not agreed: the mediator issues a certificate"),
+            (WITHDRAWN, "Withdrawn: the family no longer wants mediation"),
         ],
         widget=forms.RadioSelect,
         error_messages={"required": "Select the result of the mediation"},
@@ -68,7 +70,9 @@ class MediationEndForm(UrnMixin):
     reasons = forms.CharField(
         label="What was agreed and why", required=False, widget=forms.Textarea
     )
-    certificate_issued_on = date_field("Date the certificate was issued", required=False)
+    certificate_issued_on = date_field(
+        "Date the certificate was issued, if it has been", required=False
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -77,9 +81,11 @@ class MediationEndForm(UrnMixin):
                 self.add_error("urn", "Enter the URN of the setting agreed")
             if not (data.get("reasons") or "").strip():
                 self.add_error("reasons", "Say what was agreed and why")
-        elif data.get("result") == self.NOT_AGREED and not data.get("certificate_issued_on"):
-            self.add_error("certificate_issued_on", "Enter the date the certificate was issued")
         return data
+
+
+class MediationCertificateForm(forms.Form):
+    certificate_issued_on = date_field("Date the certificate was issued")
 
 
 class AppealForm(forms.Form):

@@ -226,14 +226,13 @@ def _due(what: str, on: dt.date, today: dt.date) -> Due:
 
 
 def mediation_due(mediation: Mediation, today: dt.date) -> Due | None:
-    """What the council owes next on an open mediation: the meeting, then the certificate."""
-    if not mediation.is_open:
+    """What the council owes next on a mediation: the meeting within 30 days of the request
+    (whenever it is booked for), then, if it ended without agreement, the certificate."""
+    if mediation.outcome != MediationOutcome.PENDING:
         return None
-    if mediation.meeting_on is None:
+    if mediation.ended_on is None:
         deadline = mediation.requested_on + dt.timedelta(days=MEDIATION_DAYS)
         return _due("Mediation to take place by", deadline, today)
-    if mediation.ended_on is None:
-        return None
     return _due(
         "Certificate due by", add_working_days(mediation.ended_on, CERTIFICATE_WORKING_DAYS), today
     )

@@ -70,6 +70,11 @@ urlpatterns: list[URLPattern] = [
         name="offers-mediation-end",
     ),
     path(
+        "staff/cases/<str:reference>/after-offer-day/mediations/<int:mediation_id>/certificate/",
+        after.mediation_certificate_record,
+        name="offers-mediation-certificate",
+    ),
+    path(
         "staff/cases/<str:reference>/after-offer-day/mediations/<int:mediation_id>/approve/",
         after.mediation_approve_change,
         name="offers-mediation-approve",

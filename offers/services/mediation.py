@@ -2,8 +2,9 @@
 
 An agreement changes the council's decision only once an officer with authority (a panel
 chair or an administrator) approves it; the release job then tells the family in an
-amended release. Without agreement the mediator's certificate starts the family's appeal
-clock (one month), shown on their page.
+amended release. Without agreement the mediation ends first and the mediator's
+certificate follows (due within 3 working days): the certificate starts the family's
+appeal clock (one month), shown on their page. Until then the mediation stays open.
 """
 
 from __future__ import annotations
@@ -76,6 +77,18 @@ def _open(mediation: Mediation) -> Mediation:
     return locked
 
 
+def _check_end(mediation: Mediation, ended_on: dt.date, moment: dt.datetime) -> None:
+    if ended_on < mediation.requested_on:
+        raise MediationRefused("The mediation cannot end before it was asked for", "ended_on")
+    if ended_on > moment.astimezone(clock.LONDON).date():
+        raise MediationRefused("The date it ended cannot be in the future", "ended_on")
+
+
+def _still_running(locked: Mediation) -> None:
+    if locked.ended_on is not None or locked.outcome != MediationOutcome.PENDING:
+        raise MediationRefused("This mediation has already ended.")
+
+
 def mediation_meeting(
     *, mediation: Mediation, meeting_on: dt.date, actor: User, now: dt.datetime | None = None
 ) -> Mediation:
@@ -94,23 +107,69 @@ def mediation_not_agreed(
     *,
     mediation: Mediation,
     ended_on: dt.date,
-    certificate_issued_on: dt.date,
+    certificate_issued_on: dt.date | None,
     actor: User,
     now: dt.datetime | None = None,
 ) -> Mediation:
-    """No agreement: the certificate the mediator issued starts the family's appeal clock."""
+    """No agreement. Without the certificate yet, the mediation stays open with its end
+    recorded, and the certificate falls due 3 working days on."""
     moment = now or clock.now()
-    if certificate_issued_on < ended_on:
+    _check_end(mediation, ended_on, moment)
+    with transaction.atomic():
+        locked = _open(mediation)
+        _still_running(locked)
+        locked.ended_on = ended_on
+        locked.save(update_fields=["ended_on"])
+        _audit(locked, "ended", actor, moment)
+        if certificate_issued_on is not None:
+            return _certificate(locked, certificate_issued_on, actor, moment)
+    return locked
+
+
+def mediation_certificate(
+    *, mediation: Mediation, issued_on: dt.date, actor: User, now: dt.datetime | None = None
+) -> Mediation:
+    """The mediator issued the certificate: the family's month to appeal starts."""
+    moment = now or clock.now()
+    with transaction.atomic():
+        locked = _open(mediation)
+        if locked.ended_on is None or locked.outcome != MediationOutcome.PENDING:
+            raise MediationRefused("Record that the mediation ended without agreement first.")
+        return _certificate(locked, issued_on, actor, moment)
+
+
+def _certificate(
+    locked: Mediation, issued_on: dt.date, actor: User, moment: dt.datetime
+) -> Mediation:
+    assert locked.ended_on is not None
+    if issued_on < locked.ended_on:
         raise MediationRefused(
             "The certificate cannot be issued before the mediation ended", "certificate_issued_on"
         )
+    if issued_on > moment.astimezone(clock.LONDON).date():
+        raise MediationRefused(
+            "The date the certificate was issued cannot be in the future", "certificate_issued_on"
+        )
+    locked.certificate_issued_on = issued_on
+    locked.outcome = MediationOutcome.NOT_AGREED
+    locked.save(update_fields=["certificate_issued_on", "outcome"])
+    _audit(locked, "not_agreed", actor, moment)
+    return locked
+
+
+def mediation_withdrawn(
+    *, mediation: Mediation, ended_on: dt.date, actor: User, now: dt.datetime | None = None
+) -> Mediation:
+    """The family no longer wants mediation: nothing changes, and nothing more is due."""
+    moment = now or clock.now()
+    _check_end(mediation, ended_on, moment)
     with transaction.atomic():
         locked = _open(mediation)
+        _still_running(locked)
         locked.ended_on = ended_on
-        locked.certificate_issued_on = certificate_issued_on
-        locked.outcome = MediationOutcome.NOT_AGREED
-        locked.save(update_fields=["ended_on", "certificate_issued_on", "outcome"])
-        _audit(locked, "not_agreed", actor, moment)
+        locked.outcome = MediationOutcome.WITHDRAWN
+        locked.save(update_fields=["ended_on", "outcome"])
+        _audit(locked, "withdrawn", actor, moment)
     return locked
 
 
@@ -128,9 +187,11 @@ def mediation_agreed(
     if not reasons.strip():
         raise MediationRefused("Say what was agreed and why", "reasons")
     if not setting.serves(mediation.case.round.phase):
-        raise MediationRefused(f"{setting.name} does not take children into this phase.", "setting")
+        raise MediationRefused(f"{setting.name} does not take children into this phase.", "urn")
+    _check_end(mediation, ended_on, moment)
     with transaction.atomic():
         locked = _open(mediation)
+        _still_running(locked)
         locked.ended_on = ended_on
         locked.agreed_setting = setting
         locked.agreed_reasons = reasons.strip()

@@ -17,6 +17,7 @@ from offers.forms import (
     AppealForm,
     AppealOutcomeForm,
     FollowUpDoneForm,
+    MediationCertificateForm,
     MediationEndForm,
     MediationMeetingForm,
     MediationRequestForm,
@@ -45,9 +46,11 @@ from offers.services.mediation import (
     MediationRefused,
     mediation_agreed,
     mediation_approve,
+    mediation_certificate,
     mediation_meeting,
     mediation_not_agreed,
     mediation_request,
+    mediation_withdrawn,
 )
 from phasetransfer.cases.selectors import case_for_staff
 from phasetransfer.core import clock
@@ -112,6 +115,7 @@ def _page(
         "request_form": MediationRequestForm(),
         "meeting_form": MediationMeetingForm(),
         "end_form": MediationEndForm(),
+        "certificate_form": MediationCertificateForm(),
         "appeal_form": AppealForm(initial={"placement_only": True}),
         "dates_form": AppealDatesForm(),
         "outcome_form": AppealOutcomeForm(),
@@ -206,15 +210,38 @@ def mediation_end(request: AuthenticatedRequest, reference: str, mediation_id: i
                 actor=request.user,
             )
             return "Agreement recorded: a panel chair approves the change, then the family is told"
-        mediation_not_agreed(
+        if data["result"] == MediationEndForm.WITHDRAWN:
+            mediation_withdrawn(mediation=mediation, ended_on=data["ended_on"], actor=request.user)
+            return "Recorded: the family withdrew from mediation"
+        ended = mediation_not_agreed(
             mediation=mediation,
             ended_on=data["ended_on"],
             certificate_issued_on=data["certificate_issued_on"],
             actor=request.user,
         )
+        if ended.certificate_issued_on is None:
+            return "Recorded: the certificate is due within 3 working days"
         return "Recorded: the certificate starts the family's month to appeal"
 
     return _act(request, reference, form, "end_form", act)
+
+
+@require_POST
+@role_required(*ACTORS)
+def mediation_certificate_record(
+    request: AuthenticatedRequest, reference: str, mediation_id: int
+) -> HttpResponse:
+    form = MediationCertificateForm(request.POST)
+
+    def act(case: Case) -> str:
+        mediation_certificate(
+            mediation=_mediation(case, mediation_id),
+            issued_on=form.cleaned_data["certificate_issued_on"],
+            actor=request.user,
+        )
+        return "Recorded: the certificate starts the family's month to appeal"
+
+    return _act(request, reference, form, "certificate_form", act)
 
 
 @require_POST

@@ -40,6 +40,7 @@ from offers.services.mediation import (
     mediation_meeting,
     mediation_not_agreed,
     mediation_request,
+    mediation_withdrawn,
 )
 from offers.services.outcomes import family_respond
 from offers.services.release import release_complete, release_due
@@ -197,6 +198,106 @@ def test_no_agreement_starts_the_familys_month_from_the_certificate() -> None:
     )
     assert letter_day == dt.date(2027, 2, 12)
     assert family_appeal_by(case) == dt.date(2027, 4, 26)  # a month from the certificate
+
+
+def test_a_mediation_ended_without_agreement_waits_for_its_certificate_on_the_page(
+    client: Client,
+) -> None:
+    case, caseworker = _caseworker_case()
+    _released(case)
+    base = f"/staff/cases/{case.reference}/after-offer-day/mediations/"
+    # Easter 2027: Good Friday is 26 March and Easter Monday 29 March, not working days.
+    with time_machine.travel(dt.datetime(2027, 4, 1, 12, tzinfo=LONDON), tick=False):
+        staff = signed_in(client, caseworker)
+        assert staff.post(base, {"requested_on": "2027-03-10"}).status_code == 302
+        mediation = Mediation.objects.get(case=case)
+        before_asked = staff.post(
+            f"{base}{mediation.pk}/end/", {"result": "not_agreed", "ended_on": "2027-03-01"}
+        )
+        assert before_asked.status_code == 400
+        assert "cannot end before it was asked for" in before_asked.content.decode()
+        ended = staff.post(
+            f"{base}{mediation.pk}/end/", {"result": "not_agreed", "ended_on": "2027-03-25"}
+        )
+        assert ended.status_code == 302
+        mediation.refresh_from_db()
+        assert (mediation.outcome, mediation.ended_on) == (
+            MediationOutcome.PENDING,
+            dt.date(2027, 3, 25),
+        )
+        due = mediation_due(mediation, dt.date(2027, 4, 1))
+        assert due is not None
+        assert (due.what, due.on, due.status) == (
+            "Certificate due by",
+            dt.date(2027, 4, 1),
+            "due_soon",
+        )
+        page = staff.get(f"/staff/cases/{case.reference}/after-offer-day/").content.decode()
+        assert "the certificate is awaited" in page
+        assert "Record the certificate" in page
+        # Another ending, or an agreement, is refused once it has ended.
+        again = staff.post(
+            f"{base}{mediation.pk}/end/",
+            {
+                "result": "agreed",
+                "ended_on": "2027-03-25",
+                "urn": case.decisions.first().setting.urn,
+                "reasons": "x",
+            },
+        )
+        assert again.status_code == 400
+        assert "already ended" in again.content.decode()
+        future = staff.post(
+            f"{base}{mediation.pk}/certificate/", {"certificate_issued_on": "2027-04-09"}
+        )
+        assert future.status_code == 400
+        mediation.refresh_from_db()
+        assert mediation.certificate_issued_on is None
+        done = staff.post(
+            f"{base}{mediation.pk}/certificate/", {"certificate_issued_on": "2027-04-01"}
+        )
+        assert done.status_code == 302
+    mediation.refresh_from_db()
+    assert (mediation.outcome, mediation.certificate_issued_on) == (
+        MediationOutcome.NOT_AGREED,
+        dt.date(2027, 4, 1),
+    )
+    assert mediation_due(mediation, dt.date(2027, 4, 2)) is None
+    actions = list(
+        AuditEvent.objects.filter(case=case, action__startswith="mediation.")
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["mediation.requested", "mediation.ended", "mediation.not_agreed"]
+    assert family_appeal_by(case) == dt.date(2027, 5, 1)
+
+
+def test_a_withdrawn_mediation_ends_with_nothing_due_and_the_family_sees_it(client: Client) -> None:
+    case, caseworker = _caseworker_case()
+    _released(case)
+    moment = WEEK_LATER
+    mediation = mediation_request(
+        case=case, requested_on=WEEK_LATER.date(), actor=caseworker, now=moment
+    )
+    with pytest.raises(MediationRefused, match="future"):
+        mediation_withdrawn(
+            mediation=mediation,
+            ended_on=WEEK_LATER.date() + dt.timedelta(days=1),
+            actor=caseworker,
+            now=moment,
+        )
+    mediation_withdrawn(
+        mediation=mediation, ended_on=WEEK_LATER.date(), actor=caseworker, now=moment
+    )
+    mediation.refresh_from_db()
+    assert mediation.outcome == MediationOutcome.WITHDRAWN
+    assert mediation_due(mediation, WEEK_LATER.date()) is None
+    assert AuditEvent.objects.filter(case=case, action="mediation.withdrawn").count() == 1
+    parent = UserFactory(roles=[Role.PARENT])
+    case.contacts.update(user=parent)
+    with time_machine.travel(WEEK_LATER, tick=False):
+        page = signed_in(client, parent).get(f"/family/{case.reference}/outcome/").content
+    assert "withdrawn by the family" in page.decode()
 
 
 def test_an_order_naming_a_full_setting_is_over_capacity_carried_out_and_counted() -> None:

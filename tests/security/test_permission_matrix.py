@@ -169,6 +169,7 @@ RULES: dict[str, Rule] = {
     "offers-mediation-new": only(*OFFICERS, method=POST),
     "offers-mediation-meeting": only(*OFFICERS, method=POST),
     "offers-mediation-end": only(*OFFICERS, method=POST),
+    "offers-mediation-certificate": only(*OFFICERS, method=POST),
     "offers-mediation-approve": only(CHAIR, ADMIN, method=POST),
     "offers-appeal-new": only(*OFFICERS, method=POST),
     "offers-appeal-dates": only(*OFFICERS, method=POST),
@@ -208,6 +209,7 @@ RULES: dict[str, Rule] = {
     "security-audit-retention": only(ADMIN, method=POST),
     # The REST API: a session's roles stand for scopes; the client here has none.
     "api-rounds": only(*API_READERS),
+    "api-round-figures": only(*API_READERS),
     "api-cases": only(*API_READERS),
     "api-case": only(*API_READERS),
     "api-preferences": only(*API_READERS),
