@@ -25,7 +25,7 @@ from offers.models import (
 from offers.services.letters import add_months, current_letters
 from panels.models import NAMING_OUTCOMES, Decision
 from phasetransfer.core.outbox_selectors import round_email_counts
-from phasetransfer.core.workdays import add_working_days
+from phasetransfer.core.timescales import certificate_by, mediation_by
 from phasetransfer.models import (
     Case,
     CaseState,
@@ -178,8 +178,6 @@ def offer_day_changes(round_: Round) -> QuerySet[OfferDayChange]:
 # --- After offer day: the work queue, mediation and appeals -------------------------------
 
 WEEK = dt.timedelta(days=7)
-MEDIATION_DAYS = 30
-CERTIFICATE_WORKING_DAYS = 3
 
 
 def follow_ups_open(round_: Round, *, assigned_to: User | None = None) -> QuerySet[FollowUp]:
@@ -227,27 +225,28 @@ def _due(what: str, on: dt.date, today: dt.date) -> Due:
 
 def mediation_due(mediation: Mediation, today: dt.date) -> Due | None:
     """What the council owes next on a mediation: the meeting within 30 days of the request
-    (whenever it is booked for), then, if it ended without agreement, the certificate."""
+    (whenever it is booked for), then, ended without agreement, the certificate; agreed,
+    the change to approve. The board's dates (``coordination.milestones``) are the same."""
+    if mediation.outcome == MediationOutcome.AWAITING_APPROVAL and mediation.ended_on:
+        return _due("Change to be approved by", certificate_by(mediation.ended_on), today)
     if mediation.outcome != MediationOutcome.PENDING:
         return None
     if mediation.ended_on is None:
-        deadline = mediation.requested_on + dt.timedelta(days=MEDIATION_DAYS)
-        return _due("Mediation to take place by", deadline, today)
-    return _due(
-        "Certificate due by", add_working_days(mediation.ended_on, CERTIFICATE_WORKING_DAYS), today
-    )
+        return _due("Mediation to take place by", mediation_by(mediation.requested_on), today)
+    return _due("Certificate due by", certificate_by(mediation.ended_on), today)
 
 
 def appeal_due(appeal: Appeal, today: dt.date) -> Due | None:
-    if appeal.is_open:
-        if today <= appeal.response_due_on:
-            return _due("Response to the Tribunal by", appeal.response_due_on, today)
-        if appeal.hearing_on is not None:
-            return _due("Hearing", appeal.hearing_on, today)
-        return None
+    """The order to carry out; while undecided, the response to the Tribunal until its day
+    has passed, then the hearing. With no hearing date yet the response stays (overdue),
+    as on the board, until one is recorded."""
     if appeal.order_open and appeal.order_due_on is not None:
         return _due("Order to be carried out by", appeal.order_due_on, today)
-    return None
+    if not appeal.is_open:
+        return None
+    if today > appeal.response_due_on and appeal.hearing_on is not None:
+        return _due("Hearing", appeal.hearing_on, today)
+    return _due("Response to the Tribunal by", appeal.response_due_on, today)
 
 
 def family_appeal_by(case: Case) -> dt.date | None:

@@ -20,13 +20,11 @@ from offers.services.followups import follow_ups_close
 from phasetransfer.cases.state import case_appeal
 from phasetransfer.core import clock
 from phasetransfer.core.audit import audit_record
-from phasetransfer.core.workdays import add_working_days
+from phasetransfer.core.timescales import order_by, tribunal_response_by
 from phasetransfer.models import Case, CaseState, Setting, User
 
 # The council answers the Tribunal within 30 working days of being sent the appeal
 # (a default the officer can change to the date the Tribunal gives).
-RESPONSE_WORKING_DAYS = 30
-ORDER_WEEKS = 5
 
 
 class AppealRefused(Exception):
@@ -67,7 +65,7 @@ def appeal_register(
         raise AppealRefused("Enter the Tribunal's reference", "tribunal_reference")
     if details.lodged_on > moment.astimezone(clock.LONDON).date():
         raise AppealRefused("The date it was lodged cannot be in the future", "lodged_on")
-    due = details.response_due_on or add_working_days(details.lodged_on, RESPONSE_WORKING_DAYS)
+    due = details.response_due_on or tribunal_response_by(details.lodged_on)
     try:
         with transaction.atomic():
             appeal = Appeal.objects.create(
@@ -79,8 +77,11 @@ def appeal_register(
                 response_due_on=due,
                 recorded_by=actor,
             )
-            if case.state in (CaseState.RELEASED, CaseState.ACCEPTED):
-                case_appeal(case=case, actor=actor, reason=f"Appeal {reference} lodged", now=moment)
+            # The case's state as it is now, not as the caller read it.
+            locked = Case.objects.select_for_update().get(pk=case.pk)
+            if locked.state in (CaseState.RELEASED, CaseState.ACCEPTED):
+                reason = f"Appeal {reference} lodged"
+                case_appeal(case=locked, actor=actor, reason=reason, now=moment)
             follow_ups_close(
                 case=case, kind=FollowUpKind.APPEAL, actor=actor, note="Appeal lodged", now=moment
             )
@@ -109,6 +110,12 @@ def appeal_hearing(
         locked = _locked(appeal)
         if not locked.is_open:
             raise AppealRefused("This appeal has been decided.")
+        if hearing_on is not None and hearing_on < locked.lodged_on:
+            raise AppealRefused("The hearing cannot be before the appeal was lodged", "hearing_on")
+        if response_due_on < locked.lodged_on:
+            raise AppealRefused(
+                "The response cannot be due before the appeal was lodged", "response_due_on"
+            )
         locked.hearing_on = hearing_on
         locked.response_due_on = response_due_on
         locked.save(update_fields=["hearing_on", "response_due_on"])
@@ -131,16 +138,20 @@ def appeal_decide(
         raise AppealRefused("Choose the outcome", "outcome")
     names = outcome in (AppealOutcome.CONCEDED, AppealOutcome.UPHELD)
     if names and setting is None:
-        raise AppealRefused("Enter the URN of the setting to name", "setting")
+        raise AppealRefused("Enter the URN of the setting to name", "urn")
+    if decided_on > moment.astimezone(clock.LONDON).date():
+        raise AppealRefused("The date of the decision cannot be in the future", "decided_on")
     with transaction.atomic():
         locked = _locked(appeal)
         if not locked.is_open:
             raise AppealRefused("This appeal has already been decided.")
+        if decided_on < locked.lodged_on:
+            raise AppealRefused("The decision cannot be before the appeal was lodged", "decided_on")
         locked.outcome = outcome
         locked.decided_on = decided_on
         if names and setting is not None:
             locked.ordered_setting = setting
-            locked.order_due_on = decided_on + dt.timedelta(weeks=ORDER_WEEKS)
+            locked.order_due_on = order_by(decided_on)
             locked.over_capacity = places_if_named(locked.case, setting).over_if_named
         locked.save(
             update_fields=[

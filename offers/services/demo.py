@@ -4,7 +4,8 @@ The Year 7 round has its preference window open today, with about 60% of
 families' preferences in, for the family journey. The post-16 round is further
 on: consultations answered (some overdue), the model's proposals, panel
 sessions; ``through`` says how far it goes (``decided``: every case decided and
-signed off, so offer day can be rehearsed and run).
+signed off, so offer day can be rehearsed and run; ``after-offer-day``: its offer day was
+five weeks ago, and families' answers, mediations and appeals have followed).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
+from offers.services.demo_after import demo_after_offer_day, offer_day_weeks_before
 from panels.services.demo import demo_panels
 from phasetransfer.core import clock
 from phasetransfer.core.roles import Role, grant_role
@@ -24,9 +26,18 @@ from phasetransfer.demo.stages import (
     stage_new_arrivals,
     stage_preferences,
 )
-from phasetransfer.models import Phase, Round, SettingContact, User
+from phasetransfer.models import Case, Phase, Round, SettingContact, User
 
-STAGES = ["identified", "invited", "preferences", "consulting", "proposed", "at-panel", "decided"]
+STAGES = [
+    "identified",
+    "invited",
+    "preferences",
+    "consulting",
+    "proposed",
+    "at-panel",
+    "decided",
+    "after-offer-day",
+]
 MEMBER_COUNT = 8
 
 
@@ -74,15 +85,25 @@ def _later_stages(round_: Round, through: str, rng: random.Random, today: dt.dat
         return
     due = round_.preference_closes_at + dt.timedelta(days=21)
     stage_allocate(round_=round_, actor=staff, now=due + dt.timedelta(days=2))
+    after = through == "after-offer-day"
+    panels_today = today
+    if after:
+        # The round's offer day moves back to five weeks ago (a demo has no other way to
+        # be past it), and its panels sat in the week before, as a real round's did.
+        offer_day = offer_day_weeks_before(today)
+        Round.objects.filter(pk=round_.pk).update(offer_day_at=offer_day)
+        round_.refresh_from_db()
+        panels_today = offer_day.date() - dt.timedelta(days=6)
     if through != "decided":
         # A few families new to Kent after the consultations went out: the cases the
-        # co-ordinators' "at risk this week" view exists for.
+        # co-ordinators' "at risk this week" view exists for, and after offer day the
+        # children still without a place.
         stage_new_arrivals(
             round_=round_,
             rng=rng,
-            count=12,
+            count=6 if after else 12,
             actor=staff,
-            arrived=_at(today - dt.timedelta(days=10), 11),
+            arrived=_at(panels_today - dt.timedelta(days=10), 11),
         )
     if through == "proposed":
         return
@@ -91,10 +112,16 @@ def _later_stages(round_: Round, through: str, rng: random.Random, today: dt.dat
         round_=round_,
         chair=chair,
         members=_members(chair),
-        today=today,
+        today=panels_today,
         rng=rng,
-        all_decided=through == "decided",
+        all_decided=through in ("decided", "after-offer-day"),
     )
+    if after:
+        # The demo's own family logins are left told but not yet answering, for a new
+        # user to take through the steps themselves.
+        logins = Case.objects.filter(round=round_, contacts__user__isnull=False)
+        keep = set(logins.values_list("pk", flat=True))
+        demo_after_offer_day(round_=round_, today=today, rng=rng, chair=chair, keep=keep)
 
 
 def full_demo_seed(

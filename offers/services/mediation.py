@@ -53,8 +53,10 @@ def mediation_request(
             mediation = Mediation.objects.create(
                 case=case, requested_on=requested_on, recorded_by=actor
             )
-            if case.state in (CaseState.RELEASED, CaseState.ACCEPTED):
-                case_appeal(case=case, actor=actor, reason="Mediation requested", now=moment)
+            # The case's state as it is now, not as the caller read it.
+            locked = Case.objects.select_for_update().get(pk=case.pk)
+            if locked.state in (CaseState.RELEASED, CaseState.ACCEPTED):
+                case_appeal(case=locked, actor=actor, reason="Mediation requested", now=moment)
             follow_ups_close(
                 case=case,
                 kind=FollowUpKind.MEDIATION,

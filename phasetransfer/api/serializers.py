@@ -7,7 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
-from phasetransfer.coordination.milestones import MilestoneKind, Stage, Status
+from phasetransfer.coordination.milestones import BOARD_STAGES, MilestoneKind, Status
 from phasetransfer.coordination.selectors import ProgressRow
 from phasetransfer.models import Case, Child, Preference, Round
 
@@ -59,7 +59,7 @@ def _choices(enum: Any) -> list[tuple[str, str]]:
 class ProgressSerializer(serializers.Serializer):
     """The case on the co-ordination board: stage, next milestone and RAG status."""
 
-    stage = serializers.ChoiceField(choices=_choices(Stage))
+    stage = serializers.ChoiceField(choices=_choices(BOARD_STAGES))
     next_milestone = serializers.ChoiceField(choices=_choices(MilestoneKind), allow_null=True)
     next_milestone_label = serializers.CharField(allow_null=True)
     due_at = serializers.DateTimeField(allow_null=True)

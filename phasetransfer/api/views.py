@@ -1,4 +1,4 @@
-"""The core's endpoints: rounds, cases, preferences and the cohort import."""
+"""The core's endpoints: rounds (and their figures), cases, preferences and the cohort import."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from phasetransfer.api import cohort as cohort_api
 from phasetransfer.api.base import ApiDetailView, ApiListView, ApiView
+from phasetransfer.api.figures import RoundFiguresSerializer, figures_data
 from phasetransfer.api.filters import CaseFilters, case_changed_since, filter_cases
 from phasetransfer.api.scopes import ALL_SCOPES, Scope
 from phasetransfer.api.selectors import cases_visible, preferences_visible, rounds_visible
@@ -27,6 +28,7 @@ from phasetransfer.api.serializers import (
     PreferenceSerializer,
     RoundSerializer,
 )
+from phasetransfer.coordination.figures import round_figures
 from phasetransfer.coordination.selectors import progress_of
 from phasetransfer.core import clock
 from phasetransfer.core.csvfile import CsvRejected, RowProblem, read_upload
@@ -182,3 +184,24 @@ def _rejected(problems: list[RowProblem]) -> Response:
     return Response(
         {"errors": cohort_api.problems_json(problems)}, status=status.HTTP_400_BAD_REQUEST
     )
+
+
+class RoundFigures(ApiDetailView):
+    """A round's figures, as on its round figures page: answered by the deadline, placed by
+    the start of the school year, preferences met, appeals (rate, independent settings,
+    outcomes) and mediations, beside Kent's reported figures. Any scope may read them."""
+
+    required_scopes = tuple(ALL_SCOPES)
+    serializer_class = RoundFiguresSerializer
+    lookup_url_kwarg = "round_id"
+    audit_kind = "rounds"
+
+    def get_queryset(self) -> QuerySet[Round]:
+        return rounds_visible(scopes=self.scopes())
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        round_ = self.get_object()
+        assert isinstance(round_, Round)  # get_queryset's rows
+        now = clock.now()
+        figures = round_figures(round_=round_, now=now)
+        return Response(RoundFiguresSerializer(figures_data(figures, now=now)).data)

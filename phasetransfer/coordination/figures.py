@@ -6,12 +6,25 @@ Definitions (docs/coordination.md):
 * **Answered by the deadline**: cases whose decision was released (``state.release_offer``
   in the audit trail) before the statutory deadline ended, as a share of the cohort.
   Kent reports 92% for Year 6 -> 7 and 70% for post-16; the goal is 100%.
+* **Placed by the start of the school year**: cohort cases whose latest release published
+  on or before 1 September of the entry year (before the end of that day, London) is an
+  offer naming a setting (a type of setting only, or "no decision yet", is not a place).
+  Before that day, the figure is "placed so far". Kent: 98% (Year 7), 88% (post-16).
 * **First / any preference**: of cohort cases with a final panel decision and at least one
   preference, those whose decision names their first / any preferred setting. A decision
   naming only a type of setting names no preference.
 * **Consultations overdue**: pending at or after their due moment, as on the
   consultations pages (``selectors_consultations.consultations_overdue``).
-* **Appeals**: cases in the *appealed* state, as a share of released ones (Kent: 9.7%).
+* **Appeals (appealed state)**: cases in the *appealed* state (mediation asked for, an
+  appeal intended or lodged), as a share of released ones.
+* **Appeals lodged**: SEND Tribunal appeals recorded for cohort cases, as a rate of the
+  cohort (Kent: 120 of 1,236, 9.7%), with the share asking for an independent setting
+  (Kent: 47 of 120, 39%) and their outcomes.
+* **Mediations**: recorded for cohort cases; of those concluded (agreed, not agreed,
+  withdrawn), the share that changed the decision.
+
+Releases, mediations and appeals belong to offers: they come through the providers
+registered in :mod:`phasetransfer.coordination.providers`.
 """
 
 from __future__ import annotations
@@ -25,7 +38,18 @@ from django.db.models import Min
 from phasetransfer.cohort.selectors import engagement_by_date
 from phasetransfer.consultations.selectors import consultations_overdue
 from phasetransfer.coordination import charts
-from phasetransfer.coordination.milestones import Stage, Status, decided_settings
+from phasetransfer.coordination.milestones import BOARD_STAGES, Status, start_of_school_year
+from phasetransfer.coordination.providers import (
+    AppealRecord,
+    AppealResult,
+    MediationRecord,
+    MediationResult,
+    appeals,
+    decided_settings,
+    latest_releases,
+    mediations,
+    releases,
+)
 from phasetransfer.coordination.selectors import round_progress
 from phasetransfer.core import clock
 from phasetransfer.models import AuditEvent, Case, CaseState, Preference, Round
@@ -33,11 +57,67 @@ from phasetransfer.models import AuditEvent, Case, CaseState, Preference, Round
 RELEASED_STATES = (CaseState.RELEASED, CaseState.ACCEPTED, CaseState.APPEALED)
 # Kent County Council, SEN update to Scrutiny Committee, December 2024 (docs/coordination.md).
 KENT_ANSWERED = {"secondary": 0.92, "post16": 0.70}
+KENT_PLACED = {"secondary": 0.98, "post16": 0.88}
 KENT_APPEAL_RATE = 120 / 1236
+KENT_INDEPENDENT_SHARE = 47 / 120
+MEDIATION_CONCLUDED = (
+    MediationResult.AGREED,
+    MediationResult.NOT_AGREED,
+    MediationResult.WITHDRAWN,
+)
+MEDIATION_LABELS = {
+    MediationResult.AGREED: "Agreed: decision changed",
+    MediationResult.AWAITING_APPROVAL: "Agreed: awaiting approval",
+    MediationResult.NOT_AGREED: "Not agreed: certificate",
+    MediationResult.WITHDRAWN: "Withdrawn by the family",
+    MediationResult.PENDING: "Not concluded yet",
+}
 
 
 def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
+
+
+@dataclass(frozen=True)
+class AfterOfferFigures:
+    """What happened after offer day: places named, appeals and mediations."""
+
+    school_year_starts_at: dt.datetime
+    placed_final: bool  # False: the school year has not started, "placed so far"
+    told: int  # cohort cases given at least one release
+    placed: int
+    appeals_lodged: int
+    appeals_independent: int
+    appeal_outcomes: tuple[tuple[AppealResult, int], ...]
+    mediations: int
+    mediation_outcomes: tuple[tuple[MediationResult, int], ...]
+    mediations_changed: int
+
+    @property
+    def school_year_starts_on(self) -> dt.date:
+        """1 September: the day whose end ``school_year_starts_at`` is."""
+        return (self.school_year_starts_at.astimezone(clock.LONDON) - dt.timedelta(days=1)).date()
+
+    @property
+    def mediations_concluded(self) -> int:
+        return sum(n for result, n in self.mediation_outcomes if result in MEDIATION_CONCLUDED)
+
+    @property
+    def mediations_open(self) -> int:
+        return self.mediations - self.mediations_concluded
+
+    @property
+    def mediation_changed_share(self) -> float | None:
+        return _share(self.mediations_changed, self.mediations_concluded)
+
+    @property
+    def independent_share(self) -> float | None:
+        return _share(self.appeals_independent, self.appeals_lodged)
+
+    @property
+    def anything(self) -> bool:
+        """Offer day has left something to show: a release, an appeal or a mediation."""
+        return bool(self.told or self.appeals_lodged or self.mediations)
 
 
 @dataclass(frozen=True)
@@ -53,6 +133,7 @@ class RoundFigures:
     any_preference: int
     appeals: int
     consultations_overdue: int
+    after: AfterOfferFigures
 
     @property
     def engaged_by_close_share(self) -> float | None:
@@ -77,6 +158,47 @@ class RoundFigures:
     @property
     def kent_answered(self) -> float | None:
         return KENT_ANSWERED.get(self.round.phase)
+
+    @property
+    def placed_share(self) -> float | None:
+        return _share(self.after.placed, self.cohort)
+
+    @property
+    def remaining(self) -> int:
+        """Cohort cases still being found a place (no setting named yet)."""
+        return self.cohort - self.after.placed
+
+    @property
+    def kent_placed(self) -> float | None:
+        return KENT_PLACED.get(self.round.phase)
+
+    @property
+    def appeal_rate(self) -> float | None:
+        """Appeals lodged as a rate of the cohort (Kent: 9.7%)."""
+        return _share(self.after.appeals_lodged, self.cohort)
+
+
+def after_offer_figures(*, round_: Round, live: set[int], now: dt.datetime) -> AfterOfferFigures:
+    """Placed, appeals and mediations of the cohort cases ``live``, from offers' providers."""
+    starts = start_of_school_year(round_.entry_year)
+    published = latest_releases(releases(round_), before=starts)
+    told = {k for k in published if k in live}
+    appeal_rows: list[AppealRecord] = [a for a in appeals(round_) if a.case_id in live]
+    mediation_rows: list[MediationRecord] = [m for m in mediations(round_) if m.case_id in live]
+    by_appeal = Counter(a.outcome for a in appeal_rows)
+    by_mediation = Counter(m.outcome for m in mediation_rows)
+    return AfterOfferFigures(
+        school_year_starts_at=starts,
+        placed_final=now >= starts,
+        told=len(told),
+        placed=sum(published[k].names_setting for k in told),
+        appeals_lodged=len(appeal_rows),
+        appeals_independent=sum(a.independent_requested for a in appeal_rows),
+        appeal_outcomes=tuple((result, by_appeal[result]) for result in AppealResult),
+        mediations=len(mediation_rows),
+        mediation_outcomes=tuple((result, by_mediation[result]) for result in MediationResult),
+        mediations_changed=sum(m.changed_decision for m in mediation_rows),
+    )
 
 
 def _preference_matches(round_: Round, live: set[int]) -> tuple[int, int, int]:
@@ -128,6 +250,7 @@ def round_figures(*, round_: Round, now: dt.datetime) -> RoundFigures:
         any_preference=any_,
         appeals=live_cases.filter(state=CaseState.APPEALED).count(),
         consultations_overdue=consultations_overdue(now=now, round_=round_).count(),
+        after=after_offer_figures(round_=round_, live=live, now=now),
     )
 
 
@@ -157,6 +280,61 @@ STATUS_COLOURS = {
 }
 
 
+def _percent(share: float | None, places: int = 0) -> str:
+    return "-" if share is None else f"{share * 100:.{places}f}%"
+
+
+def _year_on_year_charts(history: list[RoundFigures], figures: RoundFigures) -> dict[str, object]:
+    """Answered by the deadline for every round; once any round has released something,
+    placed by the start of the year and the appeal rate too. The year-on-year table holds
+    their figures."""
+    label = "Entry {}".format
+    answered_items = [
+        (label(r.round.entry_year), r.answered_share or 0.0, _percent(r.answered_share))
+        for r in history
+    ]
+    references = [(1.0, "Goal 100%")]
+    if figures.kent_answered is not None:
+        references.append((figures.kent_answered, f"Kent {figures.kent_answered:.0%}"))
+    found: dict[str, object] = {
+        "answered_chart": charts.bars(answered_items, maximum=1.0, references=references)
+    }
+    if not any(r.after.anything for r in history):
+        return found
+    placed_items = [
+        (label(r.round.entry_year), r.placed_share or 0.0, _percent(r.placed_share))
+        for r in history
+    ]
+    placed_references = [(1.0, "Goal 100%")]
+    if figures.kent_placed is not None:
+        placed_references.append((figures.kent_placed, f"Kent {figures.kent_placed:.0%}"))
+    rate_items = [
+        (label(r.round.entry_year), r.appeal_rate or 0.0, _percent(r.appeal_rate, 1))
+        for r in history
+    ]
+    highest = max([KENT_APPEAL_RATE, *(value for _, value, _ in rate_items)])
+    found["placed_chart"] = charts.bars(placed_items, maximum=1.0, references=placed_references)
+    found["appeal_rate_chart"] = charts.bars(
+        rate_items,
+        maximum=highest * 1.25,
+        references=[(KENT_APPEAL_RATE, f"Kent {KENT_APPEAL_RATE:.1%}")],
+    )
+    return found
+
+
+def _after_offer_charts(after: AfterOfferFigures) -> dict[str, object]:
+    """This round's appeal outcomes and mediations, each with the items of its table."""
+    outcome_items = [(r.label, n, str(n)) for r, n in after.appeal_outcomes]
+    mediation_items = [(MEDIATION_LABELS[r], n, str(n)) for r, n in after.mediation_outcomes]
+    most = max([n for _, n, _ in outcome_items + mediation_items] or [0])
+    return {
+        "outcome_items": outcome_items,
+        "outcomes_chart": charts.bars(outcome_items, maximum=most),
+        "mediation_items": mediation_items,
+        "mediation_chart": charts.bars(mediation_items, maximum=most),
+    }
+
+
 def figures_page(*, round_: Round, now: dt.datetime) -> dict[str, object]:
     """Everything the figures page shows: numbers, charts and their tables."""
     # Every round of the phase, this one included: its figures are taken from the list.
@@ -165,20 +343,9 @@ def figures_page(*, round_: Round, now: dt.datetime) -> dict[str, object]:
     rows = round_progress(round_=round_, now=now)
     by_stage = Counter(row.stage for row in rows)
     by_status = Counter(row.status for row in rows)
-    stage_items = [(s.label, by_stage[s], str(by_stage[s])) for s in Stage if by_stage[s]]
+    stage_items = [(s.label, by_stage[s], str(by_stage[s])) for s in BOARD_STAGES if by_stage[s]]
     status_items = [(s.label, by_status[s], str(by_status[s])) for s in Status]
     most = max([n for _, n, _ in stage_items + status_items] or [0])
-    answered_items = [
-        (
-            f"Entry {r.round.entry_year}",
-            r.answered_share or 0.0,
-            f"{(r.answered_share or 0) * 100:.0f}%",
-        )
-        for r in history
-    ]
-    references = [(1.0, "Goal 100%")]
-    if figures.kent_answered is not None:
-        references.append((figures.kent_answered, f"Kent {figures.kent_answered:.0%}"))
     engagement_chart, days = _engagement_chart(round_, now)
     return {
         "round": round_,
@@ -190,8 +357,10 @@ def figures_page(*, round_: Round, now: dt.datetime) -> dict[str, object]:
         "stage_items": stage_items,
         "status_chart": charts.bars(status_items, maximum=most, colours=STATUS_COLOURS),
         "status_items": status_items,
-        "answered_chart": charts.bars(answered_items, maximum=1.0, references=references),
+        **_year_on_year_charts(history, figures),
+        **(_after_offer_charts(figures.after) if figures.after.anything else {}),
         "kent_appeal_rate": KENT_APPEAL_RATE,
+        "kent_independent_share": KENT_INDEPENDENT_SHARE,
         "window_open": now < round_.preference_closes_at,
         "now": now,
     }

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from django import forms
 
-from phasetransfer.coordination.milestones import Stage, Status
+from phasetransfer.coordination.milestones import BOARD_STAGES, Status
 from phasetransfer.coordination.selectors import FilterOptions, Filters
 from phasetransfer.core.forms import set_choices
 from phasetransfer.models import User
@@ -31,7 +31,7 @@ class BoardFilterForm(forms.Form):
         set_choices(self, "area", [ANY, *((a, a) for a in options.areas)])
         set_choices(self, "district", [ANY, *((d, d) for d in options.districts)])
         set_choices(self, "caseworker", [ANY, *options.caseworkers])
-        set_choices(self, "stage", [ANY, *((s.value, s.label) for s in Stage)])
+        set_choices(self, "stage", [ANY, *((s.value, s.label) for s in BOARD_STAGES)])
         set_choices(self, "status", [ANY, *((s.value, s.label) for s in Status)])
 
     def filters(self) -> Filters:

@@ -1,8 +1,9 @@
 """Read queries for the progress board and the workload page.
 
 Staff roles read every case (``phasetransfer.coordination.views`` checks the role);
-rows are computed in Python from a handful of queries per round (about 1,400 cases),
-so the HTML board, its CSV export and the API apply exactly the same rules.
+rows are computed in Python from a handful of queries per round (about 1,400 cases;
+panels' and offers' providers add one each for panel dates, releases, mediations and
+appeals), so the HTML board, its CSV export and the API apply exactly the same rules.
 """
 
 from __future__ import annotations
@@ -17,17 +18,26 @@ from django.db.models import Count, Max, Q, QuerySet
 
 from phasetransfer.consultations.selectors import consultations_live
 from phasetransfer.coordination.milestones import (
+    BOARD_STAGES,
     STATUS_ORDER,
+    BoardStage,
     CaseFacts,
     Milestone,
     RoundFacts,
-    Stage,
     Status,
     at_risk,
     next_milestone,
-    panel_dates,
-    stage_of,
+    stage_of_case,
     status_of,
+)
+from phasetransfer.coordination.providers import (
+    AppealRecord,
+    MediationRecord,
+    appeals,
+    latest_releases,
+    mediations,
+    panel_dates,
+    releases,
 )
 from phasetransfer.core.roles import Role
 from phasetransfer.models import Case, ConsultationStatus, Round, User
@@ -47,7 +57,7 @@ class ProgressRow:
     send_area: str
     district: str
     state: str
-    stage: Stage
+    stage: BoardStage
     milestone: Milestone | None
     status: Status
     at_risk: bool
@@ -124,11 +134,42 @@ _FIELDS = (
 )
 
 
+@dataclass(frozen=True)
+class AfterOffer:
+    """What offers says about a round's cases after offer day, by case id."""
+
+    mediations: dict[int, list[MediationRecord]] = field(default_factory=dict)
+    appeals: dict[int, list[AppealRecord]] = field(default_factory=dict)
+    school_named: dict[int, bool] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, round_: Round) -> AfterOffer:
+        """Three provider calls for the whole round (one query each)."""
+        by_mediation: dict[int, list[MediationRecord]] = defaultdict(list)
+        for mediation in mediations(round_):
+            by_mediation[mediation.case_id].append(mediation)
+        by_appeal: dict[int, list[AppealRecord]] = defaultdict(list)
+        for appeal in appeals(round_):
+            by_appeal[appeal.case_id].append(appeal)
+        latest = latest_releases(releases(round_))
+        return cls(
+            mediations=dict(by_mediation),
+            appeals=dict(by_appeal),
+            school_named={case_id: r.names_setting for case_id, r in latest.items()},
+        )
+
+    def update(self, other: AfterOffer) -> None:
+        self.mediations.update(other.mediations)
+        self.appeals.update(other.appeals)
+        self.school_named.update(other.school_named)
+
+
 def _row(
     values: dict[str, Any],
     round_facts: RoundFacts,
     consultations_due: dict[int, dt.datetime],
     panels: dict[int, dt.datetime],
+    after: AfterOffer,
     now: dt.datetime,
 ) -> ProgressRow:
     case_id: int = values["pk"]
@@ -136,8 +177,11 @@ def _row(
         state=values["state"],
         consultations_due=consultations_due.get(case_id),
         panel_at=panels.get(case_id),
+        mediations=after.mediations.get(case_id, ()),
+        appeals=after.appeals.get(case_id, ()),
+        school_named=after.school_named.get(case_id),
     )
-    milestone = next_milestone(facts, round_facts)
+    milestone = next_milestone(facts, round_facts, now)
     status = status_of(milestone, now)
     return ProgressRow(
         case_id=case_id,
@@ -150,7 +194,7 @@ def _row(
         send_area=values["send_area"],
         district=values["district"],
         state=facts.state,
-        stage=stage_of(facts.state),
+        stage=stage_of_case(facts, milestone),
         milestone=milestone,
         status=status,
         at_risk=at_risk(facts, round_facts, milestone, status, now),
@@ -164,20 +208,23 @@ def progress_of(cases: QuerySet[Case], *, now: dt.datetime) -> list[ProgressRow]
     round_ids = {v["round_id"] for v in values}
     facts: dict[int, RoundFacts] = {}
     panels: dict[int, dt.datetime] = {}
+    after = AfterOffer()
     for round_ in Round.objects.filter(pk__in=round_ids):
         facts[round_.pk] = RoundFacts.of(round_)
         panels.update(panel_dates(round_))
+        after.update(AfterOffer.of(round_))
     due = _live_consultations_due(Q(case__in=cases.values("pk")))
-    return [_row(v, facts[v["round_id"]], due, panels, now) for v in values]
+    return [_row(v, facts[v["round_id"]], due, panels, after, now) for v in values]
 
 
 def round_progress(*, round_: Round, now: dt.datetime) -> list[ProgressRow]:
     """Every case of the round with its stage, next milestone and status, most urgent first."""
     facts = RoundFacts.of(round_)
     panels = dict(panel_dates(round_))
+    after = AfterOffer.of(round_)
     due = _live_consultations_due(Q(case__round=round_))
     values = Case.objects.filter(round=round_).values(*_FIELDS)
-    rows = [_row(v, facts, due, panels, now) for v in values]
+    rows = [_row(v, facts, due, panels, after, now) for v in values]
     return sorted(rows, key=ProgressRow.sort_key)
 
 
@@ -220,7 +267,7 @@ def assignable_caseworkers() -> list[User]:
 class WorkloadRow:
     caseworker_id: int | None
     label: str
-    by_stage: dict[Stage, int] = field(default_factory=dict)
+    by_stage: dict[BoardStage, int] = field(default_factory=dict)
     total: int = 0
     overdue: int = 0
     due_soon: int = 0
@@ -230,7 +277,7 @@ class WorkloadRow:
     def filter_value(self) -> str:
         return _caseworker_key(self.caseworker_id)
 
-    def stage_counts(self, stages: list[Stage]) -> list[int]:
+    def stage_counts(self, stages: list[BoardStage]) -> list[int]:
         return [self.by_stage.get(stage, 0) for stage in stages]
 
 
@@ -242,7 +289,7 @@ def workload(*, rows: list[ProgressRow], caseworkers: list[User]) -> list[Worklo
     table: dict[int | None, WorkloadRow] = {
         u.pk: WorkloadRow(caseworker_id=u.pk, label=str(u)) for u in caseworkers
     }
-    counts: dict[int | None, dict[Stage, int]] = defaultdict(lambda: defaultdict(int))
+    counts: dict[int | None, dict[BoardStage, int]] = defaultdict(lambda: defaultdict(int))
     for row in rows:
         line = table.setdefault(
             row.caseworker_id,
@@ -266,7 +313,7 @@ def workload(*, rows: list[ProgressRow], caseworkers: list[User]) -> list[Worklo
     return assigned + unassigned
 
 
-def stages_present(rows: list[ProgressRow]) -> list[Stage]:
+def stages_present(rows: list[ProgressRow]) -> list[BoardStage]:
     """The stages that have at least one case, in pipeline order."""
     seen = {row.stage for row in rows}
-    return [stage for stage in Stage if stage in seen]
+    return [stage for stage in BOARD_STAGES if stage in seen]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
 from django.contrib import messages
@@ -92,6 +93,7 @@ def progress(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
             "matching": len(rows),
             "counts": _status_counts(everything),
             "query": form.query() if form.is_valid() else "",
+            "school_year_starts_on": dt.date(round_.entry_year, 9, 1),
             "now": now,
         },
     )
