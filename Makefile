@@ -20,10 +20,12 @@ node_modules/.installed: package.json package-lock.json
 
 install: $(VENV)/.installed node_modules/.installed
 
-## Start web, Celery worker and beat on embedded defaults with the demo at http://127.0.0.1:8000
+## Start web, Celery worker and beat on embedded defaults with the demo at http://127.0.0.1:8000;
+## DEMO=decided or DEMO=after-offer-day loads the post-16 round further on (fresh database only)
+DEMO ?= at-panel
 run: install
 	python manage.py migrate --no-input
-	python manage.py seed_demo --if-empty
+	python manage.py seed_demo --if-empty --through $(DEMO)
 	honcho start -f Procfile
 
 ## The production-like processes (gunicorn, worker, beat) against DATABASE_URL/REDIS_URL;

@@ -15,7 +15,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 
-from offers.models import FamilyResponse, FollowUp, Mediation, Release
+from offers.models import FamilyResponse, FollowUp, LetterKind, Mediation, Release
 from offers.services.appeals import (
     AppealDetails,
     appeal_carry_out,
@@ -50,12 +50,21 @@ from phasetransfer.models import (
 )
 
 # How families answered, as shares of those offered a place: the report's Year 7 figures
-# (9.7% appealed, most of the rest accepted); the remainder had not answered by today.
-ANSWER_SHARES = {
-    FamilyResponse.Answer.ACCEPT: 0.80,
-    FamilyResponse.Answer.MEDIATION: 0.045,
-    FamilyResponse.Answer.APPEAL: 0.055,
-}
+# (92% answered by the deadline, 9.7% appealed); the demo's answers are dealt out in these
+# shares, and at least enough for every state of mediation and appeal to be shown.
+MEDIATION_SHARE = 0.045
+APPEAL_SHARE = 0.055
+SILENT_SHARE = 0.10
+MEDIATION_STATES = [
+    "agreed",
+    "not_agreed",
+    "awaiting",
+    "meeting",
+    "ended",
+    "requested",
+    "withdrawn",
+]
+APPEAL_STATES = ["conceded", "order", "dismissed", "hearing", "lodged", "withdrawn", "carried_out"]
 # Weeks from offer day to the demo's today: long enough for mediations to have ended and
 # a quick appeal to be conceded or decided, short enough that families are still answering.
 WEEKS_AFTER = 5
@@ -116,26 +125,36 @@ def _families_answer(
     round_: Round, offer_day: dt.datetime, today: dt.date, rng: random.Random, keep: set[int]
 ) -> _Families:
     offered = list(
-        Case.objects.filter(round=round_, state=CaseState.RELEASED, caseworker__isnull=False)
+        Case.objects.filter(
+            round=round_,
+            state=CaseState.RELEASED,
+            caseworker__isnull=False,
+            releases__kind=LetterKind.OFFER,
+        )
         .exclude(pk__in=keep)
         .order_by("reference")
     )
-    families = _Families([], [], [], [])
-    answers = list(ANSWER_SHARES)
-    weights = [*ANSWER_SHARES.values(), 1 - sum(ANSWER_SHARES.values())]
-    for case in offered:
-        [answer] = rng.choices([*answers, None], weights=weights)
-        if answer is None:
-            families.silent.append(case)
-            continue
+    rng.shuffle(offered)
+    size = len(offered)
+    mediation = max(len(MEDIATION_STATES), round(size * MEDIATION_SHARE))
+    # A third of those who say they will appeal have not lodged it yet (see _appeals).
+    appeal = max(len(APPEAL_STATES) * 3 // 2 + 1, round(size * APPEAL_SHARE))
+    silent = round(size * SILENT_SHARE)
+    families = _Families(
+        mediation=offered[:mediation],
+        appeal=offered[mediation : mediation + appeal],
+        silent=offered[mediation + appeal : mediation + appeal + silent],
+        accepted=offered[mediation + appeal + silent :],
+    )
+    answers = [
+        *((c, FamilyResponse.Answer.MEDIATION) for c in families.mediation),
+        *((c, FamilyResponse.Answer.APPEAL) for c in families.appeal),
+        *((c, FamilyResponse.Answer.ACCEPT) for c in families.accepted),
+    ]
+    for case, answer in sorted(answers, key=lambda pair: pair[0].reference):
         days = rng.choice([0, 0, 1, 1, 2, 3, 4, 6, 8, 11, 15, 20])
         when = min(offer_day + dt.timedelta(days=days, hours=rng.randint(1, 5)), _at(today, 8))
         _answer(case, answer, when, wants_independent=rng.random() < 0.39)
-        {
-            FamilyResponse.Answer.ACCEPT: families.accepted,
-            FamilyResponse.Answer.MEDIATION: families.mediation,
-            FamilyResponse.Answer.APPEAL: families.appeal,
-        }[answer].append(case)
     return families
 
 
@@ -193,7 +212,7 @@ def _mediations(
     cases: list[Case], offer_day: dt.date, today: dt.date, rng: random.Random, chair: User
 ) -> dict[str, Case]:
     """Each mediation state, in turn, over the families who asked for one."""
-    states = ["agreed", "not_agreed", "awaiting", "meeting", "ended", "requested", "withdrawn"]
+    states = MEDIATION_STATES
     shown: dict[str, Case] = {}
     for index, case in enumerate(cases):
         state = states[index % len(states)]
@@ -275,7 +294,7 @@ def _appeals(
     cases: list[Case], offer_day: dt.date, today: dt.date, rng: random.Random
 ) -> dict[str, Case]:
     """Each appeal state over the families who said they would appeal."""
-    states = ["conceded", "order", "dismissed", "hearing", "lodged", "withdrawn", "carried_out"]
+    states = APPEAL_STATES
     shown: dict[str, Case] = {}
     full = _full_setting(cases[0].round) if cases else None
     over_capacity_named = False

@@ -6,10 +6,27 @@ import datetime as dt
 
 import pytest
 
+from offers.models import (
+    Appeal,
+    AppealOutcome,
+    FollowUp,
+    LetterKind,
+    Mediation,
+    MediationOutcome,
+    Release,
+)
+from offers.selectors import places_after_offer_day
 from offers.services.demo import full_demo_seed
 from offers.services.rehearsal import offer_day_rehearse
 from panels.models import Decision, PanelSession
-from phasetransfer.models import Case, CaseState, Consultation, Phase, PreferenceSubmission
+from phasetransfer.models import (
+    Case,
+    CaseState,
+    Consultation,
+    OutboundEmail,
+    Phase,
+    PreferenceSubmission,
+)
 
 TODAY = dt.date(2026, 11, 27)
 
@@ -42,3 +59,42 @@ def test_the_default_demo_has_every_stage_for_someone_to_work_on() -> None:
     assert {CaseState.AT_PANEL, CaseState.OFFER_APPROVED} <= post16_states
     assert Consultation.objects.filter(status="pending").exists()  # a school still to answer
     assert Consultation.objects.filter(status="cannot_meet").exists()
+
+
+@pytest.mark.django_db
+def test_after_offer_day_shows_every_state_of_the_weeks_since() -> None:
+    full_demo_seed(
+        secondary_children=20, post16_children=90, today=TODAY, through="after-offer-day"
+    )
+
+    round_ = Case.objects.filter(round__phase=Phase.POST16).first().round
+    assert round_.offer_day_at.date() <= TODAY - dt.timedelta(weeks=5)
+    # Every family told once on offer day; the late arrivals told "no decision yet".
+    first = Release.objects.filter(round=round_, number=1)
+    assert first.count() == Case.objects.filter(round=round_).count()
+    assert first.filter(kind=LetterKind.NO_DECISION).count() >= 3
+    # Mediations and appeals in every state.
+    assert set(Mediation.objects.values_list("outcome", flat=True)) == set(MediationOutcome.values)
+    assert Mediation.objects.filter(outcome="pending", ended_on__isnull=False).exists()
+    assert set(Appeal.objects.values_list("outcome", flat=True)) == set(AppealOutcome.values)
+    [over] = Appeal.objects.filter(over_capacity=True)
+    assert over.outcome == AppealOutcome.UPHELD
+    assert over.implemented_on is not None
+    assert Appeal.objects.filter(outcome="upheld", implemented_on__isnull=True).exists()
+    [row] = places_after_offer_day(round_)
+    assert row.orders == [over.tribunal_reference]
+    # Every change since went out as one amended release, with its letter and email.
+    changed = (
+        Mediation.objects.filter(outcome="agreed").count()
+        + Appeal.objects.filter(changed_decision__isnull=False).count()
+    )
+    amended = Release.objects.filter(round=round_, number=2, completed_at__isnull=False)
+    assert amended.count() == changed
+    assert not Release.objects.filter(round=round_, number__gt=2).exists()
+    assert OutboundEmail.objects.filter(key__contains=":r2:", case__round=round_).count() >= changed
+    # The caseworkers have tasks left, and the demo's young person is left to answer.
+    assert FollowUp.objects.filter(done_at__isnull=True, kind="no_answer").exists()
+    assert FollowUp.objects.filter(done_at__isnull=False).exists()
+    young = Case.objects.get(contacts__user__email="youngperson@family.example")
+    assert young.state == CaseState.RELEASED
+    assert not young.family_responses.exists()
