@@ -240,8 +240,8 @@ def _mediations(
         meeting = requested + dt.timedelta(days=rng.randint(12, 24))
         if state == "meeting":
             meeting = today + dt.timedelta(days=rng.randint(2, 6))
-        elif state == "ended":
-            # Ended this week, the certificate awaited: due soon, or already late.
+        elif state in ("ended", "awaiting"):
+            # Ended this week, the certificate or the approval awaited: due soon, or late.
             meeting = max(today - dt.timedelta(days=rng.randint(1, 5)), requested)
         mediation_meeting(mediation=mediation, meeting_on=meeting, actor=worker, now=_at(requested))
         if state == "meeting" or meeting >= today:

@@ -57,13 +57,11 @@ def mediation_request(
             locked = Case.objects.select_for_update().get(pk=case.pk)
             if locked.state in (CaseState.RELEASED, CaseState.ACCEPTED):
                 case_appeal(case=locked, actor=actor, reason="Mediation requested", now=moment)
-            follow_ups_close(
-                case=case,
-                kind=FollowUpKind.MEDIATION,
-                actor=actor,
-                note="Mediation recorded",
-                now=moment,
-            )
+            # Arranging mediation is also the advice an "intend to appeal" task asks for.
+            for kind in (FollowUpKind.MEDIATION, FollowUpKind.APPEAL):
+                follow_ups_close(
+                    case=case, kind=kind, actor=actor, note="Mediation recorded", now=moment
+                )
             _audit(mediation, "requested", actor, moment)
     except IntegrityError:
         raise MediationRefused("This case already has a mediation in progress.") from None
@@ -212,7 +210,11 @@ def mediation_approve(
     if not has_role(actor, *APPROVERS):
         raise MediationRefused("Only a panel chair or an administrator can approve the change.")
     with transaction.atomic():
-        locked = _open(mediation)
+        locked = (
+            Mediation.objects.select_for_update().select_related("case__round").get(pk=mediation.pk)
+        )
+        if locked.outcome == MediationOutcome.AGREED:
+            raise MediationRefused("This change has already been approved.")
         if locked.outcome != MediationOutcome.AWAITING_APPROVAL or locked.agreed_setting is None:
             raise MediationRefused("There is no agreed change to approve.")
         try:

@@ -6,8 +6,8 @@ import datetime as dt
 
 from django.db import transaction
 
-from offers.models import FamilyResponse, LetterKind, Release
-from offers.services.followups import follow_up_from_response
+from offers.models import FamilyResponse, FollowUpKind, LetterKind, Release
+from offers.services.followups import follow_up_from_response, follow_ups_close
 from phasetransfer.cases.state import case_accept, case_appeal
 from phasetransfer.core import clock
 from phasetransfer.core.audit import audit_record
@@ -66,6 +66,14 @@ def family_respond(
             responded_at=moment,
         )
         follow_up_from_response(response=response, now=moment)
+        # The family has answered: no one need chase them for it any more.
+        follow_ups_close(
+            case=locked,
+            kind=FollowUpKind.NO_ANSWER,
+            actor=None,
+            note="The family answered",
+            now=moment,
+        )
         if answer == FamilyResponse.Answer.ACCEPT and locked.state == CaseState.RELEASED:
             case_accept(case=locked, actor=actor, now=moment)
         elif answer != FamilyResponse.Answer.ACCEPT and locked.state in (

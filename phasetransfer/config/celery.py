@@ -24,3 +24,17 @@ def _task_packages() -> list[str]:
 
 
 app.autodiscover_tasks(_task_packages)
+
+EMAIL_TASKS = frozenset({"phasetransfer.send_email"})
+
+
+def route_task(name: str, *args: object, **kwargs: object) -> dict[str, str] | None:
+    """Emails go to the default queue's ``-email`` twin, which every worker also consumes.
+
+    A backlog of thousands of emails (offer day, a bulk send) then never holds up the
+    release job or an amended release behind it. A function rather than a fixed table, so a
+    queue chosen at run time (each test worker has its own) keeps its email twin.
+    """
+    if name in EMAIL_TASKS:
+        return {"queue": f"{app.conf.task_default_queue}-email"}
+    return None

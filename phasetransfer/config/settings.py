@@ -13,6 +13,7 @@ import dj_database_url
 from csp.constants import NONCE as CSP_NONCE
 from csp.constants import NONE as CSP_NONE
 from csp.constants import SELF as CSP_SELF
+from kombu import Queue
 
 from phasetransfer.config.env import (
     ImproperlyConfiguredEnv,
@@ -103,8 +104,18 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------
 DATABASE_URL = envstr("DATABASE_URL")
+# SQLite is shared by the web server and the worker, which write at the same time: wait
+# for the lock, take it when a transaction starts, and let readers read while one writes.
+SQLITE_OPTIONS = {
+    "timeout": 30,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        # A SQLite file named by URL (a copy of the demo, say) is shared the same way.
+        DATABASES["default"]["OPTIONS"] = dict(SQLITE_OPTIONS)
 else:
     DATABASES = {
         "default": {
@@ -112,12 +123,7 @@ else:
             "NAME": str(VAR_DIR / "db.sqlite3"),
             # A file, not memory, so a Celery worker started by a test can share it.
             "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")},
-            "OPTIONS": {
-                # The web server and the worker write at the same time on make run.
-                "timeout": 30,
-                "transaction_mode": "IMMEDIATE",
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
+            "OPTIONS": dict(SQLITE_OPTIONS),
         }
     }
 # A Celery worker started by a test must use the test database, whose name
@@ -159,6 +165,15 @@ else:
     }
 # One deployment's tasks, on its own queue (tests give each worker a private one).
 CELERY_TASK_DEFAULT_QUEUE = envstr("CELERY_QUEUE", "celery")
+# Emails have a queue of their own beside it, and a worker started without -Q consumes
+# both: thousands of offer-day emails then never hold up the release job queued behind
+# them (see phasetransfer.config.celery.route_task).
+# Each bound by its own name: two queues sharing a routing key would both get every task.
+CELERY_TASK_QUEUES = [
+    Queue(name, routing_key=name)
+    for name in (CELERY_TASK_DEFAULT_QUEUE, f"{CELERY_TASK_DEFAULT_QUEUE}-email")
+]
+CELERY_TASK_ROUTES = ["phasetransfer.config.celery.route_task"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -103,3 +103,17 @@ def test_the_database_and_broker_follow_the_environment() -> None:
         assert settings.CELERY_BROKER_URL == os.environ["REDIS_URL"]
     else:
         assert settings.CELERY_BROKER_URL == "filesystem://"
+
+
+def test_emails_have_a_queue_of_their_own_so_a_backlog_never_holds_up_a_release() -> None:
+    from phasetransfer.config.celery import app
+
+    default = app.conf.task_default_queue
+    email_route = app.amqp.router.route({}, "phasetransfer.send_email")
+    release_route = app.amqp.router.route({}, "offers.release_due")
+    assert email_route["queue"].name == f"{default}-email"
+    assert release_route["queue"].name == default
+    # A worker started without -Q consumes both, each bound by its own key: a shared key
+    # would deliver every task to both queues, and so run it twice.
+    queues = {q.name: q.routing_key for q in app.amqp.queues.values()}
+    assert queues == {default: default, f"{default}-email": f"{default}-email"}

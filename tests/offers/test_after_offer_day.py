@@ -101,13 +101,26 @@ def test_each_answer_is_one_task_for_the_caseworker_due_in_working_days() -> Non
     )
 
 
-def test_a_family_silent_after_an_offer_is_a_task_once() -> None:
+def test_a_family_silent_after_an_offer_is_a_task_once_closed_when_they_answer() -> None:
     case, _caseworker = _caseworker_case()
     _released(case)
     assert follow_ups_no_answer(now=JUST_AFTER_OFFER_DAY + dt.timedelta(days=13)) == 0
     assert follow_ups_no_answer(now=JUST_AFTER_OFFER_DAY + dt.timedelta(days=14)) == 1
     assert follow_ups_no_answer(now=JUST_AFTER_OFFER_DAY + dt.timedelta(days=15)) == 0
-    assert FollowUp.objects.get(case=case).kind == FollowUpKind.NO_ANSWER
+    task = FollowUp.objects.get(case=case)
+    assert task.kind == FollowUpKind.NO_ANSWER
+    # When the family does answer, nobody need chase them any more.
+    family_respond(
+        case=case,
+        release=Release.objects.get(case=case),
+        actor=UserFactory(roles=[Role.PARENT]),
+        answer="accept",
+        now=JUST_AFTER_OFFER_DAY + dt.timedelta(days=16),
+    )
+    task.refresh_from_db()
+    assert task.done_at is not None
+    assert task.note == "The family answered"
+    assert FollowUp.objects.get(case=case, done_at__isnull=True).kind == FollowUpKind.ACCEPTED
 
 
 def test_mediation_is_due_in_30_days_and_its_certificate_in_3_working_days_past_christmas() -> None:

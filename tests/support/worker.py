@@ -118,7 +118,7 @@ def celery_worker(
         ["--pool=solo"] if concurrency == 1 else ["--pool=prefork", f"--concurrency={concurrency}"]
     )
     command = [
-        sys.executable, "-m", "celery", "-A", "phasetransfer.config", "worker", "-Q", queue,
+        sys.executable, "-m", "celery", "-A", "phasetransfer.config", "worker",
         *pool, f"--loglevel={loglevel}",
         "--without-gossip", "--without-mingle", "--without-heartbeat",
         *(["-n", node_name] if node_name else []),
