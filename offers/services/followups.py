@@ -9,7 +9,15 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 
-from offers.models import FamilyResponse, FollowUp, FollowUpKind, LetterKind, Release
+from offers.models import (
+    Appeal,
+    FamilyResponse,
+    FollowUp,
+    FollowUpKind,
+    LetterKind,
+    Mediation,
+    Release,
+)
 from phasetransfer.core import clock
 from phasetransfer.core.audit import audit_record
 from phasetransfer.core.workdays import add_working_days
@@ -57,7 +65,16 @@ def follow_up_open(
         return FollowUp.objects.get(case=case, kind=kind, done_at__isnull=True)
 
 
-def follow_up_from_response(*, response: FamilyResponse, now: dt.datetime) -> FollowUp:
+def follow_up_from_response(*, response: FamilyResponse, now: dt.datetime) -> FollowUp | None:
+    """The task the family's answer asks for; none when it is already in hand (they ask
+    again for the mediation under way, or say they will appeal with an appeal open)."""
+    in_hand: list[Mediation] | list[Appeal] = []
+    if response.answer == FamilyResponse.Answer.MEDIATION:
+        in_hand = list(Mediation.objects.filter(case=response.case))
+    elif response.answer == FamilyResponse.Answer.APPEAL:
+        in_hand = list(Appeal.objects.filter(case=response.case))
+    if any(item.is_open for item in in_hand):
+        return None
     return follow_up_open(
         case=response.case, kind=FROM_ANSWER[response.answer], response=response, now=now
     )

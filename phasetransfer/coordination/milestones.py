@@ -96,7 +96,7 @@ STAGE_LABELS: dict[Stage, str] = {
     Stage.NO_DECISION_YET: "No decision yet",
     Stage.RELEASED: "Released",
     Stage.ACCEPTED: "Accepted",
-    Stage.APPEALED: "Appealed",
+    Stage.APPEALED: "Mediation or appeal",
     Stage.WITHDRAWN: "Withdrawn",
 }
 

@@ -22,7 +22,7 @@ class CaseState(models.TextChoices):
     RELEASED = "released", "Offer released"
     NO_DECISION_YET = "no_decision_yet", "No decision yet (told)"
     ACCEPTED = "accepted", "Accepted"
-    APPEALED = "appealed", "Appealed"
+    APPEALED = "appealed", "Mediation or appeal"
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 

@@ -123,6 +123,30 @@ def test_a_family_silent_after_an_offer_is_a_task_once_closed_when_they_answer()
     assert FollowUp.objects.get(case=case, done_at__isnull=True).kind == FollowUpKind.ACCEPTED
 
 
+def test_asking_again_for_the_mediation_under_way_is_not_a_second_task() -> None:
+    case, caseworker = _caseworker_case()
+    _released(case)
+    parent = UserFactory(roles=[Role.PARENT])
+    release = Release.objects.get(case=case)
+    family_respond(case=case, release=release, actor=parent, answer="mediation", now=WEEK_LATER)
+    mediation_request(
+        case=case,
+        requested_on=WEEK_LATER.date(),
+        actor=caseworker,
+        now=WEEK_LATER + dt.timedelta(hours=1),
+    )
+    # The family answers again, the same way, while the mediation is under way.
+    family_respond(
+        case=case,
+        release=release,
+        actor=parent,
+        answer="mediation",
+        now=WEEK_LATER + dt.timedelta(days=1),
+    )
+    assert not FollowUp.objects.filter(case=case, done_at__isnull=True).exists()
+    assert FollowUp.objects.filter(case=case, kind=FollowUpKind.MEDIATION).count() == 1
+
+
 def test_mediation_is_due_in_30_days_and_its_certificate_in_3_working_days_past_christmas() -> None:
     case, caseworker = _caseworker_case()
     _released(case)
