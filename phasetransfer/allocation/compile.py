@@ -5,6 +5,14 @@ not rule the child out on consultation and have places this round; then, as
 fallbacks, the nearest mainstream setting and the nearest setting designated
 for the child's primary need. Options removed here are kept with the reason,
 so the explanation to the family covers every preference.
+
+Under the "ranks" objective a preference is removed only on that child's own
+grounds (s39(4) Children and Families Act 2014): the setting said on consultation
+it cannot meet the need, it does not take the phase, or, for an independent or
+non-maintained setting, its annual cost to the council exceeds the council's
+alternative for this child by more than the officer's threshold (both figures kept).
+The options' cost is then only the tie-break (distance and cost band), and each
+option carries the child's group under the published oversubscription rule.
 """
 
 from __future__ import annotations
@@ -23,6 +31,8 @@ from phasetransfer.models import (
     CaseState,
     Consultation,
     ConsultationStatus,
+    Objective,
+    OversubscriptionRule,
     Proposal,
     Round,
     Setting,
@@ -42,6 +52,17 @@ HOLDING = (
 RULED_OUT = "ruled_out"
 NO_PLACES = "no_places"
 NOT_LISTED = "not_listed"
+WRONG_PHASE = "wrong_phase"
+COST_TEST = "cost_test"
+
+# The annual-cost figure that applies to each kind of setting (AllocationPolicy.annual_costs).
+COST_KEY: dict[str, str] = {
+    SettingKind.MAINSTREAM_MAINTAINED: "mainstream",
+    SettingKind.MAINSTREAM_ACADEMY: "mainstream",
+    SettingKind.RESOURCED_PROVISION: "resourced",
+    SettingKind.SPECIAL: "special",
+    SettingKind.FE_COLLEGE: "college",
+}
 
 
 @dataclass(frozen=True)
@@ -49,6 +70,19 @@ class OptionInfo:
     rank: int | None  # the family's rank; None for a fallback the family did not name
     km: float | None
     cost: int
+    group: int = 0  # the child's group here under the oversubscription rule (0 first)
+
+
+@dataclass(frozen=True)
+class CostComparison:
+    """The two annual costs behind refusing an independent preference (pounds a year)."""
+
+    placement: int  # fees and transport at the preferred setting
+    fee: int
+    transport: int
+    alternative: int  # the council's alternative for this child, with its transport
+    alternative_name: str
+    threshold: int
 
 
 @dataclass(frozen=True)
@@ -60,6 +94,7 @@ class Excluded:
     setting_id: int | None
     reason: str
     grounds: tuple[str, ...] = ()
+    comparison: CostComparison | None = None
 
 
 @dataclass
@@ -69,6 +104,7 @@ class CompiledRound:
     settings: dict[str, Setting]
     options: dict[tuple[str, str], OptionInfo] = field(default_factory=dict)
     excluded: dict[str, list[Excluded]] = field(default_factory=dict)
+    rule_label: str = ""  # the published oversubscription rule, as families read it
 
     @property
     def distances(self) -> dict[tuple[str, str], float]:
@@ -136,6 +172,18 @@ def _ruled_out(round_: Round) -> dict[tuple[int, int], tuple[str, ...]]:
     }
 
 
+def _only_setting(round_: Round) -> set[tuple[int, int]]:
+    """(case, setting) where the setting said on consultation only it can meet the need."""
+    return set(
+        Consultation.objects.filter(
+            case__round=round_,
+            status=ConsultationStatus.CAN_MEET,
+            only_setting=True,
+            replaced_by__isnull=True,
+        ).values_list("case_id", "setting_id")
+    )
+
+
 class _Geometry:
     """Straight-line distances from every home to every setting with places, at once."""
 
@@ -185,8 +233,65 @@ class _Compiler:
         self.ruled_out_by_case: dict[int, set[int]] = defaultdict(set)
         for case_id, setting_id in self.ruled_out:
             self.ruled_out_by_case[case_id].add(setting_id)
+        self.ranks = policy.objective == Objective.RANKS
+        self.only_setting = _only_setting(round_) if self.ranks else set()
+
+    def _group(self, case: Case, setting: Setting) -> int:
+        """The child's group at ``setting`` under the published rule (0 comes first); the
+        rule's last step, distance, is the options' cost."""
+        rule = self.policy.oversubscription_rule
+        looked_after = case.child.looked_after
+        if rule == OversubscriptionRule.NEEDS_LOOKED_AFTER_DISTANCE:
+            if (case.pk, setting.pk) in self.only_setting:
+                return 0
+            return 1 if looked_after else 2
+        if rule == OversubscriptionRule.LOOKED_AFTER_DISTANCE:
+            return 0 if looked_after else 1
+        return 0
+
+    def annual_cost(self, setting: Setting) -> int:
+        """The council's annual cost of a place (pounds): the round's fee, else the
+        policy's figure for the kind of setting."""
+        row = self.places.get(setting.pk)
+        if row is not None and row.annual_fee is not None:
+            return row.annual_fee
+        key = (
+            "independent"
+            if setting.kind in SettingKind.independent()
+            else COST_KEY.get(setting.kind, "mainstream")
+        )
+        return int(self.policy.annual_costs.get(key, 0))
+
+    def _transport(self, km: float | None) -> int:
+        return round(self.policy.transport_per_km * km) if km is not None else 0
+
+    def _cost_test(
+        self, setting: Setting, km: float | None, alternatives: list[tuple[Setting, float | None]]
+    ) -> CostComparison | None:
+        """The comparison that refuses an independent preference, or None if it passes
+        (or there is no maintained alternative to compare it with)."""
+        if not alternatives:
+            return None
+        fee, transport = self.annual_cost(setting), self._transport(km)
+        cheapest = min(
+            alternatives, key=lambda item: self.annual_cost(item[0]) + self._transport(item[1])
+        )
+        alternative = self.annual_cost(cheapest[0]) + self._transport(cheapest[1])
+        if fee + transport - alternative <= self.policy.independent_threshold:
+            return None
+        return CostComparison(
+            placement=fee + transport,
+            fee=fee,
+            transport=transport,
+            alternative=alternative,
+            alternative_name=cheapest[0].name,
+            threshold=self.policy.independent_threshold,
+        )
 
     def _cost(self, setting: Setting, rank: int | None, km: float | None) -> int:
+        if self.ranks:  # only the tie-break: the families' order is the objective's own
+            distance = round(self.policy.cost_per_km * km) if km is not None else 0
+            return int(distance + band_cost(self.policy, setting))
         if rank is None:
             base = self.policy.fallback_weight
         else:
@@ -220,6 +325,7 @@ class _Compiler:
         options: list[Option] = []
         excluded: list[Excluded] = []
         named: set[int] = set()
+        independent: list[tuple[int, Setting]] = []  # (position in options, setting)
         for preference in case.preferences.all():
             setting = preference.setting
             if setting is None:
@@ -231,19 +337,53 @@ class _Compiler:
                 excluded.append(
                     Excluded(preference.rank, setting.name, setting.pk, RULED_OUT, grounds)
                 )
+            elif self.ranks and not setting.serves(self.round.phase):
+                excluded.append(Excluded(preference.rank, setting.name, setting.pk, WRONG_PHASE))
             elif setting.pk not in self.places:
                 excluded.append(Excluded(preference.rank, setting.name, setting.pk, NO_PLACES))
             else:
-                options.append(self._option(compiled, key, setting, preference.rank, km))
+                if self.ranks and setting.kind in SettingKind.independent():
+                    independent.append((len(options), setting))
+                options.append(self._option(compiled, case, setting, preference.rank, km))
         for setting in self._fallbacks(case, km, named):
-            options.append(self._option(compiled, key, setting, None, km))
+            options.append(self._option(compiled, case, setting, None, km))
+        if independent:
+            options = self._apply_cost_test(compiled, case, options, independent, excluded)
         compiled.excluded[key] = excluded
         return ChildSpec(key, tuple(options), self.policy.unplaced_cost)
+
+    def _apply_cost_test(
+        self,
+        compiled: CompiledRound,
+        case: Case,
+        options: list[Option],
+        independent: list[tuple[int, Setting]],
+        excluded: list[Excluded],
+    ) -> list[Option]:
+        """Remove the independent preferences that fail the per-child cost test."""
+        key = str(case.pk)
+        independent_ids = {str(setting.pk) for _, setting in independent}
+        alternatives = [
+            (compiled.settings[o.setting], compiled.options[(key, o.setting)].km)
+            for o in options
+            if o.setting not in independent_ids
+        ]
+        refused: set[str] = set()
+        for _, setting in independent:
+            info = compiled.options[(key, str(setting.pk))]
+            comparison = self._cost_test(setting, info.km, alternatives)
+            if comparison is not None and info.rank is not None:
+                refused.add(str(setting.pk))
+                excluded.append(
+                    Excluded(info.rank, setting.name, setting.pk, COST_TEST, (), comparison)
+                )
+                del compiled.options[(key, str(setting.pk))]
+        return [o for o in options if o.setting not in refused]
 
     def _option(
         self,
         compiled: CompiledRound,
-        key: str,
+        case: Case,
         setting: Setting,
         rank: int | None,
         km: np.ndarray | None,
@@ -251,9 +391,10 @@ class _Compiler:
         index = self.geometry.index.get(setting.pk)
         distance = float(km[index]) if km is not None and index is not None else None
         cost = self._cost(setting, rank, distance)
-        compiled.options[(key, str(setting.pk))] = OptionInfo(rank, distance, cost)
+        group = self._group(case, setting) if self.ranks else 0
+        compiled.options[(str(case.pk), str(setting.pk))] = OptionInfo(rank, distance, cost, group)
         compiled.settings[str(setting.pk)] = setting
-        return Option(str(setting.pk), cost)
+        return Option(str(setting.pk), cost, group)
 
     def settings(self) -> list[SettingSpec]:
         return [
@@ -275,11 +416,17 @@ def round_compile(*, round_: Round, policy: AllocationPolicy | None = None) -> C
         .order_by("pk")
     )
     compiled = CompiledRound(
-        problem=Problem(settings=(), children=()), cases={str(c.pk): c for c in cases}, settings={}
+        problem=Problem(settings=(), children=()),
+        cases={str(c.pk): c for c in cases},
+        settings={},
+        rule_label=OversubscriptionRule(compiler.policy.oversubscription_rule).label,
     )
     children = tuple(compiler.child(case, compiled) for case in cases)
     compiled.settings.update({str(row.setting_id): row.setting for row in compiler.places.values()})
     compiled.problem = Problem(
-        settings=tuple(compiler.settings()), children=children, groups=tuple(compiler.groups)
+        settings=tuple(compiler.settings()),
+        children=children,
+        groups=tuple(compiler.groups),
+        objective=compiler.policy.objective,
     )
     return compiled

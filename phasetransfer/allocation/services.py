@@ -9,14 +9,22 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import asdict
 from typing import Any, TypedDict
 
 from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
 
 from phasetransfer.allocation.compile import CompiledRound, round_compile
-from phasetransfer.allocation.engine import Allocation, deferred_acceptance, fairness_report, solve
-from phasetransfer.allocation.reasons import reason_text
+from phasetransfer.allocation.engine import (
+    FULL,
+    Allocation,
+    Reason,
+    deferred_acceptance,
+    fairness_report,
+    solve,
+)
+from phasetransfer.allocation.reasons import FULL_CAME_FIRST, FULL_PLACING_OTHERS, reason_text
 from phasetransfer.allocation.selectors import policy_for
 from phasetransfer.cases.state import cases_move_bulk
 from phasetransfer.core import clock
@@ -24,6 +32,7 @@ from phasetransfer.models import (
     AllocationPolicy,
     AllocationRun,
     CaseState,
+    Objective,
     Proposal,
     Round,
     RunStatus,
@@ -80,9 +89,58 @@ class ReasonRow(TypedDict):
     code: str
     grounds: list[str]
     text: str
+    figures: dict[str, Any]
 
 
-def _reasons(compiled: CompiledRound, allocation: Allocation, key: str) -> list[ReasonRow]:
+Claim = tuple[int, int, float]  # (family's rank, rule group, km): smaller came first
+
+
+class _Claims:
+    """Who holds each setting's places in an allocation, and how their claims compare."""
+
+    def __init__(self, compiled: CompiledRound, allocation: Allocation) -> None:
+        self.compiled = compiled
+        self.holders: dict[str, list[Claim]] = {}
+        for key, setting in allocation.assignments.items():
+            if setting is not None:
+                self.holders.setdefault(setting, []).append(self.claim(key, setting))
+
+    def claim(self, key: str, setting: str) -> Claim:
+        info = self.compiled.options[(key, setting)]
+        rank = info.rank if info.rank is not None else 10**6  # a fallback: never asked for
+        return (rank, info.group, info.km if info.km is not None else float("inf"))
+
+    def code(self, key: str, setting: str) -> str:
+        """ "full" when every holder came first (ranked it higher, or as high and earlier
+        under the rule); otherwise some places went to others to place more children."""
+        mine = self.claim(key, setting)
+        if all(held <= mine for held in self.holders.get(setting, [])):
+            return FULL_CAME_FIRST
+        return FULL_PLACING_OTHERS
+
+
+def _model_reason(
+    compiled: CompiledRound, claims: _Claims, key: str, reason: Reason, rank: int
+) -> ReasonRow:
+    setting = compiled.settings[reason.setting]
+    code, figures = reason.reason, {}
+    if compiled.problem.objective == Objective.RANKS and reason.reason == FULL:
+        code = claims.code(key, reason.setting)
+        figures = {"rule": compiled.rule_label}
+    return {
+        "rank": rank,
+        "setting_id": setting.pk,
+        "name": setting.name,
+        "code": code,
+        "grounds": [],
+        "text": reason_text(code, setting.name, detail=figures),
+        "figures": figures,
+    }
+
+
+def _reasons(
+    compiled: CompiledRound, allocation: Allocation, claims: _Claims, key: str
+) -> list[ReasonRow]:
     assigned = allocation.assignments.get(key)
     info = compiled.options.get((key, assigned)) if assigned else None
     cutoff = info.rank if info is not None and info.rank is not None else None
@@ -91,19 +149,12 @@ def _reasons(compiled: CompiledRound, allocation: Allocation, key: str) -> list[
         option = compiled.options[(key, reason.setting)]
         if option.rank is None:
             continue  # a fallback the family never named needs no explanation to them
-        setting = compiled.settings[reason.setting]
-        rows.append(
-            {
-                "rank": option.rank,
-                "setting_id": setting.pk,
-                "name": setting.name,
-                "code": reason.reason,
-                "grounds": [],
-                "text": reason_text(reason.reason, setting.name),
-            }
-        )
+        rows.append(_model_reason(compiled, claims, key, reason, option.rank))
     for excluded in compiled.excluded.get(key, []):
         if cutoff is None or excluded.rank < cutoff:
+            figures: dict[str, Any] = (
+                {"comparison": asdict(excluded.comparison)} if excluded.comparison else {}
+            )
             rows.append(
                 {
                     "rank": excluded.rank,
@@ -111,7 +162,10 @@ def _reasons(compiled: CompiledRound, allocation: Allocation, key: str) -> list[
                     "name": excluded.name,
                     "code": excluded.reason,
                     "grounds": list(excluded.grounds),
-                    "text": reason_text(excluded.reason, excluded.name, excluded.grounds),
+                    "text": reason_text(
+                        excluded.reason, excluded.name, excluded.grounds, detail=figures
+                    ),
+                    "figures": figures,
                 }
             )
     return sorted(rows, key=lambda row: row["rank"])
@@ -155,6 +209,7 @@ def _report(compiled: CompiledRound, allocation: Allocation) -> dict[str, object
 
 
 def _write(run: AllocationRun, compiled: CompiledRound, allocation: Allocation) -> None:
+    claims = _Claims(compiled, allocation)
     proposals = []
     for key, case in compiled.cases.items():
         setting_key = allocation.assignments.get(key)
@@ -168,7 +223,8 @@ def _write(run: AllocationRun, compiled: CompiledRound, allocation: Allocation) 
                 is_fallback=info is not None and info.rank is None,
                 cost=info.cost if info else None,
                 distance_km=info.km if info else None,
-                reasons=_reasons(compiled, allocation, key),
+                rule_group=info.group if info else None,
+                reasons=_reasons(compiled, allocation, claims, key),
             )
         )
     Proposal.objects.bulk_create(proposals, batch_size=1000)

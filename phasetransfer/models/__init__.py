@@ -2,6 +2,8 @@ from phasetransfer.models.access_log import AccessAction, AuditRetention, CaseAc
 from phasetransfer.models.allocation import (
     AllocationPolicy,
     AllocationRun,
+    Objective,
+    OversubscriptionRule,
     Proposal,
     RunStatus,
 )
@@ -27,6 +29,8 @@ __all__ = [
     "AccessAction",
     "AllocationPolicy",
     "AllocationRun",
+    "Objective",
+    "OversubscriptionRule",
     "ApiCall",
     "ApiClient",
     "AuditEvent",

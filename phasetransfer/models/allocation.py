@@ -11,6 +11,43 @@ def default_rank_weights() -> list[int]:
     return [0, 60, 120, 180, 240, 300, 360, 420, 480, 540]
 
 
+def default_annual_costs() -> dict[str, int]:
+    """Typical annual costs to a council (pounds): top-up funding for maintained places,
+    fees for independent and non-maintained ones. Councils set their own."""
+    return {
+        "mainstream": 6000,
+        "resourced": 12000,
+        "special": 24000,
+        "college": 9000,
+        "independent": 60000,
+    }
+
+
+class Objective(models.TextChoices):
+    RANKS = "ranks", "Families' order first (rank-maximal)"
+    COST = "cost", "Least total cost (preference weights, distance and cost bands in one sum)"
+
+
+class OversubscriptionRule(models.TextChoices):
+    """Who comes first when a setting has more claims at the same preference than places.
+
+    Published to families (the allocation page and the family's outcome page), so the
+    wording is what they read.
+    """
+
+    NEEDS_LOOKED_AFTER_DISTANCE = (
+        "needs_lac_distance",
+        "Children whose needs can only be met at that setting, as the setting said when "
+        "consulted; then looked-after and previously looked-after children; then the "
+        "children who live nearest",
+    )
+    LOOKED_AFTER_DISTANCE = (
+        "lac_distance",
+        "Looked-after and previously looked-after children; then the children who live nearest",
+    )
+    DISTANCE = "distance", "The children who live nearest"
+
+
 class AllocationPolicy(models.Model):
     """How the model weighs a family's order, distance and cost. Officers can see and change it.
 
@@ -39,6 +76,35 @@ class AllocationPolicy(models.Model):
         default=250, help_text="Independent and non-maintained places: fees and transport."
     )
     unplaced_cost = models.PositiveIntegerField(default=100000)
+    objective = models.CharField(
+        max_length=5,
+        choices=Objective.choices,
+        default=Objective.RANKS,
+        help_text="Families' order first is what the law asks (s39(4)); least total cost "
+        "is kept for comparison.",
+    )
+    oversubscription_rule = models.CharField(
+        max_length=20,
+        choices=OversubscriptionRule.choices,
+        default=OversubscriptionRule.NEEDS_LOOKED_AFTER_DISTANCE,
+    )
+    independent_threshold = models.PositiveIntegerField(
+        "Cost difference that refuses an independent preference (pounds a year)",
+        default=15000,
+        help_text="An independent or non-maintained preference is refused on cost only when "
+        "its annual cost to the council (fees and transport) exceeds the council's "
+        "alternative for that child by more than this.",
+    )
+    transport_per_km = models.PositiveIntegerField(
+        "Home-to-school transport (pounds a year per km from home)",
+        default=450,
+        help_text="Used for the annual cost comparison of an independent preference.",
+    )
+    annual_costs = models.JSONField(
+        default=default_annual_costs,
+        help_text="The council's annual cost of a place by kind of setting, in pounds "
+        "(top-up or fees), where the round's places do not give a fee for the setting.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         django_settings.AUTH_USER_MODEL,
@@ -117,6 +183,12 @@ class Proposal(models.Model):
     is_fallback = models.BooleanField(default=False)
     cost = models.PositiveIntegerField(null=True, blank=True)
     distance_km = models.FloatField(null=True, blank=True)
+    rule_group = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="The child's group at the proposed setting under the oversubscription "
+        "rule (0 comes first); with the distance, the order of claims there.",
+    )
     reasons = models.JSONField(default=list, blank=True)
 
     class Meta:

@@ -46,6 +46,11 @@ class Child(models.Model):
         max_length=200, blank=True, help_text="When the current setting is not in the list."
     )
     home_postcode = models.CharField(max_length=10)
+    looked_after = models.BooleanField(
+        "Looked after or previously looked after",
+        default=False,
+        help_text="Comes before other children under the oversubscription rule.",
+    )
     home_latitude = models.FloatField(null=True, blank=True)
     home_longitude = models.FloatField(null=True, blank=True)
     is_synthetic = models.BooleanField(default=False)

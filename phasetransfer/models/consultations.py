@@ -31,6 +31,11 @@ class Consultation(models.Model):
     ground_unsuitable = models.BooleanField(default=False)
     ground_others = models.BooleanField(default=False)
     ground_resources = models.BooleanField(default=False)
+    only_setting = models.BooleanField(
+        default=False,
+        help_text="The setting said the child's needs can only be met there (first under "
+        "the oversubscription rule).",
+    )
     response_text = models.TextField(blank=True)
     responded_at = models.DateTimeField(null=True, blank=True)
     responded_by = models.ForeignKey(

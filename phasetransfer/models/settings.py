@@ -117,6 +117,12 @@ class SettingPlaces(models.Model):
         help_text="For a school with resourced provisions: places across the school and its "
         "provisions together, when fewer than the sum (one building, one staff).",
     )
+    annual_fee = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="The annual fee (pounds) of a place here, for independent and "
+        "non-maintained settings; blank uses the policy's figure for the kind of setting.",
+    )
     is_synthetic = models.BooleanField(default=False)
 
     class Meta:

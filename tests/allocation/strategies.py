@@ -11,8 +11,14 @@ from hypothesis import strategies as st
 
 @st.composite
 def problems(
-    draw: st.DrawFn, *, with_groups: bool = True, max_settings: int = 6, max_children: int = 9
+    draw: st.DrawFn,
+    *,
+    with_groups: bool = True,
+    max_settings: int = 6,
+    max_children: int = 9,
+    objective: str | None = None,
 ) -> dict:
+    """``objective="ranks"`` also draws options' rule groups (``priority``), sometimes."""
     group_count = draw(st.integers(0, 3)) if with_groups else 0
     groups = [{"id": f"g{i}", "capacity": draw(st.integers(0, 4))} for i in range(group_count)]
     settings = []
@@ -30,7 +36,7 @@ def problems(
         children.append(
             {
                 "id": f"c{draw(st.sampled_from(['', '0', '1']))}{i}",
-                "options": [{"setting": s, "cost": draw(st.integers(0, 6))} for s in listed],
+                "options": [_option(draw, s, objective) for s in listed],
                 "unplaced_cost": draw(st.integers(0, 25)),
             }
         )
@@ -38,6 +44,15 @@ def problems(
     unique = {child["id"]: child for child in reversed(children)}
     children = [child for child in children if unique.get(child["id"]) is child]
     problem: dict = {"settings": settings, "children": children}
+    if objective is not None:
+        problem["objective"] = objective
     if groups or draw(st.booleans()):
         problem["groups"] = groups
     return problem
+
+
+def _option(draw: st.DrawFn, setting: str, objective: str | None) -> dict:
+    option: dict = {"setting": setting, "cost": draw(st.integers(0, 6))}
+    if objective == "ranks" and draw(st.booleans()):
+        option["priority"] = draw(st.integers(0, 2))
+    return option

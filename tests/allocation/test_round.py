@@ -99,7 +99,8 @@ def test_the_nearest_mainstream_setting_is_added_as_a_fallback_at_the_fallback_c
     special = SettingFactory(kind=SettingKind.SPECIAL, designated_needs=["SLD"], latitude=51.5)
     _places(round_, special, 5)
     case = _consulting_case(round_, special)
-    policy = policy_for(round_)
+    # The cost-weighted objective prices a fallback; under "ranks" it simply comes last.
+    policy = AllocationPolicy.objects.create(round=round_, objective="cost")
 
     compiled = round_compile(round_=round_)
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from phasetransfer.allocation.engine.problem import (
     MAX_VALUE,
+    OBJECTIVES,
     ChildSpec,
     GroupSpec,
     Problem,
@@ -43,6 +44,8 @@ class CompiledProblem:
     option_cost: np.ndarray  # int64[M]
     option_rank: np.ndarray  # int64[M], 0 = first preference
     unplaced_cost: np.ndarray  # int64[N]
+    option_priority: np.ndarray  # int64[M], 0 = first under the oversubscription rule
+    objective: str = "cost"
 
     @property
     def num_children(self) -> int:
@@ -150,6 +153,8 @@ def _check_option(where: str, child: ChildSpec, rank: int, setting_pos: dict[str
             )
     if not _is_count(option.cost):
         raise _range_error(where, f"{name} cost", option.cost)
+    if not _is_count(option.priority):
+        raise _range_error(where, f"{name} priority", option.priority)
 
 
 def _explain_children(children: Sequence[ChildSpec], setting_pos: dict[str, int]) -> None:
@@ -186,6 +191,7 @@ class _Flat:
     counts: np.ndarray
     option_setting: np.ndarray
     option_cost: np.ndarray
+    option_priority: np.ndarray
     unplaced: np.ndarray
 
 
@@ -205,7 +211,8 @@ def _flatten_children(
     unplaced = [child.unplaced_cost for child in children]
     options = [option for child in children for option in child.options]
     costs = [option.cost for option in options]
-    if not _all_counts(unplaced) or not _all_counts(costs):
+    priorities = [option.priority for option in options]
+    if not _all_counts(unplaced) or not _all_counts(costs) or not _all_counts(priorities):
         return None
     try:
         positions = [setting_pos[option.setting] for option in options]
@@ -222,12 +229,18 @@ def _flatten_children(
         counts=counts,
         option_setting=option_setting,
         option_cost=np.array(costs, dtype=np.int64),
+        option_priority=np.array(priorities, dtype=np.int64),
         unplaced=np.array(unplaced, dtype=np.int64),
     )
 
 
 def compile_problem(problem: Problem) -> CompiledProblem:
     """Validate ``problem`` and build its flat arrays; raises ``ProblemError``."""
+    if problem.objective not in OBJECTIVES:
+        raise ProblemError(
+            f"the problem: objective must be one of {', '.join(map(render, OBJECTIVES))}, "
+            f"got {render(problem.objective)}"
+        )
     group_pos = _index_groups(problem.groups)
     setting_pos, setting_group = _index_settings(problem.settings, group_pos)
     flat = _flatten_children(problem.children, setting_pos, len(setting_pos))
@@ -251,4 +264,6 @@ def compile_problem(problem: Problem) -> CompiledProblem:
         option_cost=flat.option_cost,
         option_rank=option_rank,
         unplaced_cost=flat.unplaced,
+        option_priority=flat.option_priority,
+        objective=problem.objective,
     )

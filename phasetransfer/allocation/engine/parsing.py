@@ -17,6 +17,7 @@ from typing import Any
 
 from phasetransfer.allocation.engine.compiled import label, render
 from phasetransfer.allocation.engine.problem import (
+    COST_OBJECTIVE,
     ChildSpec,
     GroupSpec,
     Option,
@@ -25,11 +26,11 @@ from phasetransfer.allocation.engine.problem import (
     SettingSpec,
 )
 
-_TOP_KEYS = ({"settings", "children"}, {"groups"})
+_TOP_KEYS = ({"settings", "children"}, {"groups", "objective"})
 _GROUP_KEYS = ({"id", "capacity"}, set[str]())
 _SETTING_KEYS = ({"id", "capacity"}, {"group"})
 _CHILD_KEYS = ({"id", "options", "unplaced_cost"}, set[str]())
-_OPTION_KEYS = ({"setting", "cost"}, set[str]())
+_OPTION_KEYS = ({"setting", "cost"}, {"priority"})
 
 
 def _kind(value: object) -> str:
@@ -107,10 +108,17 @@ def _parse_options(options: object) -> tuple[Option, ...] | None:
     try:
         # Indexing by a string key fails (KeyError or TypeError) for anything but an object
         # that has the key, so only extra keys remain to be caught by the length check.
-        parsed = tuple([Option(option["setting"], option["cost"]) for option in options])
-    except (KeyError, TypeError):
+        parsed = tuple(
+            [
+                Option(option["setting"], option["cost"], option.get("priority", 0))
+                for option in options
+            ]
+        )
+    except (KeyError, TypeError, AttributeError):
         return None
-    if sum(map(len, options)) != 2 * len(options):
+    # Only "setting", "cost" and "priority" may be there: count the optional one in.
+    expected = 2 * len(options) + sum(1 for option in options if "priority" in option)
+    if sum(map(len, options)) != expected:
         return None
     return parsed
 
@@ -169,7 +177,12 @@ def _parse(data: object) -> Problem:
     groups = _parse_groups(_list('"groups"', top.get("groups", [])))
     settings = _parse_settings(_list('"settings"', top["settings"]))
     children = _parse_children(_list('"children"', top["children"]))
-    problem = Problem(settings=settings, children=children, groups=groups)
+    problem = Problem(
+        settings=settings,
+        children=children,
+        groups=groups,
+        objective=top.get("objective", COST_OBJECTIVE),
+    )
     problem.validate()
     return problem
 

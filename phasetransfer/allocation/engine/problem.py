@@ -23,12 +23,23 @@ class ProblemError(ValueError):
     """The problem is malformed; the message names the offending item on one line."""
 
 
+# What the model optimises (the problem file's top-level "objective").
+COST_OBJECTIVE = "cost"  # the least total cost: ranks, distance and bands all in one sum
+RANKS_OBJECTIVE = "ranks"  # families' order first: see ``ranks.py``; cost only breaks ties
+OBJECTIVES = (COST_OBJECTIVE, RANKS_OBJECTIVE)
+
+
 @dataclass(frozen=True, slots=True)
 class Option:
-    """One setting a family listed, with the cost of placing the child there."""
+    """One setting a family listed, with the cost of placing the child there.
+
+    ``priority``: the child's group at this setting under the published oversubscription
+    rule (0 comes first); only the ``"ranks"`` objective reads it.
+    """
 
     setting: str
     cost: int
+    priority: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +77,7 @@ class Problem:
     settings: tuple[SettingSpec, ...]
     children: tuple[ChildSpec, ...]
     groups: tuple[GroupSpec, ...] = field(default=())
+    objective: str = COST_OBJECTIVE
 
     @cached_property
     def compiled(self) -> CompiledProblem:

@@ -17,40 +17,14 @@ from __future__ import annotations
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from phasetransfer.allocation.engine.compiled import NO_GROUP, CompiledProblem
-from phasetransfer.allocation.engine.problem import Problem
+from phasetransfer.allocation.engine.compiled import CompiledProblem
+from phasetransfer.allocation.engine.network import SolverError, network_arcs
+from phasetransfer.allocation.engine.problem import RANKS_OBJECTIVE, Problem
+from phasetransfer.allocation.engine.ranks import solve_ranks_compiled
 from phasetransfer.allocation.engine.reasons import build_allocation, objective
 from phasetransfer.allocation.engine.result import STATUS_OPTIMAL, Allocation
 
-
-class SolverError(RuntimeError):
-    """OR-Tools did not prove optimality; never expected for a validated problem."""
-
-
-def _arcs(cp: CompiledProblem) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Tails, heads, capacities and costs; option arcs first so arc i is option i."""
-    n, s, g = cp.num_children, cp.num_settings, cp.num_groups
-    sink = n + s + g
-    children = np.arange(n, dtype=np.int64)
-    setting_nodes = n + np.arange(s, dtype=np.int64)
-    grouped = cp.setting_group != NO_GROUP
-    setting_heads = np.where(grouped, n + s + cp.setting_group, sink)
-    tails = np.concatenate(
-        [cp.option_child, children, setting_nodes, n + s + np.arange(g, dtype=np.int64)]
-    )
-    heads = np.concatenate(
-        [
-            n + cp.option_setting,
-            np.full(n, sink, dtype=np.int64),
-            setting_heads,
-            np.full(g, sink, dtype=np.int64),
-        ]
-    )
-    capacities = np.concatenate(
-        [np.ones(cp.num_options + n, dtype=np.int64), cp.setting_capacity, cp.group_capacity]
-    )
-    costs = np.concatenate([cp.option_cost, cp.unplaced_cost, np.zeros(s + g, dtype=np.int64)])
-    return tails, heads, capacities, costs
+__all__ = ["SolverError", "solve", "solve_compiled"]
 
 
 def solve_compiled(cp: CompiledProblem) -> np.ndarray:
@@ -59,7 +33,7 @@ def solve_compiled(cp: CompiledProblem) -> np.ndarray:
     if cp.num_children == 0:
         return assigned
     flow = min_cost_flow.SimpleMinCostFlow()
-    flow.add_arcs_with_capacity_and_unit_cost(*_arcs(cp))
+    flow.add_arcs_with_capacity_and_unit_cost(*network_arcs(cp))
     sink = cp.num_children + cp.num_settings + cp.num_groups
     supplies = np.zeros(sink + 1, dtype=np.int64)
     supplies[: cp.num_children] = 1
@@ -78,9 +52,11 @@ def solve_compiled(cp: CompiledProblem) -> np.ndarray:
 
 
 def solve(problem: Problem) -> Allocation:
-    """Minimum total cost allocation within setting and group capacities, with reasons.
+    """The optimal allocation within setting and group capacities for the problem's
+    objective (least total cost, or ``"ranks"``: see ``ranks.py``), with reasons.
 
     Raises ``ProblemError`` if the problem is invalid.
     """
     cp = problem.compiled
-    return build_allocation(cp, solve_compiled(cp), STATUS_OPTIMAL)
+    solver = solve_ranks_compiled if cp.objective == RANKS_OBJECTIVE else solve_compiled
+    return build_allocation(cp, solver(cp), STATUS_OPTIMAL)
