@@ -22,6 +22,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from phasetransfer.allocation.codes import (
+    COST_TEST,
+    NO_PLACES,
+    NOT_LISTED,
+    RULED_OUT,
+    WRONG_PHASE,
+)
 from phasetransfer.allocation.engine import ChildSpec, GroupSpec, Option, Problem, SettingSpec
 from phasetransfer.allocation.selectors import ALLOCATABLE, policy_for
 from phasetransfer.core.geo import EARTH_RADIUS_KM
@@ -49,11 +56,6 @@ HOLDING = (
     CaseState.APPEALED,
 )
 
-RULED_OUT = "ruled_out"
-NO_PLACES = "no_places"
-NOT_LISTED = "not_listed"
-WRONG_PHASE = "wrong_phase"
-COST_TEST = "cost_test"
 
 # The annual-cost figure that applies to each kind of setting (AllocationPolicy.annual_costs).
 COST_KEY: dict[str, str] = {
@@ -105,6 +107,8 @@ class CompiledRound:
     options: dict[tuple[str, str], OptionInfo] = field(default_factory=dict)
     excluded: dict[str, list[Excluded]] = field(default_factory=dict)
     rule_label: str = ""  # the published oversubscription rule, as families read it
+    annual_costs: dict[str, int] = field(default_factory=dict)  # pounds a year, per setting
+    transport_per_km: int = 0  # pounds a year per km from home
 
     @property
     def distances(self) -> dict[tuple[str, str], float]:
@@ -423,6 +427,10 @@ def round_compile(*, round_: Round, policy: AllocationPolicy | None = None) -> C
     )
     children = tuple(compiler.child(case, compiled) for case in cases)
     compiled.settings.update({str(row.setting_id): row.setting for row in compiler.places.values()})
+    compiled.annual_costs = {
+        key: compiler.annual_cost(setting) for key, setting in compiled.settings.items()
+    }
+    compiled.transport_per_km = compiler.policy.transport_per_km
     compiled.problem = Problem(
         settings=tuple(compiler.settings()),
         children=children,

@@ -8,16 +8,39 @@ from django import forms
 
 from phasetransfer.models import AllocationPolicy
 
+# The annual-cost figures officers set, by kind of setting (AllocationPolicy.annual_costs).
+ANNUAL_COST_FIELDS = {
+    "cost_mainstream": ("mainstream", "Mainstream place (top-up)"),
+    "cost_resourced": ("resourced", "Resourced provision place"),
+    "cost_special": ("special", "Special school place"),
+    "cost_college": ("college", "College place"),
+    "cost_independent": ("independent", "Independent or non-maintained place (fees)"),
+}
+
 
 class PolicyForm(forms.ModelForm):
     rank_weights = forms.CharField(
         label="Cost of each preference rank",
-        help_text="Comma-separated, first preference first, e.g. 0, 60, 120, 180.",
+        help_text="Least total cost only. Comma-separated, first preference first, e.g. "
+        "0, 60, 120, 180.",
+    )
+    cost_mainstream = forms.IntegerField(min_value=0, max_value=1_000_000)
+    cost_resourced = forms.IntegerField(min_value=0, max_value=1_000_000)
+    cost_special = forms.IntegerField(min_value=0, max_value=1_000_000)
+    cost_college = forms.IntegerField(min_value=0, max_value=1_000_000)
+    cost_independent = forms.IntegerField(
+        min_value=0,
+        max_value=1_000_000,
+        help_text="Used where the round's places give no fee for the setting.",
     )
 
     class Meta:
         model = AllocationPolicy
         fields = [
+            "objective",
+            "oversubscription_rule",
+            "independent_threshold",
+            "transport_per_km",
             "rank_weights",
             "fallback_weight",
             "cost_per_km",
@@ -29,10 +52,49 @@ class PolicyForm(forms.ModelForm):
             "unplaced_cost",
         ]
 
+        widgets = {
+            "objective": forms.RadioSelect,
+            "oversubscription_rule": forms.RadioSelect,
+        }
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        for name, (key, label) in ANNUAL_COST_FIELDS.items():
+            self.fields[name].label = f"{label}, pounds a year"
+            if not self.is_bound:
+                self.initial[name] = self.instance.annual_costs.get(key, 0)
         if not self.is_bound:  # the saved policy, or the defaults of one not saved yet
             self.initial["rank_weights"] = ", ".join(str(w) for w in self.instance.rank_weights)
+
+    WEIGHTS = (
+        "rank_weights",
+        "fallback_weight",
+        "cost_per_km",
+        "band_mainstream",
+        "band_resourced",
+        "band_special",
+        "band_college",
+        "band_independent",
+        "unplaced_cost",
+    )
+
+    def cost_test_fields(self) -> list[forms.BoundField]:
+        names = ["independent_threshold", "transport_per_km", *ANNUAL_COST_FIELDS]
+        return [self[name] for name in names]
+
+    def weight_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.WEIGHTS]
+
+    def weights_have_errors(self) -> bool:
+        return any(self[name].errors for name in self.WEIGHTS)
+
+    def policy_values(self) -> dict[str, Any]:
+        """The cleaned data as the policy's fields (the annual costs in one dict)."""
+        values = {k: v for k, v in self.cleaned_data.items() if k not in ANNUAL_COST_FIELDS}
+        values["annual_costs"] = {
+            key: self.cleaned_data[name] for name, (key, _label) in ANNUAL_COST_FIELDS.items()
+        }
+        return values
 
     def clean_rank_weights(self) -> list[int]:
         raw = self.cleaned_data["rank_weights"]

@@ -8,19 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from phasetransfer.allocation.compile import (
+from phasetransfer.allocation.codes import (
     COST_TEST,
+    FULL_CAME_FIRST,
+    FULL_PLACING_OTHERS,
     NO_PLACES,
     NOT_LISTED,
     RULED_OUT,
     WRONG_PHASE,
-    CostComparison,
 )
+from phasetransfer.allocation.compile import CostComparison
 from phasetransfer.models import ConsultationGround
-
-# "full" under the "ranks" objective, split by who holds the places (see services._reasons).
-FULL_CAME_FIRST = "full"
-FULL_PLACING_OTHERS = "full_placing_others"
 
 GROUND_TEXT = {
     "unsuitable": "it said it would be unsuitable for the child's age, ability, aptitude or "

@@ -15,6 +15,8 @@ from typing import Any, TypedDict
 from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
 
+from phasetransfer.allocation.codes import FULL_CAME_FIRST, FULL_PLACING_OTHERS
+from phasetransfer.allocation.comparison import compare_policies
 from phasetransfer.allocation.compile import CompiledRound, round_compile
 from phasetransfer.allocation.engine import (
     FULL,
@@ -24,7 +26,7 @@ from phasetransfer.allocation.engine import (
     fairness_report,
     solve,
 )
-from phasetransfer.allocation.reasons import FULL_CAME_FIRST, FULL_PLACING_OTHERS, reason_text
+from phasetransfer.allocation.reasons import reason_text
 from phasetransfer.allocation.selectors import policy_for
 from phasetransfer.cases.state import cases_move_bulk
 from phasetransfer.core import clock
@@ -126,7 +128,9 @@ def _model_reason(
     code, figures = reason.reason, {}
     if compiled.problem.objective == Objective.RANKS and reason.reason == FULL:
         code = claims.code(key, reason.setting)
-        figures = {"rule": compiled.rule_label}
+        info = compiled.options[(key, reason.setting)]
+        # This child's own claim there, so staff can see whose claims came before it.
+        figures = {"rule": compiled.rule_label, "group": info.group, "km": info.km}
     return {
         "rank": rank,
         "setting_id": setting.pk,
@@ -190,7 +194,9 @@ def _family_rates(compiled: CompiledRound, allocation: Allocation) -> dict[str, 
     }
 
 
-def _report(compiled: CompiledRound, allocation: Allocation) -> dict[str, object]:
+def _report(
+    round_: Round, policy: AllocationPolicy, compiled: CompiledRound, allocation: Allocation
+) -> dict[str, object]:
     distances = compiled.distances
     stable = deferred_acceptance(compiled.problem)
     return {
@@ -204,6 +210,10 @@ def _report(compiled: CompiledRound, allocation: Allocation) -> dict[str, object
         },
         "children_placed_differently": sum(
             1 for child, s in allocation.assignments.items() if stable.assignments[child] != s
+        ),
+        "objective": policy.objective,
+        "policies": compare_policies(
+            round_=round_, policy=policy, compiled=compiled, allocation=allocation
         ),
     }
 
@@ -239,11 +249,12 @@ def allocation_execute(*, run_id: int, now: dt.datetime | None = None) -> Alloca
         return None
     run = AllocationRun.objects.select_related("round").get(pk=run_id)
     try:
-        compiled = round_compile(round_=run.round)
+        policy = policy_for(run.round)
+        compiled = round_compile(round_=run.round, policy=policy)
         _progress(run, 30, "Solving")
         allocation = solve(compiled.problem)
-        _progress(run, 55, "Comparing with deferred acceptance")
-        report = _report(compiled, allocation)
+        _progress(run, 55, "Comparing with the other objective and deferred acceptance")
+        report = _report(run.round, policy, compiled, allocation)
         _progress(run, 75, "Writing proposals")
         with transaction.atomic():
             _write(run, compiled, allocation)

@@ -8,8 +8,9 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from phasetransfer.allocation.comparison import comparison_chart
 from phasetransfer.allocation.forms import PolicyForm
-from phasetransfer.allocation.selectors import allocatable_count, policy_for
+from phasetransfer.allocation.selectors import allocatable_count, holders_attach, policy_for
 from phasetransfer.allocation.services import AllocationBusy, allocation_request, policy_save
 from phasetransfer.core.access import AuthenticatedRequest, role_required
 from phasetransfer.core.roles import Role
@@ -26,7 +27,7 @@ def overview(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
     policy = policy_for(round_)
     form = PolicyForm(request.POST or None, instance=policy)
     if request.method == "POST" and form.is_valid():
-        policy_save(round_=round_, values=form.cleaned_data, actor=request.user)
+        policy_save(round_=round_, values=form.policy_values(), actor=request.user)
         messages.success(request, "Allocation policy saved. Run the model to apply it.")
         return redirect("staff-allocation", round_id=round_id)
     runs = AllocationRun.objects.filter(round=round_)
@@ -36,6 +37,7 @@ def overview(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
         {
             "round": round_,
             "form": form,
+            "policy": policy,
             "runs": runs[:10],
             "allocatable": allocatable_count(round_),
             "active": runs.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).exists(),
@@ -68,6 +70,8 @@ def run_detail(request: AuthenticatedRequest, run_id: int) -> HttpResponse:
         proposals = proposals.filter(setting__isnull=True)
     page = Paginator(proposals, 50).get_page(request.GET.get("page"))
     cases_access_record(request=request, case_ids=[proposal.case_id for proposal in page])
+    policies = (allocation_run.report or {}).get("policies") or []
+    holders_attach(allocation_run, list(page))
     return render(
         request,
         "phasetransfer/allocation/run.html",
@@ -75,6 +79,8 @@ def run_detail(request: AuthenticatedRequest, run_id: int) -> HttpResponse:
             "run": allocation_run,
             "page": page,
             "show": only,
+            "policies": policies,
+            "policy_chart": comparison_chart(policies) if policies else None,
             "running": allocation_run.status in (RunStatus.QUEUED, RunStatus.RUNNING),
         },
     )

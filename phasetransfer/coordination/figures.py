@@ -37,7 +37,6 @@ from django.db.models import Min
 
 from phasetransfer.cohort.selectors import engagement_by_date
 from phasetransfer.consultations.selectors import consultations_overdue
-from phasetransfer.coordination import charts
 from phasetransfer.coordination.milestones import BOARD_STAGES, Status, start_of_school_year
 from phasetransfer.coordination.providers import (
     AppealRecord,
@@ -51,7 +50,7 @@ from phasetransfer.coordination.providers import (
     releases,
 )
 from phasetransfer.coordination.selectors import round_progress
-from phasetransfer.core import clock
+from phasetransfer.core import charts, clock
 from phasetransfer.models import AuditEvent, Case, CaseState, Preference, Round
 
 RELEASED_STATES = (CaseState.RELEASED, CaseState.ACCEPTED, CaseState.APPEALED)

@@ -206,6 +206,15 @@ def test_officers_change_the_policy_and_bad_weights_are_refused(client: Client) 
     round_ = RoundFactory()
     signed_in(client, UserFactory(roles=[Role.CASEWORKER]))
     fields = {
+        "objective": "ranks",
+        "oversubscription_rule": "distance",
+        "independent_threshold": 20000,
+        "transport_per_km": 500,
+        "cost_mainstream": 6000,
+        "cost_resourced": 12000,
+        "cost_special": 24000,
+        "cost_college": 9000,
+        "cost_independent": 70000,
         "fallback_weight": 600,
         "cost_per_km": 4,
         "band_mainstream": 0,
@@ -223,7 +232,17 @@ def test_officers_change_the_policy_and_bad_weights_are_refused(client: Client) 
         f"/staff/rounds/{round_.pk}/allocation/", {**fields, "rank_weights": "0,50,100"}
     )
     assert good.status_code == 302
-    assert policy_for(round_).rank_weights == [0, 50, 100]
+    policy = policy_for(round_)
+    assert policy.rank_weights == [0, 50, 100]
+    assert (policy.objective, policy.oversubscription_rule) == ("ranks", "distance")
+    assert (policy.independent_threshold, policy.transport_per_km) == (20000, 500)
+    assert policy.annual_costs["independent"] == 70000
+    negative = client.post(
+        f"/staff/rounds/{round_.pk}/allocation/",
+        {**fields, "rank_weights": "0,50,100", "independent_threshold": -5},
+    )
+    assert "govuk-error-summary" in negative.content.decode()
+    assert policy_for(round_).independent_threshold == 20000
 
 
 @pytest.mark.django_db
@@ -234,11 +253,21 @@ def test_the_policy_page_shows_the_defaults_writes_nothing_and_saves_them_unchan
     signed_in(client, UserFactory(roles=[Role.CASEWORKER]))
     page = client.get(f"/staff/rounds/{round_.pk}/allocation/").content.decode()
     assert not AllocationPolicy.objects.filter(round=round_).exists()  # a GET writes nothing
-    shown = dict(re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', page))
+    shown = {
+        name: value
+        for tag, name, value in re.findall(
+            r'(<input[^>]*name="(\w+)"[^>]*value="([^"]*)"[^>]*>)', page
+        )
+        if 'type="radio"' not in tag or " checked" in tag
+    }
+    assert (shown["objective"], shown["oversubscription_rule"]) == ("ranks", "needs_lac_distance")
     assert shown["rank_weights"] == "0, 60, 120, 180, 240, 300, 360, 420, 480, 540"
     saved = client.post(f"/staff/rounds/{round_.pk}/allocation/", shown)
     assert saved.status_code == 302
-    assert AllocationPolicy.objects.get(round=round_).rank_weights == default_rank_weights()
+    saved_policy = AllocationPolicy.objects.get(round=round_)
+    assert saved_policy.rank_weights == default_rank_weights()
+    assert saved_policy.objective == "ranks"
+    assert saved_policy.annual_costs == AllocationPolicy(round=round_).annual_costs
 
 
 @pytest.mark.django_db

@@ -143,13 +143,20 @@ class _Network:
         return cost
 
     def solve(self, cost: np.ndarray) -> np.ndarray:
+        # Only the arcs still open: each cut leaves most of them at capacity 0, and the
+        # solver's time grows with the arcs it is given, used or not.
+        open_arcs = np.flatnonzero(self.capacity > 0)
         flow = min_cost_flow.SimpleMinCostFlow()
-        flow.add_arcs_with_capacity_and_unit_cost(self.tails, self.heads, self.capacity, cost)
+        flow.add_arcs_with_capacity_and_unit_cost(
+            self.tails[open_arcs], self.heads[open_arcs], self.capacity[open_arcs], cost[open_arcs]
+        )
         flow.set_nodes_supplies(np.arange(self.nodes, dtype=np.int64), self.supplies)
         status = flow.solve()
         if status != flow.OPTIMAL:
             raise SolverError(f"min-cost flow finished with status {status!r}, not OPTIMAL")
-        return np.asarray(flow.flows(np.arange(self.tails.shape[0], dtype=np.int64)))
+        flows = np.zeros(self.tails.shape[0], dtype=np.int64)
+        flows[open_arcs] = flow.flows(np.arange(open_arcs.shape[0], dtype=np.int64))
+        return flows
 
     def place_most(self, unplaced: Level) -> None:
         """Level one (fewest unplaced) as a maximum flow, which is several times faster
