@@ -18,8 +18,8 @@ from tests.allocation.lp_oracle import _matrix
 def level_columns(data: dict) -> list[list[int]]:
     """Each level's metric per column (options child by child, then one "unplaced" column
     per child), most important first, as the objective's definition in docs/allocation.md
-    states it: unplaced; not within the first r options; not within the rule's first g
-    groups; cost. Constant levels are kept: they must come out equal too."""
+    states it: unplaced; not within the first r options; claims in the rule's first g groups
+    left unmet; cost. Constant levels are kept: they must come out equal too."""
     children = data["children"]
     options = [(rank, o) for c in children for rank, o in enumerate(c["options"])]
     n = len(children)
@@ -29,7 +29,15 @@ def level_columns(data: dict) -> list[list[int]]:
     for r in range(most - 1):
         found.append([int(rank > r) for rank, _ in options] + [1] * n)
     for g in priorities[:-1]:
-        found.append([int(o.get("priority", 0) > g) for _, o in options] + [0] * n)
+        # Claims in the rule's groups up to g that the placement leaves unmet: the options
+        # ranked above it (all of them when the child is unplaced).
+        column: list[int] = []
+        unplaced: list[int] = []
+        for child in children:
+            inside = [int(o.get("priority", 0) <= g) for o in child["options"]]
+            column += [sum(inside[:rank]) for rank in range(len(inside))]
+            unplaced.append(sum(inside))
+        found.append(column + unplaced)
     found.append([o["cost"] for _, o in options] + [c["unplaced_cost"] for c in children])
     return found
 

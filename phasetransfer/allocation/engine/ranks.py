@@ -5,8 +5,10 @@ Among allocations within setting and group capacities the model takes, in this o
 1. as many children placed as possible;
 2. then as many on their first option as possible, then on one of their first two, and so
    on (a rank-maximal allocation among the maximum ones);
-3. then, under the published oversubscription rule, as many children as possible placed
-   where they are in the rule's first group, then in one of its first two groups...;
+3. then, under the published oversubscription rule, as few claims of the rule's first group
+   left unmet as possible (a setting a child ranked above their placement where they are in
+   that group), then of its first two groups...: so a contested place goes to the claim
+   that comes first under the rule;
 4. then the least total cost (distance, cost band): the last tie-break;
 5. then the input order, through the solver's determinism (same file, same allocation).
 
@@ -67,13 +69,22 @@ def levels(cp: CompiledProblem) -> list[Level]:
                 np.ones(n, dtype=np.int64),
             )
         )
+    # The published rule: fewest unmet claims of the rule's first group (a higher option
+    # the child is not placed in, where they are in group 0), then of its first two groups...
+    # Counting unmet claims, not placements, is what makes the rule decide at the setting
+    # in dispute: a looked-after child is in group 0 everywhere, so only the claim they
+    # lose tells two rank-equal allocations apart.
     groups = np.unique(cp.option_priority)
     for group in groups[:-1].tolist():
+        # Claims at earlier options, counted over all children, then from each child's first.
+        before = np.zeros(m + 1, dtype=np.int64)
+        np.cumsum(cp.option_priority <= group, out=before[1:])
+        start = before[cp.option_start[:-1]]
         found.append(
             Level(
-                f"not within rule group {group}",
-                (cp.option_priority > group).astype(np.int64),
-                np.zeros(n, dtype=np.int64),
+                f"unmet claims within rule group {group}",
+                before[:-1] - np.repeat(start, np.diff(cp.option_start)),
+                before[cp.option_start[1:]] - start,
             )
         )
     found.append(Level("cost", cp.option_cost, cp.unplaced_cost))
