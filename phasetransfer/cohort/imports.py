@@ -53,7 +53,12 @@ OPTIONAL_COLUMNS = [
     "contact_phone",
     "contact_address",
     "caseworker_email",
+    "looked_after",
 ]
+# "looked_after": looked after or previously looked after (first under some councils'
+# oversubscription rule); blank means no.
+YES = {"yes", "y", "true", "1"}
+NO = {"no", "n", "false", "0", ""}
 
 
 @dataclass
@@ -215,6 +220,11 @@ def _check_row(
     home = _home(row, number, report)
     current = _current_setting(row, number, report, lookups)
     contact = _contact(row, number, report, round_)
+    looked_after = row.get("looked_after", "").strip().lower()
+    if looked_after not in YES | NO:
+        report.error(
+            number, f"looked after {row['looked_after']!r} must be yes or no", "looked_after"
+        )
     caseworker_email = row.get("caseworker_email", "").lower()
     caseworker = lookups.caseworkers.get(caseworker_email) if caseworker_email else None
     if caseworker_email and caseworker is None:
@@ -228,6 +238,7 @@ def _check_row(
         "date_of_birth": born,
         "primary_need": need,
         "needs_summary": row.get("needs_summary", ""),
+        "looked_after": looked_after in YES,
         **home,
         **current,
     }

@@ -32,6 +32,12 @@ class ConsultationResponseForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Select whether you can meet the child's needs"},
     )
+    only_setting = forms.BooleanField(
+        label="We believe this child's needs can only be met here",
+        help_text="If more children ask for a place than there are places, the council's "
+        "published rule puts these children first. Say why in your explanation.",
+        required=False,
+    )
     grounds = forms.MultipleChoiceField(
         label="Why not? Select all that apply",
         choices=ConsultationGround.choices,
@@ -57,6 +63,7 @@ class ConsultationResponseForm(forms.Form):
                 self.add_error("grounds", NO_GROUND_MESSAGE)
             if not (data.get("response_text") or "").strip():
                 self.add_error("response_text", NO_EXPLANATION_MESSAGE)
+            data["only_setting"] = False  # ticked before choosing "no": it means nothing now
         else:
             # Boxes ticked before choosing "yes" are still posted; they mean nothing now.
             data["grounds"] = []
@@ -76,7 +83,7 @@ class OnBehalfResponseForm(ConsultationResponseForm):
         widget=forms.RadioSelect,
         error_messages={"required": "Select how the school gave its response"},
     )
-    field_order = ["channel", "decision", "grounds", "response_text"]
+    field_order = ["channel", "decision", "only_setting", "grounds", "response_text"]
 
 
 class ReasonForm(forms.Form):

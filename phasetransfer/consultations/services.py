@@ -313,13 +313,18 @@ def consultation_respond(
     consultation: Consultation,
     can_meet: bool,
     grounds: Iterable[str] = (),
+    only_setting: bool = False,
     text: str = "",
     actor: User,
     on_behalf: bool = False,
     channel: str = "",
     now: dt.datetime | None = None,
 ) -> Consultation:
-    """Record the setting's answer, once. Late answers are accepted and marked late."""
+    """Record the setting's answer, once. Late answers are accepted and marked late.
+
+    ``only_setting``: the setting says only it can meet the need (meaningful with
+    ``can_meet`` only); the first claim under the council's oversubscription rule.
+    """
     moment = now or clock.now()
     text = text.strip()
     # Grounds explain a refusal only; a form may still post boxes ticked before "can meet".
@@ -340,6 +345,7 @@ def consultation_respond(
             ground_unsuitable=ConsultationGround.UNSUITABLE in chosen,
             ground_others=ConsultationGround.OTHERS in chosen,
             ground_resources=ConsultationGround.RESOURCES in chosen,
+            only_setting=can_meet and only_setting,
             response_text=text,
             responded_at=moment,
             responded_by=actor,
@@ -356,6 +362,7 @@ def consultation_respond(
                 "setting": consultation.setting.urn,
                 "status": status.value,
                 "grounds": sorted(chosen),
+                "only_setting": can_meet and only_setting,
                 "late": moment >= consultation.due_at,
                 "channel": channel if on_behalf else "service",
             },

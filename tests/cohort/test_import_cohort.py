@@ -148,3 +148,30 @@ def test_the_command_imports_into_a_round_named_by_phase_and_year(tmp_path: Path
     out = io.StringIO()
     call_command("import_cohort", str(path), "--round", "secondary-2027", stdout=out)
     assert "2 created" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_looked_after_is_an_optional_yes_or_no_column_and_anything_else_is_refused() -> None:
+    round_ = RoundFactory()
+    columns = [*COLUMNS, "looked_after"]
+
+    def as_csv(rows: list[dict[str, str]]) -> bytes:
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+        return out.getvalue().encode()
+
+    bad = cohort_import(
+        round_=round_, source=as_csv([_row(1, looked_after="Yes"), _row(2, looked_after="maybe")])
+    )
+    assert not bad.ok
+    assert [(e.row, e.column) for e in bad.errors] == [(3, "looked_after")]
+    assert "must be yes or no" in bad.errors[0].message
+    assert not Child.objects.exists()  # all or nothing
+    good = cohort_import(
+        round_=round_, source=as_csv([_row(1, looked_after="Yes"), _row(2, looked_after="")])
+    )
+    assert good.ok, good.errors
+    assert Child.objects.get(ehcp_reference="EHC0001").looked_after
+    assert not Child.objects.get(ehcp_reference="EHC0002").looked_after

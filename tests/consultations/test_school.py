@@ -247,3 +247,30 @@ def test_a_withdrawn_case_is_treated_as_withdrawn(client: Client, schools: TwoSc
     page = client.get(schools.url(schools.oak_consultation)).content.decode()
     assert "This consultation has been withdrawn" in page
     assert "Alfie" not in page
+
+
+def test_a_school_can_say_only_it_can_meet_the_need_and_a_refusal_cannot(
+    client: Client, schools: TwoSchools
+) -> None:
+    signed_in(client, schools.oak.user)
+    page = client.get(schools.url(schools.oak_consultation)).content.decode()
+    assert "We believe this child&#x27;s needs can only be met here" in page
+    client.post(
+        schools.url(schools.oak_consultation), {"decision": "can_meet", "only_setting": "on"}
+    )
+    assert Consultation.objects.get(pk=schools.oak_consultation.pk).only_setting
+    assert AuditEvent.objects.get(action="consultation.answered").data["only_setting"] is True
+    # Ticked, then "no": a refusal claims nothing.
+    signed_in(client, schools.elm.user)
+    client.post(
+        schools.url(schools.elm_consultation),
+        {
+            "decision": "cannot_meet",
+            "only_setting": "on",
+            "grounds": ["unsuitable"],
+            "response_text": "No lift.",
+        },
+    )
+    refused = Consultation.objects.get(pk=schools.elm_consultation.pk)
+    assert refused.status == ConsultationStatus.CANNOT_MEET
+    assert not refused.only_setting

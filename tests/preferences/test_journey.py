@@ -233,3 +233,18 @@ def test_correcting_details_is_recorded_for_the_caseworker(
     case.refresh_from_db()
     assert case.details_correction == "Date of birth is wrong"
     assert AuditEvent.objects.filter(case=case, action="details.correction_reported").exists()
+
+
+@pytest.mark.usefixtures("during_window")
+def test_the_council_publishes_its_oversubscription_rule_where_families_name_schools(
+    family: tuple[Client, User, Case],
+) -> None:
+    from phasetransfer.models import AllocationPolicy
+
+    client, _, case = family
+    page = client.get(_url(case, "preferences/")).content.decode()
+    assert "more requests than places" in page
+    assert "children whose needs can only be met at that setting" in page
+    AllocationPolicy.objects.create(round=case.round, oversubscription_rule="distance")
+    page = client.get(_url(case, "preferences/")).content.decode()
+    assert "among children who put it equally high, to the children who live nearest" in page

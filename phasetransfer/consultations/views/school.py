@@ -58,6 +58,7 @@ def _respond(form: ConsultationResponseForm, found: Consultation, user: User) ->
             consultation=found,
             can_meet=form.can_meet,
             grounds=form.cleaned_data["grounds"],
+            only_setting=form.cleaned_data["only_setting"],
             text=form.cleaned_data["response_text"],
             actor=user,
         )

@@ -161,6 +161,7 @@ def respond(request: AuthenticatedRequest, consultation_id: int) -> HttpResponse
                 consultation=found,
                 can_meet=form.can_meet,
                 grounds=form.cleaned_data["grounds"],
+                only_setting=form.cleaned_data["only_setting"],
                 text=form.cleaned_data["response_text"],
                 actor=request.user,
                 on_behalf=True,

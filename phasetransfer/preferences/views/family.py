@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from phasetransfer.allocation.selectors import policy_for
 from phasetransfer.cases.selectors import case_for_family, cases_of_family
 from phasetransfer.cohort.selectors import primary_contact
 from phasetransfer.core import clock
@@ -150,6 +151,7 @@ def preference_list(request: AuthenticatedRequest, reference: str) -> HttpRespon
         preferences=preferences,
         rows=[(p, distance_to(case, p.setting) if p.setting else None) for p in preferences],
         can_add=len(preferences) < case.round.max_preferences,
+        policy=policy_for(case.round),
     )
     return render(request, "phasetransfer/preferences/preferences.html", context)
 
