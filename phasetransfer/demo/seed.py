@@ -272,6 +272,9 @@ def _child(ctx: _Context, round_: Round, sequence: int, pools: dict[str, list[Se
         home_postcode=_synthetic_postcode(ctx.rng, lat, lon),
         home_latitude=lat,
         home_longitude=lon,
+        # About 2% of children with a plan are looked after (England); from the sequence, not
+        # the random stream, so every other draw of the demo stays as it was.
+        looked_after=sequence % 50 == 17,
         is_synthetic=True,
     )
 

@@ -138,6 +138,11 @@ def stage_consult(
             consultation=consultation,
             can_meet=can_meet,
             grounds=[ground] if ground else [],
+            # Some special schools say only they can meet the need (first under the rule);
+            # from the case, not the random stream, so the demo's other draws stay the same.
+            only_setting=can_meet
+            and consultation.setting.kind == SettingKind.SPECIAL
+            and consultation.case_id % 4 == 0,
             text="" if can_meet else REFUSALS[ground],
             actor=actor,
             on_behalf=True,
