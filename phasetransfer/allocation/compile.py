@@ -6,12 +6,13 @@ fallbacks, the nearest mainstream setting and the nearest setting designated
 for the child's primary need. Options removed here are kept with the reason,
 so the explanation to the family covers every preference.
 
-Under the "ranks" objective a preference is removed only on that child's own
-grounds (s39(4) Children and Families Act 2014): the setting said on consultation
-it cannot meet the need, it does not take the phase, or, for an independent or
-non-maintained setting, its annual cost to the council exceeds the council's
-alternative for this child by more than the officer's threshold (both figures kept).
-The options' cost is then only the tie-break (distance and cost band), and each
+A preference is removed only on that child's own grounds (s39(4) Children and
+Families Act 2014): the setting said on consultation it cannot meet the need, it
+does not take the phase, or, for an independent or non-maintained setting, its
+annual cost to the council exceeds the council's alternative for this child by
+more than the officer's threshold (both figures kept). These hold whichever
+objective orders the rest, so comparing the objectives compares only that. Under
+"ranks" the options' cost is only the tie-break (distance and cost band), and each
 option carries the child's group under the published oversubscription rule.
 """
 
@@ -341,12 +342,12 @@ class _Compiler:
                 excluded.append(
                     Excluded(preference.rank, setting.name, setting.pk, RULED_OUT, grounds)
                 )
-            elif self.ranks and not setting.serves(self.round.phase):
+            elif not setting.serves(self.round.phase):
                 excluded.append(Excluded(preference.rank, setting.name, setting.pk, WRONG_PHASE))
             elif setting.pk not in self.places:
                 excluded.append(Excluded(preference.rank, setting.name, setting.pk, NO_PLACES))
             else:
-                if self.ranks and setting.kind in SettingKind.independent():
+                if setting.kind in SettingKind.independent():
                     independent.append((len(options), setting))
                 options.append(self._option(compiled, case, setting, preference.rank, km))
         for setting in self._fallbacks(case, km, named):

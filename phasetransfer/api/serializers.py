@@ -161,6 +161,11 @@ class CohortRowSerializer(serializers.Serializer):
     contact_phone = serializers.CharField(required=False, allow_blank=True)
     contact_address = serializers.CharField(required=False, allow_blank=True)
     caseworker_email = serializers.CharField(required=False, allow_blank=True)
+    looked_after = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="yes or no (blank: no): looked after or previously looked after",
+    )
 
 
 class CohortJsonSerializer(serializers.Serializer):
