@@ -350,8 +350,11 @@ class _Compiler:
                 if setting.kind in SettingKind.independent():
                     independent.append((len(options), setting))
                 options.append(self._option(compiled, case, setting, preference.rank, km))
-        for setting in self._fallbacks(case, km, named):
-            options.append(self._option(compiled, case, setting, None, km))
+        # Fallbacks rank after every preference a family may name, the same for everyone,
+        # so a fallback never counts as anyone's preference.
+        after = max(self.round.max_preferences, *(p.rank for p in case.preferences.all()), 0)
+        for index, setting in enumerate(self._fallbacks(case, km, named), start=1):
+            options.append(self._option(compiled, case, setting, None, km, after + index))
         if independent:
             options = self._apply_cost_test(compiled, case, options, independent, excluded)
         compiled.excluded[key] = excluded
@@ -392,6 +395,7 @@ class _Compiler:
         setting: Setting,
         rank: int | None,
         km: np.ndarray | None,
+        fallback_rank: int | None = None,
     ) -> Option:
         index = self.geometry.index.get(setting.pk)
         distance = float(km[index]) if km is not None and index is not None else None
@@ -399,7 +403,7 @@ class _Compiler:
         group = self._group(case, setting) if self.ranks else 0
         compiled.options[(str(case.pk), str(setting.pk))] = OptionInfo(rank, distance, cost, group)
         compiled.settings[str(setting.pk)] = setting
-        return Option(str(setting.pk), cost, group)
+        return Option(str(setting.pk), cost, group, rank if rank is not None else fallback_rank)
 
     def settings(self) -> list[SettingSpec]:
         return [

@@ -18,15 +18,20 @@ from tests.allocation.lp_oracle import _matrix
 def level_columns(data: dict) -> list[list[int]]:
     """Each level's metric per column (options child by child, then one "unplaced" column
     per child), most important first, as the objective's definition in docs/allocation.md
-    states it: unplaced; not within the first r options; claims in the rule's first g groups
-    left unmet; cost. Constant levels are kept: they must come out equal too."""
+    states it: unplaced; not within the family's first r preferences; claims in the rule's
+    first g groups left unmet; cost. Constant levels are kept: they must come out equal."""
     children = data["children"]
-    options = [(rank, o) for c in children for rank, o in enumerate(c["options"])]
+    # Each option with the family's rank of it: given, or its position counting from 1.
+    options = [
+        (o.get("rank", position + 1), o)
+        for c in children
+        for position, o in enumerate(c["options"])
+    ]
     n = len(children)
-    most = max((len(c["options"]) for c in children), default=0)
+    ranks = sorted({rank for rank, _ in options})
     priorities = sorted({o.get("priority", 0) for _, o in options})
     found = [[0] * len(options) + [1] * n]
-    for r in range(most - 1):
+    for r in ranks[:-1]:
         found.append([int(rank > r) for rank, _ in options] + [1] * n)
     for g in priorities[:-1]:
         # Claims in the rule's groups up to g that the placement leaves unmet: the options

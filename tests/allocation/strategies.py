@@ -36,7 +36,7 @@ def problems(
         children.append(
             {
                 "id": f"c{draw(st.sampled_from(['', '0', '1']))}{i}",
-                "options": [_option(draw, s, objective) for s in listed],
+                "options": _options(draw, listed, objective),
                 "unplaced_cost": draw(st.integers(0, 25)),
             }
         )
@@ -51,8 +51,18 @@ def problems(
     return problem
 
 
-def _option(draw: st.DrawFn, setting: str, objective: str | None) -> dict:
-    option: dict = {"setting": setting, "cost": draw(st.integers(0, 6))}
-    if objective == "ranks" and draw(st.booleans()):
-        option["priority"] = draw(st.integers(0, 2))
-    return option
+def _options(draw: st.DrawFn, listed: list[str], objective: str | None) -> list[dict]:
+    """Under "ranks", sometimes the family's ranks with gaps (preferences refused before
+    the solve) and sometimes groups under the oversubscription rule."""
+    options = []
+    rank = 0
+    gaps = objective == "ranks" and draw(st.booleans())
+    for setting in listed:
+        option: dict = {"setting": setting, "cost": draw(st.integers(0, 6))}
+        rank += 1 + (draw(st.integers(0, 2)) if gaps else 0)
+        if gaps:
+            option["rank"] = rank
+        if objective == "ranks" and draw(st.booleans()):
+            option["priority"] = draw(st.integers(0, 2))
+        options.append(option)
+    return options

@@ -160,3 +160,30 @@ def test_a_priority_that_is_not_a_count_is_named() -> None:
 
 def test_the_budget_shrinks_with_the_network() -> None:
     assert cost_budget(10) > cost_budget(100_000) > 2**40
+
+
+def test_the_familys_own_rank_counts_not_the_options_position() -> None:
+    # B's first preference was refused before the solve: their option at position 1 is
+    # their second preference, so A (on their true first) gets the one place.
+    data = {
+        "objective": "ranks",
+        "settings": [{"id": "x", "capacity": 1}, {"id": "y", "capacity": 1}],
+        "children": [
+            {"id": "A", "options": [{"setting": "x", "cost": 9}, {"setting": "y", "cost": 0}],
+             "unplaced_cost": 0},
+            {"id": "B", "options": [{"setting": "x", "cost": 0, "rank": 2},
+                                    {"setting": "y", "cost": 0, "rank": 3}],
+             "unplaced_cost": 0},
+        ],
+    }  # fmt: skip
+    assert solve(parse_problem(data)).assignments == {"A": "x", "B": "y"}
+    del data["children"][1]["options"][0]["rank"], data["children"][1]["options"][1]["rank"]
+    assert solve(parse_problem(data)).assignments == {"A": "y", "B": "x"}  # cost decides
+
+
+def test_ranks_out_of_the_familys_order_are_named() -> None:
+    data = {**_two_children(), "objective": "ranks"}
+    data["children"][0]["options"][0]["rank"] = 3
+    data["children"][0]["options"][1]["rank"] = 2
+    with pytest.raises(ProblemError, match=r"option 2 rank must be more than option 1's \(3\)"):
+        parse_problem(data)

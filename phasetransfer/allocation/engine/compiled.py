@@ -45,6 +45,7 @@ class CompiledProblem:
     option_rank: np.ndarray  # int64[M], 0 = first preference
     unplaced_cost: np.ndarray  # int64[N]
     option_priority: np.ndarray  # int64[M], 0 = first under the oversubscription rule
+    option_pref: np.ndarray  # int64[M], the family's rank (1 = first preference)
     objective: str = "cost"
 
     @property
@@ -155,6 +156,24 @@ def _check_option(where: str, child: ChildSpec, rank: int, setting_pos: dict[str
         raise _range_error(where, f"{name} cost", option.cost)
     if not _is_count(option.priority):
         raise _range_error(where, f"{name} priority", option.priority)
+    if option.rank is not None:
+        if not _is_count(option.rank) or option.rank < 1:
+            raise ProblemError(
+                f"{where}: {name} rank must be an integer from 1 to {MAX_VALUE}, "
+                f"got {render(option.rank)}"
+            )
+        earlier = _rank_of(child, rank - 1) if rank else 0
+        if option.rank <= earlier:
+            raise ProblemError(
+                f"{where}: {name} rank must be more than option {rank}'s ({earlier}), "
+                f"got {option.rank}: options are in the family's order"
+            )
+
+
+def _rank_of(child: ChildSpec, position: int) -> int:
+    """The family's rank of option ``position`` (0-based): given, or its position + 1."""
+    rank = child.options[position].rank
+    return position + 1 if rank is None else rank
 
 
 def _explain_children(children: Sequence[ChildSpec], setting_pos: dict[str, int]) -> None:
@@ -192,6 +211,7 @@ class _Flat:
     option_setting: np.ndarray
     option_cost: np.ndarray
     option_priority: np.ndarray
+    option_pref: np.ndarray
     unplaced: np.ndarray
 
 
@@ -214,6 +234,13 @@ def _flatten_children(
     priorities = [option.priority for option in options]
     if not _all_counts(unplaced) or not _all_counts(costs) or not _all_counts(priorities):
         return None
+    prefs = [
+        position + 1 if option.rank is None else option.rank
+        for child in children
+        for position, option in enumerate(child.options)
+    ]
+    if not _all_counts(prefs) or (prefs and min(prefs) < 1):
+        return None
     try:
         positions = [setting_pos[option.setting] for option in options]
     except (KeyError, TypeError):  # unknown or unhashable setting id
@@ -224,12 +251,17 @@ def _flatten_children(
     keys = np.sort(option_child * max(num_settings, 1) + option_setting)
     if np.any(keys[1:] == keys[:-1]):
         return None  # some child lists a setting twice
+    pref = np.array(prefs, dtype=np.int64)
+    same_child = option_child[1:] == option_child[:-1]
+    if np.any(same_child & (pref[1:] <= pref[:-1])):
+        return None  # ranks out of the family's order
     return _Flat(
         child_ids=ids,
         counts=counts,
         option_setting=option_setting,
         option_cost=np.array(costs, dtype=np.int64),
         option_priority=np.array(priorities, dtype=np.int64),
+        option_pref=pref,
         unplaced=np.array(unplaced, dtype=np.int64),
     )
 
@@ -265,5 +297,6 @@ def compile_problem(problem: Problem) -> CompiledProblem:
         option_rank=option_rank,
         unplaced_cost=flat.unplaced,
         option_priority=flat.option_priority,
+        option_pref=flat.option_pref,
         objective=problem.objective,
     )

@@ -30,7 +30,7 @@ _TOP_KEYS = ({"settings", "children"}, {"groups", "objective"})
 _GROUP_KEYS = ({"id", "capacity"}, set[str]())
 _SETTING_KEYS = ({"id", "capacity"}, {"group"})
 _CHILD_KEYS = ({"id", "options", "unplaced_cost"}, set[str]())
-_OPTION_KEYS = ({"setting", "cost"}, {"priority"})
+_OPTION_KEYS = ({"setting", "cost"}, {"priority", "rank"})
 
 
 def _kind(value: object) -> str:
@@ -110,14 +110,21 @@ def _parse_options(options: object) -> tuple[Option, ...] | None:
         # that has the key, so only extra keys remain to be caught by the length check.
         parsed = tuple(
             [
-                Option(option["setting"], option["cost"], option.get("priority", 0))
+                Option(
+                    option["setting"],
+                    option["cost"],
+                    option.get("priority", 0),
+                    option.get("rank"),
+                )
                 for option in options
             ]
         )
     except (KeyError, TypeError, AttributeError):
         return None
-    # Only "setting", "cost" and "priority" may be there: count the optional one in.
-    expected = 2 * len(options) + sum(1 for option in options if "priority" in option)
+    # Only "setting", "cost", "priority" and "rank" may be there: count the optional ones.
+    expected = 2 * len(options) + sum(
+        ("priority" in option) + ("rank" in option) for option in options
+    )
     if sum(map(len, options)) != expected:
         return None
     return parsed

@@ -34,12 +34,15 @@ class Option:
     """One setting a family listed, with the cost of placing the child there.
 
     ``priority``: the child's group at this setting under the published oversubscription
-    rule (0 comes first); only the ``"ranks"`` objective reads it.
+    rule (0 comes first); ``rank``: the family's rank of it (1 = first preference), when
+    it is not its position, e.g. an earlier preference was refused before the solve.
+    Only the ``"ranks"`` objective reads them.
     """
 
     setting: str
     cost: int
     priority: int = 0
+    rank: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

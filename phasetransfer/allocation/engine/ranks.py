@@ -3,8 +3,9 @@
 Among allocations within setting and group capacities the model takes, in this order:
 
 1. as many children placed as possible;
-2. then as many on their first option as possible, then on one of their first two, and so
-   on (a rank-maximal allocation among the maximum ones);
+2. then as many on their first preference as possible, then on one of their first two,
+   and so on (a rank-maximal allocation among the maximum ones), by the family's own ranks
+   (an option's ``rank``, or its position);
 3. then, under the published oversubscription rule, as few claims of the rule's first group
    left unmet as possible (a setting a child ranked above their placement where they are in
    that group), then of its first two groups...: so a contested place goes to the claim
@@ -58,14 +59,15 @@ def levels(cp: CompiledProblem) -> list[Level]:
     out: they cannot tell two allocations apart)."""
     n, m = cp.num_children, cp.num_options
     found = [Level(UNPLACED, np.zeros(m, dtype=np.int64), np.ones(n, dtype=np.int64))]
-    most_options = int(np.diff(cp.option_start).max()) if n else 0
-    # "Not on one of the first r + 1 options": minimising these in turn maximises the
-    # number of first options, then of second... (the last rank follows from the rest).
-    for r in range(most_options - 1):
+    # "Not on one of their preferences ranked r or higher": minimising these in turn, for
+    # each rank the families gave, maximises first preferences, then second... The family's
+    # own rank, not the option's position: a child whose first preference was refused
+    # before the solve is not on a first preference at their second.
+    for threshold in np.unique(cp.option_pref)[:-1].tolist():
         found.append(
             Level(
-                f"not within option {r + 1}",
-                (cp.option_rank > r).astype(np.int64),
+                f"not within preference {threshold}",
+                (cp.option_pref > threshold).astype(np.int64),
                 np.ones(n, dtype=np.int64),
             )
         )
