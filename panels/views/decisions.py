@@ -103,7 +103,14 @@ def decide(request: AuthenticatedRequest, session_id: int, case_id: int) -> Http
     case_access_record(request=request, case=panel_case.case)
     current = current_decision(panel_case.case, session)
     changing = current is not None
-    form = DecisionForm(request.POST or None, changing=changing)
+    # The model's reasons (the consultation ground, the cost comparison with both figures,
+    # whose claim came first) as a starting point the chair edits: they reach the letter.
+    proposed = panel_case.proposal.reasons if panel_case.proposal and not changing else []
+    form = DecisionForm(
+        request.POST or None,
+        changing=changing,
+        initial={"reasons": "\n".join(reason["text"] for reason in proposed)},
+    )
     over = None
     if request.method == "POST" and not session.is_signed_off and form.is_valid():
         decision, over = _record(request, form, panel_case)

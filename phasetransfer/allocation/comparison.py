@@ -19,6 +19,7 @@ LABELS = {
     Objective.COST: "Least total cost",
     DEFERRED_ACCEPTANCE: "Deferred acceptance",
 }
+SHORT = {Objective.RANKS: "Families' order", Objective.COST: "Least cost"}
 
 
 class PolicyFigures(TypedDict):
@@ -99,16 +100,15 @@ def compare_policies(
 def comparison_chart(rows: list[PolicyFigures]) -> charts.BarChart:
     """First and any preference per policy, as bars (the table beside it has every figure)."""
     items: list[tuple[str, float, str]] = []
+    colours: dict[str, str] = {}
     for row in rows:
-        for what, rate in (
-            ("first", row["first_preference_rate"]),
-            ("any", row["any_preference_rate"]),
+        name = SHORT.get(row["key"], row["label"])
+        for what, rate, colour in (
+            ("first", row["first_preference_rate"], charts.BLUE),
+            ("any", row["any_preference_rate"], charts.GREEN),
         ):
             share = rate or 0.0
-            items.append((f"{row['label']}: {what}", share, f"{share:.1%}"))
-    colours = {
-        f"{row['label']}: {what}": charts.BLUE if what == "first" else charts.GREEN
-        for row in rows
-        for what in ("first", "any")
-    }
+            label = f"{name}, {what}"
+            items.append((label, share, f"{share:.1%}"))
+            colours[label] = colour
     return charts.bars(items, maximum=1.0, colours=colours, label_width=240)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from panels.models import Decision, PanelMember, PanelSession, PanelSettings
 from panels.selectors import current_decision
 from panels.tasks import schedule_round
 from phasetransfer.core.roles import Role, has_role
-from phasetransfer.models import CaseState, Round, User
+from phasetransfer.models import CaseState, Proposal, Round, User
 from tests.conftest import signed_in
 from tests.factories import RoundFactory, SettingFactory, SettingPlacesFactory, UserFactory
 from tests.factories.consultations import SettingContactFactory
@@ -210,6 +211,16 @@ def test_chair_records_a_decision_and_a_refusal_needs_the_ground(
     done = _post(client, chair, _decide_url(pc), {**data, "ground": "unsuitable"}, at=PANEL_HAS_SAT)
     assert done.status_code == 302
     assert current_decision(pc.case).setting == other
+
+
+def test_the_decision_form_starts_from_the_models_reasons(client: Client, round_: Round) -> None:
+    pc = at_panel(round_)
+    text = "Oak Independent would cost the council £56,500 a year (fees £52,000 and ..."
+    Proposal.objects.filter(pk=pc.proposal.pk).update(
+        reasons=[{"rank": 1, "code": "cost_test", "text": text}]
+    )
+    page = _get(client, pc.session.chair, _decide_url(pc), at=PANEL_HAS_SAT).content.decode()
+    assert re.search(r'<textarea[^>]*name="reasons"[^>]*>\s*Oak Independent would cost', page)
 
 
 def test_naming_a_full_setting_warns_and_needs_confirmation(client: Client, round_: Round) -> None:
