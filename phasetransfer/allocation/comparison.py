@@ -19,7 +19,7 @@ LABELS = {
     Objective.COST: "Least total cost",
     DEFERRED_ACCEPTANCE: "Deferred acceptance",
 }
-SHORT = {Objective.RANKS: "Families' order", Objective.COST: "Least cost"}
+SHORT: dict[str, str] = {Objective.RANKS: "Families' order", Objective.COST: "Least cost"}
 
 
 class PolicyFigures(TypedDict):
