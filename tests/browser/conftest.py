@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -22,6 +23,7 @@ from playwright.sync_api import (
     Playwright,
     Request,
     Response,
+    expect,
     sync_playwright,
 )
 from pytest_django.live_server_helper import LiveServer
@@ -29,6 +31,7 @@ from pytest_django.live_server_helper import LiveServer
 from phasetransfer.core.clock import LONDON
 from phasetransfer.core.roles import Role
 from phasetransfer.models import Case, Need, Setting, SettingKind, User
+from phasetransfer.security.two_factor import code_now
 from tests.factories import PASSWORD, ContactFactory, RoundFactory, SettingFactory, UserFactory
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -184,3 +187,19 @@ def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/family/")
+
+
+def staff_page(browser: Browser, live_server: LiveServer, user: User) -> Page:
+    """A separate browser (its own cookies), signed in with password and authenticator code."""
+    context = browser.new_context(base_url=live_server.url)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    device = TOTPDevice.objects.create(user=user, name="Phone", confirmed=True)
+    page.goto("/sign-in/")
+    page.get_by_label("Email address").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Code from your authenticator app").fill(code_now(device))
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_label("Code from your authenticator app")).to_have_count(0)
+    return page

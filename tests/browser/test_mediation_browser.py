@@ -13,7 +13,6 @@ import re
 
 import pytest
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 from pytest_django.live_server_helper import LiveServer
@@ -25,9 +24,8 @@ from panels.models import Decision, PanelCase, PanelSession
 from phasetransfer.core.clock import LONDON
 from phasetransfer.core.roles import Role
 from phasetransfer.models import AuditEvent, Case, CaseState, OutboundEmail, User
-from phasetransfer.security.two_factor import code_now
-from tests.browser.conftest import TIMEOUT_MS, sign_in
-from tests.factories import PASSWORD, RoundFactory, SettingFactory, UserFactory
+from tests.browser.conftest import sign_in, staff_page
+from tests.factories import RoundFactory, SettingFactory, UserFactory
 from tests.factories.offers import decided_case
 
 pytestmark = pytest.mark.browser
@@ -38,22 +36,6 @@ def _release_now() -> None:
     now = timezone.now()
     for pk in release_due(now=now).dispatched:
         release_complete(release_id=pk, now=now)
-
-
-def _staff_page(browser: Browser, live_server: LiveServer, user: User) -> Page:
-    """A separate browser (its own cookies), signed in with password and authenticator code."""
-    context = browser.new_context(base_url=live_server.url)
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    device = TOTPDevice.objects.create(user=user, name="Phone", confirmed=True)
-    page.goto("/sign-in/")
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("Code from your authenticator app").fill(code_now(device))
-    page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_label("Code from your authenticator app")).to_have_count(0)
-    return page
 
 
 def _released_case(parent: User, caseworker: User) -> Case:
@@ -93,7 +75,7 @@ def test_a_mediation_agreed_and_approved_reaches_the_family_as_one_amended_lette
     today = timezone.now().astimezone(LONDON).date().isoformat()
 
     # The caseworker finds the family's answer in the round's queue, as a task.
-    officer = _staff_page(browser, live_server, caseworker)
+    officer = staff_page(browser, live_server, caseworker)
     officer.goto(f"/staff/rounds/{case.round_id}/after-offer-day/")
     officer.get_by_role("link", name=re.compile(case.reference)).first.click()
     expect(officer.locator("#tasks + ul")).to_contain_text("Wants mediation: arrange it")
@@ -120,7 +102,7 @@ def test_a_mediation_agreed_and_approved_reaches_the_family_as_one_amended_lette
     officer.context.close()
 
     # A panel chair approves it; a double click changes the decision once.
-    approver = _staff_page(browser, live_server, chair)
+    approver = staff_page(browser, live_server, chair)
     approver.goto(f"/staff/cases/{case.reference}/after-offer-day/")
     approver.get_by_role("button", name="Approve the change").dblclick()
     card = approver.locator("#mediation + .govuk-summary-card")
