@@ -150,59 +150,86 @@ def preference_set_reasons(
     return preference
 
 
-def _rewrite_order(case: Case, ordered: list[Preference]) -> None:
-    """Store ``ordered`` as ranks 1..n. Rows are re-created: (case, rank) is unique."""
-    copies = [
-        Preference(
-            case=case,
-            rank=rank,
-            setting=p.setting,
-            other_name=p.other_name,
-            other_details=p.other_details,
-            reasons=p.reasons,
-            entered_by=p.entered_by,
-            entered_on_behalf=p.entered_on_behalf,
-        )
-        for rank, p in enumerate(ordered, start=1)
-    ]
-    case.preferences.all().delete()
-    Preference.objects.bulk_create(copies)
+def _rewrite_order(ordered: list[Preference]) -> None:
+    """Store ``ordered`` as ranks 1..n, keeping each row (and so its id, which pages and
+    links use). Two steps, because (case, rank) is unique at every moment."""
+    if not ordered:
+        return
+    offset = max(p.rank for p in ordered) + len(ordered)
+    for step in (offset, 0):
+        for rank, preference in enumerate(ordered, start=1):
+            preference.rank = rank + step
+        Preference.objects.bulk_update(ordered, ["rank"])
+
+
+class StaleList(PreferenceRefused):
+    """The list changed since the page was shown (a second tab, a double click)."""
+
+
+STALE_MESSAGE = (
+    "Your list changed since this page was shown, perhaps in another window or tab. Here "
+    "it is now: make the change again if you still want it."
+)
 
 
 def preference_remove(
-    *, case: Case, rank: int, actor: User, now: dt.datetime | None = None
-) -> None:
+    *, case: Case, preference_id: int, actor: User, now: dt.datetime | None = None
+) -> Preference:
+    """Remove one preference, addressed by its id: a second request for the same one (a
+    double click, a second tab) finds it gone and removes nothing else."""
     moment = now or clock.now()
     _check_editable(case, moment)
     with transaction.atomic():
-        ordered = list(case.preferences.select_for_update().order_by("rank"))
-        remaining = [p for p in ordered if p.rank != rank]
-        if len(remaining) == len(ordered):
-            raise PreferenceRefused("That preference no longer exists.")
-        _rewrite_order(case, remaining)
+        ordered = list(case.preferences.select_for_update().select_related("setting"))
+        ordered.sort(key=lambda p: p.rank)
+        gone = next((p for p in ordered if p.pk == preference_id), None)
+        if gone is None:
+            raise StaleList("That preference was already removed.")
+        remaining = [p for p in ordered if p is not gone]
+        gone.delete()
+        _rewrite_order(remaining)
         audit_record(
-            case=case, action="preference.removed", actor=actor, data={"rank": rank}, now=moment
+            case=case,
+            action="preference.removed",
+            actor=actor,
+            data={"rank": gone.rank, "setting": gone.display_name},
+            now=moment,
         )
+    return gone
 
 
 def preference_move(
-    *, case: Case, rank: int, up: bool, actor: User, now: dt.datetime | None = None
+    *,
+    case: Case,
+    preference_id: int,
+    up: bool,
+    actor: User,
+    shown: list[int] | None = None,
+    now: dt.datetime | None = None,
 ) -> None:
+    """Move one preference up or down. ``shown``: the order the page showed; if the list has
+    changed since, nothing moves (a double click would otherwise move it twice)."""
     moment = now or clock.now()
     _check_editable(case, moment)
     with transaction.atomic():
-        ordered = list(case.preferences.select_for_update().order_by("rank"))
-        index = next((i for i, p in enumerate(ordered) if p.rank == rank), None)
-        target = None if index is None else index + (-1 if up else 1)
-        if index is None or target is None or not 0 <= target < len(ordered):
+        ordered = list(case.preferences.select_for_update().select_related("setting"))
+        ordered.sort(key=lambda p: p.rank)
+        if shown is not None and [p.pk for p in ordered] != shown:
+            raise StaleList(STALE_MESSAGE)
+        index = next((i for i, p in enumerate(ordered) if p.pk == preference_id), None)
+        if index is None:
+            raise StaleList("That preference is no longer in your list.")
+        target = index + (-1 if up else 1)
+        if not 0 <= target < len(ordered):
             return
         ordered[index], ordered[target] = ordered[target], ordered[index]
-        _rewrite_order(case, ordered)
+        moved = ordered[target]
+        _rewrite_order(ordered)
         audit_record(
             case=case,
             action="preference.moved",
             actor=actor,
-            data={"from": rank, "to": target + 1},
+            data={"from": index + 1, "to": target + 1, "setting": moved.display_name},
             now=moment,
         )
 

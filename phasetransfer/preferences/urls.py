@@ -24,17 +24,17 @@ urlpatterns: list[URLPattern] = [
         "family/<str:reference>/preferences/other/", family.preference_other, name="journey-other"
     ),
     path(
-        "family/<str:reference>/preferences/<int:rank>/reasons/",
+        "family/<str:reference>/preferences/<int:pk>/reasons/",
         family.preference_reasons,
         name="journey-reasons",
     ),
     path(
-        "family/<str:reference>/preferences/<int:rank>/remove/",
+        "family/<str:reference>/preferences/<int:pk>/remove/",
         family.preference_remove,
         name="journey-remove",
     ),
     path(
-        "family/<str:reference>/preferences/<int:rank>/move/",
+        "family/<str:reference>/preferences/<int:pk>/move/",
         family.preference_move,
         name="journey-move",
     ),

@@ -99,12 +99,21 @@ class Journey(SequentialTaskSet):
                 "choose (POST)",
                 {"urn": random.choice(urns)},
                 html,
-                then=f"{self.user.case}preferences/1/reasons/",
+                then=re.compile(re.escape(f"{self.user.case}preferences/") + r"\d+/reasons/"),
             )
+
+    def _first(self, action: str) -> str | None:
+        """The path of ``action`` on the family's first preference (pages address a
+        preference by its id), or None when they have named none."""
+        html = self.user.page(f"{self.user.case}preferences/", "preferences", "preferred")
+        found = re.search(r"preferences/(\d+)/" + action + "/", html)
+        return f"{self.user.case}preferences/{found.group(1)}/{action}/" if found else None
 
     @task
     def reasons(self) -> None:
-        path = f"{self.user.case}preferences/1/reasons/"
+        path = self._first("reasons")
+        if path is None:
+            return
         html = self.user.page(path, "reasons", "Why would you prefer")
         self.wait()
         self.user.form(
@@ -117,7 +126,9 @@ class Journey(SequentialTaskSet):
 
     @task
     def remove(self) -> None:
-        path = f"{self.user.case}preferences/1/remove/"
+        path = self._first("remove")
+        if path is None:
+            return
         html = self.user.page(path, "remove confirmation", "Are you sure you want to remove")
         self.wait()
         self.user.form(
@@ -157,15 +168,21 @@ class Parent(HttpUser):
         self._send_cookies_over_http()
         return response.text
 
-    def form(self, path: str, name: str, data: dict[str, str], page: str, *, then: str) -> None:
-        """POST a form as the browser would (with the page's CSRF token); expect a redirect."""
+    def form(
+        self, path: str, name: str, data: dict[str, str], page: str, *, then: str | re.Pattern[str]
+    ) -> None:
+        """POST a form as the browser would (with the page's CSRF token); expect a redirect
+        to ``then`` (a path, or a pattern where the path holds an id)."""
         token = CSRF_TOKEN.search(page)
         payload = {**data, "csrfmiddlewaretoken": token.group(1) if token else ""}
         with self.client.post(
             path, data=payload, name=name, allow_redirects=False, catch_response=True
         ) as response:
-            if response.status_code != 302 or response.headers.get("Location") != then:
-                location = response.headers.get("Location")
+            location = response.headers.get("Location") or ""
+            expected = (
+                then.fullmatch(location) if isinstance(then, re.Pattern) else location == then
+            )
+            if response.status_code != 302 or not expected:
                 response.failure(f"HTTP {response.status_code} to {location}, wanted {then}")
         self._send_cookies_over_http()
 

@@ -9,6 +9,7 @@ minor rules include best practices that GOV.UK's own patterns do not always foll
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,7 +103,8 @@ def _walk_journey(page: Page, scan: Scan, family: Family) -> None:
     page.get_by_role("button", name="Save and continue").click()
     expect(page.locator(".govuk-error-summary")).to_be_visible()
     scan("other, with errors")
-    page.goto(f"{case}preferences/1/remove/")
+    page.goto(f"{case}preferences/")
+    page.get_by_role("link", name=re.compile("^Remove")).first.click()
     scan("remove confirmation")
     page.goto(f"{case}check/")
     scan("check answers")

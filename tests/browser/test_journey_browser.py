@@ -79,14 +79,18 @@ def test_a_parent_signs_in_names_preferences_changes_one_from_check_answers_and_
     expect(page).to_have_url(_url(family, "preferences/"))
     expect(page.get_by_text("You have not named any yet.")).to_be_visible()
     _add_from_search(page, "grammar", "Maidstone Grammar School")
-    expect(page).to_have_url(_url(family, "preferences/1/reasons/"))
+    expect(page).to_have_url(
+        re.compile(re.escape(_path(family, "preferences/")) + r"\d+/reasons/$")
+    )
     page.get_by_label(REASONS_LABEL).fill("Close to home")
     page.get_by_role("button", name="Save and continue").click()
     expect(page).to_have_url(_url(family, "preferences/"))
 
     # A second, without reasons (they are optional).
     _add_from_search(page, "oakwood", "Oakwood Park Grammar School")
-    expect(page).to_have_url(_url(family, "preferences/2/reasons/"))
+    expect(page).to_have_url(
+        re.compile(re.escape(_path(family, "preferences/")) + r"\d+/reasons/$")
+    )
     page.get_by_role("button", name="Save and continue").click()
 
     # One that is not in the list.
@@ -122,7 +126,9 @@ def test_a_parent_signs_in_names_preferences_changes_one_from_check_answers_and_
 
     # Change the reasons for one from check answers, and come back to check answers.
     page.get_by_role("link", name="Change reasons for Maidstone Grammar School").click()
-    expect(page).to_have_url(_url(family, "preferences/2/reasons/?next=check"))
+    expect(page).to_have_url(
+        re.compile(re.escape(_path(family, "preferences/")) + r"\d+/reasons/\?next=check$")
+    )
     expect(page.get_by_role("link", name="Back")).to_have_attribute("href", _path(family, "check/"))
     reasons = page.get_by_label(REASONS_LABEL)
     expect(reasons).to_have_value("Close to home")

@@ -12,6 +12,7 @@ from phasetransfer.core.roles import Role
 from phasetransfer.models import AuditEvent, Case, CaseState, Phase, PreferenceSubmission, User
 from tests.conftest import signed_in
 from tests.factories import ContactFactory, RoundFactory, SettingFactory, UserFactory
+from tests.factories.consultations import PreferenceFactory
 from tests.moments import WINDOW_CLOSED, WINDOW_OPEN
 
 
@@ -49,11 +50,13 @@ def test_the_whole_journey_saves_each_page_and_submits(family: tuple[Client, Use
     found = client.get(_url(case, "preferences/search/"), {"q": "maidstone"}).content.decode()
     assert "Oakwood Park" in found
     chose = client.post(_url(case, "preferences/search/"), {"urn": first.urn})
-    assert chose["Location"] == _url(case, "preferences/1/reasons/")
-    client.post(_url(case, "preferences/1/reasons/"), {"reasons": "Close to home"})
+    grammar = case.preferences.get(setting=first)
+    assert chose["Location"] == _url(case, f"preferences/{grammar.pk}/reasons/")
+    client.post(_url(case, f"preferences/{grammar.pk}/reasons/"), {"reasons": "Close to home"})
     client.post(_url(case, "preferences/search/"), {"urn": second.urn})
     client.post(_url(case, "preferences/other/"), {"other_name": "Marsh View", "reasons": ""})
-    client.post(_url(case, "preferences/2/move/"), {"direction": "up"})
+    oakwood = case.preferences.get(setting=second)
+    client.post(_url(case, f"preferences/{oakwood.pk}/move/"), {"direction": "up"})
 
     # Nothing is lost: a fresh session sees the same answers.
     page = signed_in(Client(), user).get(_url(case, "check/")).content.decode()
@@ -83,7 +86,10 @@ def test_change_from_check_answers_returns_to_check_answers(
 ) -> None:
     client, _, case = family
     client.post(_url(case, "preferences/search/"), {"urn": SettingFactory().urn})
-    response = client.post(_url(case, "preferences/1/reasons/") + "?next=check", {"reasons": "x"})
+    added = case.preferences.get()
+    response = client.post(
+        _url(case, f"preferences/{added.pk}/reasons/") + "?next=check", {"reasons": "x"}
+    )
     assert response["Location"] == _url(case, "check/")
 
 
@@ -187,7 +193,7 @@ def test_another_parent_gets_not_found_for_every_page(
         "preferences/search/",
         "check/",
         "confirmation/",
-        "preferences/1/reasons/",
+        f"preferences/{PreferenceFactory(case=case).pk}/reasons/",
     ]:
         assert other.get(_url(case, tail)).status_code == 404, tail
     assert other.post(_url(case, "check/")).status_code == 404
@@ -248,3 +254,51 @@ def test_the_council_publishes_its_oversubscription_rule_where_families_name_sch
     AllocationPolicy.objects.create(round=case.round, oversubscription_rule="distance")
     page = client.get(_url(case, "preferences/")).content.decode()
     assert "among children who put it equally high, to the children who live nearest" in page
+
+
+@pytest.mark.usefixtures("during_window")
+def test_a_double_clicked_removal_removes_exactly_one_school(
+    family: tuple[Client, User, Case],
+) -> None:
+    client, _, case = family
+    names = ["Alpha School", "Beta School", "Gamma School"]
+    for name in names:
+        client.post(_url(case, "preferences/search/"), {"urn": SettingFactory(name=name).urn})
+    beta = case.preferences.get(setting__name="Beta School")
+    # Two POSTs of the same confirmation: the second finds Beta gone and removes nothing.
+    for _ in range(2):
+        done = client.post(_url(case, f"preferences/{beta.pk}/remove/"), {"answer": "yes"})
+        assert done.status_code == 302
+    left = list(case.preferences.order_by("rank").values_list("setting__name", "rank"))
+    assert left == [("Alpha School", 1), ("Gamma School", 2)]
+    page = client.get(_url(case, "preferences/")).content.decode()
+    assert "That preference was already removed." in page
+    assert AuditEvent.objects.filter(case=case, action="preference.removed").count() == 1
+    assert AuditEvent.objects.get(action="preference.removed").data["setting"] == "Beta School"
+
+
+@pytest.mark.usefixtures("during_window")
+def test_a_move_from_a_stale_page_is_refused_and_the_ids_stay_stable(
+    family: tuple[Client, User, Case],
+) -> None:
+    client, _, case = family
+    for name in ["Alpha School", "Beta School", "Gamma School"]:
+        client.post(_url(case, "preferences/search/"), {"urn": SettingFactory(name=name).urn})
+    ids = list(case.preferences.order_by("rank").values_list("pk", flat=True))
+    shown = ",".join(map(str, ids))
+    gamma = ids[2]
+    url = _url(case, f"preferences/{gamma}/move/")
+    client.post(url, {"direction": "up", "shown": shown})
+    # The same click again (double click, or the other tab): the page's order is stale.
+    client.post(url, {"direction": "up", "shown": shown})
+    order = list(case.preferences.order_by("rank").values_list("setting__name", flat=True))
+    assert order == ["Alpha School", "Gamma School", "Beta School"]
+    assert sorted(case.preferences.values_list("pk", flat=True)) == sorted(ids)  # rows kept
+    page = client.get(_url(case, "preferences/")).content.decode()
+    assert "Your list changed since this page was shown" in page
+    # Another family's preference id is not found on this case.
+    stranger = PreferenceFactory()
+    assert client.post(_url(case, f"preferences/{stranger.pk}/remove/"), {"answer": "yes"})[
+        "Location"
+    ] == _url(case, "preferences/")
+    assert stranger.__class__.objects.filter(pk=stranger.pk).exists()

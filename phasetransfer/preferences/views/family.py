@@ -150,6 +150,7 @@ def preference_list(request: AuthenticatedRequest, reference: str) -> HttpRespon
         case,
         preferences=preferences,
         rows=[(p, distance_to(case, p.setting) if p.setting else None) for p in preferences],
+        shown=",".join(str(p.pk) for p in preferences),
         can_add=len(preferences) < case.round.max_preferences,
         policy=policy_for(case.round),
     )
@@ -179,7 +180,7 @@ def preference_search(request: AuthenticatedRequest, reference: str) -> HttpResp
             except prefs.PreferenceRefused as refused:
                 error = str(refused)
             else:
-                return redirect("journey-reasons", reference=reference, rank=added.rank)
+                return redirect("journey-reasons", reference=reference, pk=added.pk)
     if form.is_valid() and form.cleaned_data["q"]:
         results = [(s, distance_to(case, s)) for s in settings_search(query=form.cleaned_data["q"])]
     return render(
@@ -220,21 +221,24 @@ def preference_other(request: AuthenticatedRequest, reference: str) -> HttpRespo
     )
 
 
-def _preference(case: Case, rank: int) -> Preference:
-    from django.http import Http404
+def _preference(case: Case, pk: int) -> Preference | None:
+    """The case's preference with this id, or None if it is gone (removed in another tab)."""
+    return case.preferences.select_related("setting").filter(pk=pk).first()
 
-    preference = case.preferences.select_related("setting").filter(rank=rank).first()
-    if preference is None:
-        raise Http404("No such preference")
-    return preference
+
+def _gone(reference: str) -> HttpResponse:
+    return redirect("journey-preferences", reference=reference)
 
 
 @role_required(*FAMILY)
-def preference_reasons(request: AuthenticatedRequest, reference: str, rank: int) -> HttpResponse:
+def preference_reasons(request: AuthenticatedRequest, reference: str, pk: int) -> HttpResponse:
     case = _family_case(request, reference)
     if (blocked := _read_only(request, case)) is not None:
         return blocked
-    preference = _preference(case, rank)
+    preference = _preference(case, pk)
+    if preference is None:
+        messages.info(request, "That preference is no longer in your list.")
+        return _gone(reference)
     form = ReasonsForm(request.POST or None, initial={"reasons": preference.reasons})
     if request.method == "POST" and form.is_valid():
         try:
@@ -262,16 +266,23 @@ def preference_reasons(request: AuthenticatedRequest, reference: str, rank: int)
 
 
 @role_required(*FAMILY)
-def preference_remove(request: AuthenticatedRequest, reference: str, rank: int) -> HttpResponse:
+def preference_remove(request: AuthenticatedRequest, reference: str, pk: int) -> HttpResponse:
     case = _family_case(request, reference)
     if (blocked := _read_only(request, case)) is not None:
         return blocked
-    preference = _preference(case, rank)
+    preference = _preference(case, pk)
+    if preference is None:
+        messages.info(request, "That preference was already removed.")
+        return _gone(reference)
     form = YesNoForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["answer"] == "yes":
-            prefs.preference_remove(case=case, rank=rank, actor=request.user)
-            messages.success(request, f"{preference.display_name} removed")
+            try:
+                prefs.preference_remove(case=case, preference_id=pk, actor=request.user)
+            except prefs.PreferenceRefused as refused:
+                messages.info(request, str(refused))
+            else:
+                messages.success(request, f"{preference.display_name} removed")
         return redirect("journey-preferences", reference=reference)
     form.fields["answer"].error_messages["required"] = "Select yes to remove this preference"
     return render(
@@ -283,13 +294,21 @@ def preference_remove(request: AuthenticatedRequest, reference: str, rank: int) 
 
 @require_POST
 @role_required(*FAMILY)
-def preference_move(request: AuthenticatedRequest, reference: str, rank: int) -> HttpResponse:
+def preference_move(request: AuthenticatedRequest, reference: str, pk: int) -> HttpResponse:
     case = _family_case(request, reference)
     if (blocked := _read_only(request, case)) is not None:
         return blocked
-    prefs.preference_move(
-        case=case, rank=rank, up=request.POST.get("direction") == "up", actor=request.user
-    )
+    shown = [int(part) for part in request.POST.get("shown", "").split(",") if part.isdigit()]
+    try:
+        prefs.preference_move(
+            case=case,
+            preference_id=pk,
+            up=request.POST.get("direction") == "up",
+            actor=request.user,
+            shown=shown or None,
+        )
+    except prefs.PreferenceRefused as refused:
+        messages.info(request, str(refused))
     return redirect("journey-preferences", reference=reference)
 
 
