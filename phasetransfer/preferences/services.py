@@ -31,7 +31,10 @@ from phasetransfer.models import (
     Setting,
     User,
 )
-from phasetransfer.preferences.selectors import preferences_editable
+from phasetransfer.preferences.selectors import (
+    preferences_snapshot,
+    why_not_editable,
+)
 
 REASONS_MAX = 2000
 ON_BEHALF_CHANNELS = ("phone", "paper", "email", "meeting")
@@ -56,10 +59,8 @@ class PreferenceChoice:
 
 
 def _check_editable(case: Case, now: dt.datetime) -> None:
-    if not preferences_editable(case, now):
-        raise PreferenceRefused(
-            "You can no longer change these preferences: the closing date has passed."
-        )
+    if reason := why_not_editable(case, now):
+        raise PreferenceRefused(reason)
 
 
 def _check_setting(case: Case, setting: Setting, *, ignore: Preference | None = None) -> None:
@@ -234,18 +235,6 @@ def preference_move(
         )
 
 
-def _snapshot(case: Case) -> list[dict[str, object]]:
-    return [
-        {
-            "rank": p.rank,
-            "setting_urn": p.setting.urn if p.setting else None,
-            "name": p.display_name,
-            "reasons": p.reasons,
-        }
-        for p in case.preferences.select_related("setting").order_by("rank")
-    ]
-
-
 def preferences_submit(
     *,
     case: Case,
@@ -271,7 +260,7 @@ def preferences_submit(
             on_behalf=on_behalf,
             late=late,
             receipt=f"{case.reference}-{count + 1}",
-            snapshot=_snapshot(case),
+            snapshot=preferences_snapshot(case),
         )
         if case.state in (CaseState.IDENTIFIED, CaseState.INVITED):
             reason = f"entered by staff ({on_behalf})" if on_behalf else ""

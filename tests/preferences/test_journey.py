@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import pytest
@@ -162,7 +163,8 @@ def test_after_the_window_a_submitted_case_is_read_only(family: tuple[Client, Us
         assert add.status_code == 302
         assert case.preferences.count() == 1
         page = client.get(_url(case, "check/")).content.decode()
-        assert "can no longer be changed" in page
+        assert "has passed and you have sent your preferences" in page
+        assert "cannot be changed here" in page
         assert "Accept and send" not in page
 
 
@@ -302,3 +304,52 @@ def test_a_move_from_a_stale_page_is_refused_and_the_ids_stay_stable(
         "Location"
     ] == _url(case, "preferences/")
     assert stranger.__class__.objects.filter(pk=stranger.pk).exists()
+
+
+@pytest.mark.usefixtures("during_window")
+def test_a_list_changed_after_sending_is_flagged_to_the_family_and_to_staff(
+    family: tuple[Client, User, Case],
+) -> None:
+    client, _, case = family
+    client.post(_url(case, "preferences/search/"), {"urn": SettingFactory(name="Alpha").urn})
+    client.post(_url(case, "check/"))
+    assert "changed-since-sent" not in client.get(_url(case)).content.decode()
+    client.post(_url(case, "preferences/search/"), {"urn": SettingFactory(name="Beta").urn})
+    for tail in ("", "preferences/", "check/"):
+        page = client.get(_url(case, tail)).content.decode()
+        assert "You have changed your preferences since you sent them" in page, tail
+        assert f"{case.reference}-1" in page
+    staff = signed_in(Client(), UserFactory(roles=[Role.CASEWORKER]))
+    staff_page = staff.get(f"/staff/cases/{case.reference}/").content.decode()
+    assert "has changed their preferences since they sent them" in staff_page
+    assert "What they sent (receipt" in staff_page
+    # Sent again: nothing to flag on either side.
+    client.post(_url(case, "check/"))
+    assert "changed-since-sent" not in client.get(_url(case)).content.decode()
+    assert "changed-since-sent" not in staff.get(f"/staff/cases/{case.reference}/").content.decode()
+
+
+@pytest.mark.django_db
+def test_what_the_family_is_told_when_they_cannot_change_their_list_is_true(
+    family: tuple[Client, User, Case],
+) -> None:
+    client, user, case = family
+    round_ = case.round
+    with time_machine.travel(round_.preference_opens_at - dt.timedelta(days=3), tick=False):
+        signed_in(client, user)
+        page = client.get(_url(case)).content.decode()
+        assert "You can name your preferences from" in page
+        assert "closing date" not in page
+        assert "Not yet started" not in page
+    with time_machine.travel(WINDOW_OPEN, tick=False):
+        signed_in(client, user)
+        client.post(_url(case, "preferences/search/"), {"urn": SettingFactory().urn})
+        client.post(_url(case, "check/"))
+    with time_machine.travel(WINDOW_CLOSED, tick=False):
+        signed_in(client, user)
+        page = client.get(_url(case, "preferences/"), follow=True).content.decode()
+        assert "has passed and you have sent your preferences" in page
+        Case.objects.filter(pk=case.pk).update(state=CaseState.CONSULTING)
+        page = client.get(_url(case)).content.decode()
+        assert "We are already working on the preferences you sent" in page
+        assert "closing date" not in page

@@ -31,9 +31,11 @@ from phasetransfer.preferences.nearest import (
     phase_settings,
 )
 from phasetransfer.preferences.selectors import (
+    changed_since_sent,
     latest_submission,
     preferences_editable,
     settings_search,
+    why_not_editable,
     window_is_open,
 )
 from phasetransfer.preferences.travel import travel_note
@@ -57,8 +59,10 @@ def _context(
     return {
         "case": case,
         "editable": preferences_editable(case, now),
+        "why_not_editable": why_not_editable(case, now),
         "window_open": window_is_open(case, now),
         "submission": latest_submission(case),
+        "changed_since_sent": changed_since_sent(case),
         "preferences": _preferences(case) if preferences is None else preferences,
         "is_young_person": has_role(request.user, Role.YOUNG_PERSON),
         "outcome_visible": outcome_visible(case, now),
@@ -67,9 +71,10 @@ def _context(
 
 
 def _read_only(request: HttpRequest, case: Case) -> HttpResponse | None:
-    if preferences_editable(case):
+    reason = why_not_editable(case)
+    if not reason:
         return None
-    messages.info(request, "The closing date has passed, so your answers can no longer be changed.")
+    messages.info(request, reason)
     return redirect("journey-case", reference=case.reference)
 
 
