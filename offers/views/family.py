@@ -18,7 +18,7 @@ from offers.services.outcomes import ResponseRefused, family_respond
 from phasetransfer.cases.selectors import case_for_family
 from phasetransfer.core import clock
 from phasetransfer.core.access import AuthenticatedRequest, role_required
-from phasetransfer.core.roles import Role
+from phasetransfer.core.roles import Role, has_role
 from phasetransfer.core.visibility import outcome_visible
 from phasetransfer.models import (
     AccessAction,
@@ -94,6 +94,7 @@ def outcome(request: AuthenticatedRequest, reference: str) -> HttpResponse:
             "responses": case.family_responses.filter(release=current) if current else [],
             "story": after_offer_day(case, clock.today_in_london()),
             "form": form,
+            "is_young_person": has_role(request.user, Role.YOUNG_PERSON),
         },
         status=400 if form.errors else 200,
     )

@@ -88,7 +88,7 @@ def test_the_family_sees_current_consultations_without_withdrawn_ones(
 
 
 def test_the_include_shows_each_response_in_plain_english(consulted: Consulted) -> None:
-    html = render_to_string(TEMPLATE, {"case": consulted.case})
+    html = render_to_string(TEMPLATE, {"case": consulted.case, "is_young_person": False})
     assert "What the schools and colleges said" in html
     assert "Yes Academy" in html
     assert "Can meet needs" in html
@@ -109,14 +109,14 @@ def test_the_include_shows_each_response_in_plain_english(consulted: Consulted) 
 
 
 def test_the_include_and_the_selector_agree(consulted: Consulted) -> None:
-    html = render_to_string(TEMPLATE, {"case": consulted.case})
+    html = render_to_string(TEMPLATE, {"case": consulted.case, "is_young_person": False})
     shown = {c.setting.name for c in consulted.case.consultations.all() if c.setting.name in html}
     assert shown == {c.setting.name for c in consultations_for_family(consulted.case)}
     assert html.count("app-consultation-response") == 4
 
 
 def test_the_include_says_when_nobody_has_been_asked_yet(db: None) -> None:
-    html = render_to_string(TEMPLATE, {"case": CaseFactory()})
+    html = render_to_string(TEMPLATE, {"case": CaseFactory(), "is_young_person": False})
     assert "We have not asked any schools or colleges yet." in html
 
 
@@ -131,5 +131,16 @@ def test_settings_not_ruling_out_are_the_yes_and_the_not_yet_answered(
 def test_the_family_never_sees_another_familys_consultations(consulted: Consulted) -> None:
     other = ConsultationFactory(setting=SettingFactory(name="Someone Else's School"))
     assert other not in consultations_for_family(consulted.case)
-    html = render_to_string(TEMPLATE, {"case": consulted.case})
+    html = render_to_string(TEMPLATE, {"case": consulted.case, "is_young_person": False})
     assert "Someone Else" not in html
+
+
+@pytest.mark.django_db
+def test_a_young_person_reads_about_their_own_needs_and_a_name_is_escaped() -> None:
+    from phasetransfer.templatetags.family_words import whose
+
+    consulted = ConsultationFactory(case__child__first_name="Zara")
+    html = render_to_string(TEMPLATE, {"case": consulted.case, "is_young_person": True})
+    assert "whether it can meet your needs" in html
+    assert "Zara" not in html
+    assert str(whose("<b>Al</b>", False)) == "&lt;b&gt;Al&lt;/b&gt;'s"
