@@ -1,10 +1,24 @@
 """The root URLs: each stage (and app) owns its routes; the project wires them here."""
 
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import URLPattern, URLResolver, include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from phasetransfer.api.base import NotFoundView
+
+
+class FaviconView(RedirectView):
+    """Browsers ask for /favicon.ico whatever the page says: send them to the service's own
+    icon (not GOV.UK's crown, which is for GOV.UK only). Looked up per request, so the
+    static manifest need not exist when the URLs load."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args: object, **kwargs: object) -> str:
+        return static("images/favicon.svg")
+
 
 # The REST API: each app owns its endpoints.
 api_pages: list[URLPattern | URLResolver] = [
@@ -31,4 +45,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # The second factor for staff, and the administrators' audit trail.
     path("", include("phasetransfer.security.urls")),
     path("admin/", admin.site.urls),
+    path("favicon.ico", FaviconView.as_view(), name="favicon"),
 ]

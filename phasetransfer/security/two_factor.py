@@ -62,9 +62,17 @@ def demo_device_for(user: Any) -> TOTPDevice | None:
 
 
 def code_now(device: TOTPDevice) -> str:
-    """The code ``device`` accepts now (shown on the code page for demo accounts only)."""
+    """A code ``device`` accepts now (shown on the code page for demo accounts only).
+
+    A code is good once: after signing in, this step's code is spent until the next 30
+    seconds. The device accepts the next step's code already (its tolerance), so that is
+    the one to give, and signing in twice within 30 seconds works.
+    """
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = time.time()
+    current = totp.t()
+    if device.last_t is not None and device.last_t >= current and device.tolerance >= 1:
+        totp.time += (device.last_t + 1 - current) * device.step
     return f"{totp.token():0{device.digits}d}"
 
 

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 from django.conf import settings
+from django.test import Client
 
 from phasetransfer.config.env import ImproperlyConfiguredEnv, envbool, envint
 
@@ -119,3 +120,13 @@ def test_emails_have_a_queue_of_their_own_so_a_backlog_never_holds_up_a_release(
     queues = {q.name: q.routing_key for q in app.amqp.queues.values()}
     assert {default, f"{default}-email"} <= set(queues)
     assert all(name == key for name, key in queues.items()), queues
+
+
+@pytest.mark.django_db
+def test_the_favicon_is_the_services_own_and_never_a_404(client: Client) -> None:
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("images/favicon.svg")
+    page = client.get("/sign-in/").content.decode()
+    assert 'rel="icon"' in page
+    assert 'role="region" aria-label="About this service"' in page
