@@ -7,6 +7,7 @@ from django.shortcuts import render
 
 from phasetransfer.cases.selectors import case_for_staff, rounds_overview
 from phasetransfer.core.access import AuthenticatedRequest, role_required
+from phasetransfer.core.audit_words import describe
 from phasetransfer.core.roles import READ_ALL, Role, has_role
 from phasetransfer.preferences.selectors import changed_since_sent
 from phasetransfer.security.access_log import case_access_record
@@ -34,7 +35,9 @@ def case_view(request: AuthenticatedRequest, reference: str) -> HttpResponse:
             "preferences": case.preferences.select_related("setting").order_by("rank"),
             "submissions": case.submissions.all(),
             "changed_since_sent": changed_since_sent(case),
-            "events": case.audit_events.order_by("-at", "-id")[:50],
+            "events": describe(
+                case.audit_events.select_related("actor").order_by("-at", "-id")[:50]
+            ),
             "can_enter": has_role(request.user, Role.CASEWORKER),
         },
     )

@@ -163,6 +163,12 @@ def _rewrite_order(ordered: list[Preference]) -> None:
         Preference.objects.bulk_update(ordered, ["rank"])
 
 
+def _setting_code(preference: Preference) -> int | str:
+    """What an audit event records of a preference: the setting's URN, or "other" for one
+    the family typed (their words stay on the preference, not in the audit trail)."""
+    return preference.setting.urn if preference.setting else "other"
+
+
 class StaleList(PreferenceRefused):
     """The list changed since the page was shown (a second tab, a double click)."""
 
@@ -193,7 +199,7 @@ def preference_remove(
             case=case,
             action="preference.removed",
             actor=actor,
-            data={"rank": gone.rank, "setting": gone.display_name},
+            data={"rank": gone.rank, "setting": _setting_code(gone)},
             now=moment,
         )
     return gone
@@ -230,7 +236,7 @@ def preference_move(
             case=case,
             action="preference.moved",
             actor=actor,
-            data={"from": index + 1, "to": target + 1, "setting": moved.display_name},
+            data={"from": index + 1, "to": target + 1, "setting": _setting_code(moved)},
             now=moment,
         )
 

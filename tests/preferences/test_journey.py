@@ -276,7 +276,7 @@ def test_a_double_clicked_removal_removes_exactly_one_school(
     page = client.get(_url(case, "preferences/")).content.decode()
     assert "That preference was already removed." in page
     assert AuditEvent.objects.filter(case=case, action="preference.removed").count() == 1
-    assert AuditEvent.objects.get(action="preference.removed").data["setting"] == "Beta School"
+    assert AuditEvent.objects.get(action="preference.removed").data["setting"] == beta.setting.urn
 
 
 @pytest.mark.usefixtures("during_window")

@@ -219,6 +219,8 @@ RULES: dict[str, Rule] = {
     # The schema and its viewer describe the API and hold no one's data.
     "api-schema": everyone(),
     "api-docs": everyone(),
+    # The service's icon: a redirect to a static file, for anyone.
+    "favicon": Rule(frozenset(), everyone_gets=301),
     "unnamed:api/": Rule(frozenset(), everyone_gets=404),
     # The Django admin's front door (its own login page answers for the denied).
     "admin:index": only(*DJANGO_STAFF),
@@ -308,7 +310,7 @@ def test_skips_are_only_admin_internals_and_static() -> None:
 def _kwargs(route: Route, world: SecurityWorld) -> dict[str, object]:
     values: dict[str, object] = {
         "reference": world.case.reference,
-        "rank": 1,
+        "pk": world.case.preferences.order_by("rank").first().pk,  # the parent's first
         "round_id": world.round.pk,
         "run_id": world.run.pk,
         "consultation_id": world.consultation.pk,
