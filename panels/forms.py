@@ -118,18 +118,29 @@ class SettingsForm(forms.Form):
     )
 
 
+OTHER_URN = "other"
+
+
 class DecisionForm(forms.Form):
+    """``options``: the settings of this case the chair chooses from (its preferences and
+    its proposal), as (URN, label) pairs; "another setting" takes a URN instead."""
+
     outcome = forms.ChoiceField(
         label="What did the panel decide?",
         choices=Outcome.choices,
         widget=forms.RadioSelect,
         error_messages={"required": "Choose what the panel decided"},
     )
+    setting_choice = forms.ChoiceField(
+        label="Which setting? (to name, or to consult further)",
+        required=False,
+        widget=forms.RadioSelect,
+    )
     setting_urn = forms.IntegerField(
-        label="URN of the setting named (or to consult)",
+        label="URN of the other setting",
         required=False,
         min_value=1,
-        help_text="For 'Name another setting' and 'Request a further consultation'",
+        help_text="Its 6-digit unique reference number, from Get Information about Schools",
     )
     setting_type = forms.ChoiceField(
         label="Type of setting (for 'Name a type of setting only')",
@@ -160,15 +171,32 @@ class DecisionForm(forms.Form):
         label="Name it even though it has no places left", required=False
     )
 
-    def __init__(self, *args: Any, changing: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        changing: bool = False,
+        options: list[tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.changing = changing
         if not changing:
             del self.fields["change_reason"]
+        choice = self.fields["setting_choice"]
+        assert isinstance(choice, forms.ChoiceField)
+        choice.choices = [*(options or []), (OTHER_URN, "Another setting: enter its URN")]
 
     def clean_setting_urn(self) -> Setting | None:
         urn = self.cleaned_data.get("setting_urn")
         return setting_for_urn(urn) if urn else None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        choice = data.get("setting_choice")
+        if choice and choice != OTHER_URN:
+            # One of the case's own settings: no URN to type.
+            data["setting_urn"] = setting_for_urn(int(choice))
+        return data
 
     def decision_input(self) -> DecisionInput:
         data = self.cleaned_data

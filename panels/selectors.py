@@ -225,3 +225,30 @@ def sign_off_readiness(session: PanelSession) -> SignOffReadiness:
     return SignOffReadiness(
         decided=decided + sorted(decided_here), waiting=at_panel + len(told_none - decided_here)
     )
+
+
+def setting_options(panel_case: PanelCase) -> list[tuple[str, str]]:
+    """The settings a chair chooses from for this case, as (URN, label): the family's
+    preferences in their order, then the proposal if it is not one of them, each with the
+    distance from home in miles as the family sees it."""
+    from phasetransfer.preferences.nearest import distance_to
+
+    case = panel_case.case
+    options: list[tuple[str, str]] = []
+    seen: set[int] = set()
+
+    def add(setting: Setting, what: str) -> None:
+        if setting.pk in seen:
+            return
+        seen.add(setting.pk)
+        near = distance_to(case, setting)
+        miles = f", {near.miles:.1f} miles" if near is not None else ""
+        options.append((str(setting.urn), f"{what}: {setting.name}{miles}"))
+
+    for preference in case.preferences.select_related("setting").order_by("rank"):
+        if preference.setting is not None:
+            add(preference.setting, f"Preference {preference.rank}")
+    proposal = panel_case.proposal
+    if proposal is not None and proposal.setting is not None:
+        add(proposal.setting, "The proposal")
+    return options

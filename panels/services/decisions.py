@@ -130,7 +130,7 @@ def _named(panel_case: PanelCase, data: DecisionInput) -> Setting | None:
         return proposal.setting
     if data.outcome in (Outcome.OTHER_SETTING, Outcome.FURTHER_CONSULTATION):
         if data.setting is None:
-            raise DecisionRefused("Enter the URN of the setting", "setting")
+            raise DecisionRefused("Choose the setting, or enter the URN of another", "setting")
         if not data.setting.serves(panel_case.case.round.phase):
             raise DecisionRefused(
                 f"{data.setting.name} does not take children into this phase.", "setting"

@@ -17,6 +17,7 @@ from panels.selectors import (
     is_chair,
     places_left,
     session_for_user,
+    setting_options,
     sign_off_readiness,
 )
 from panels.services.decisions import (
@@ -66,7 +67,7 @@ def _over_capacity(panel_case: PanelCase, data: DecisionInput) -> PlacesLeft | N
 
 
 def _refused(form: DecisionForm, refused: DecisionRefused) -> None:
-    field = {"setting": "setting_urn"}.get(refused.field, refused.field)
+    field = {"setting": "setting_choice"}.get(refused.field, refused.field)
     form.add_error(field if field in form.fields else None, str(refused))
 
 
@@ -109,6 +110,7 @@ def decide(request: AuthenticatedRequest, session_id: int, case_id: int) -> Http
     form = DecisionForm(
         request.POST or None,
         changing=changing,
+        options=setting_options(panel_case),
         initial={"reasons": "\n".join(reason["text"] for reason in proposed)},
     )
     over = None
@@ -170,7 +172,14 @@ def change(request: AuthenticatedRequest, decision_id: int) -> HttpResponse:
     case_access_record(request=request, case=decision.case)
     if Decision.objects.filter(supersedes=decision).exists():
         raise Http404("This decision has been changed already")
-    form = DecisionForm(request.POST or None, changing=True)
+    panel_case = PanelCase.objects.filter(
+        session=session, case=decision.case, removed_at=None
+    ).first()
+    form = DecisionForm(
+        request.POST or None,
+        changing=True,
+        options=setting_options(panel_case) if panel_case else None,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             changed = decision_change(

@@ -213,6 +213,38 @@ def test_chair_records_a_decision_and_a_refusal_needs_the_ground(
     assert current_decision(pc.case).setting == other
 
 
+def test_the_chair_chooses_a_setting_from_the_case_without_typing_a_urn(
+    client: Client, round_: Round
+) -> None:
+    first, second = SettingFactory(name="First Choice"), SettingFactory(name="Second Choice")
+    pc = at_panel(round_, preferences=(first, second), proposal=first)
+    page = _get(client, pc.session.chair, _decide_url(pc), at=PANEL_HAS_SAT).content.decode()
+    assert re.search(r"Preference 2: Second Choice, [\d.]+ miles", page)
+    assert "Another setting: enter its URN" in page
+    missing = _post(
+        client,
+        pc.session.chair,
+        _decide_url(pc),
+        {"outcome": "other_setting", "ground": "unsuitable", "reasons": "Nearer"},
+        at=PANEL_HAS_SAT,
+    )
+    assert "Choose the setting, or enter the URN of another" in missing.content.decode()
+    done = _post(
+        client,
+        pc.session.chair,
+        _decide_url(pc),
+        {
+            "outcome": "other_setting",
+            "setting_choice": str(second.urn),
+            "ground": "unsuitable",
+            "reasons": "The panel preferred the smaller site.",
+        },
+        at=PANEL_HAS_SAT,
+    )
+    assert done.status_code == 302
+    assert current_decision(pc.case).setting == second
+
+
 def test_the_decision_form_starts_from_the_models_reasons(client: Client, round_: Round) -> None:
     pc = at_panel(round_)
     text = "Oak Independent would cost the council £56,500 a year (fees £52,000 and ..."
