@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from phasetransfer.core import clock
+from phasetransfer.core import clock, geo
 from phasetransfer.models import (
     Case,
     CaseState,
@@ -14,14 +15,79 @@ from phasetransfer.models import (
     Setting,
 )
 
+SEARCH_PAGE = 20
 
-def settings_search(*, query: str, limit: int = 20) -> QuerySet[Setting]:
+
+@dataclass(frozen=True)
+class SearchResults:
+    """One page of a family's search, and what the whole search found."""
+
+    results: list[tuple[Setting, float | None]]  # (setting, km from home) on this page
+    total: int  # settings that take the child's phase and match
+    other_phase: int  # matches that do not take the child's phase (not shown)
+    page: int
+    pages: int
+
+
+def _relevance(setting: Setting, text: str) -> int:
+    """0 is best: the name is the search, starts with it, has it as a word, contains it;
+    then the town; then the postcode."""
+    name, query = setting.name.lower(), text.lower()
+    if name == query:
+        return 0
+    if name.startswith(query):
+        return 1
+    if f" {query}" in f" {name}":
+        return 2
+    if query in name:
+        return 3
+    if query in (setting.town or "").lower():
+        return 4
+    return 5
+
+
+def settings_search_for(case: Case, *, query: str, page: int = 1) -> SearchResults:
+    """Settings matching ``query`` that take the child's phase, most relevant first and
+    then nearest home; with how many matched but do not take the phase."""
+    matches = list(settings_search(query=query, limit=None))
+    phase = case.round.phase
+    fitting = [s for s in matches if s.serves(phase)]
+    lat, lon = case.child.home_latitude, case.child.home_longitude
+
+    def km(setting: Setting) -> float | None:
+        if lat is None or lon is None or setting.latitude is None or setting.longitude is None:
+            return None
+        return geo.distance_km(lat, lon, setting.latitude, setting.longitude)
+
+    text = " ".join(query.split())
+    ranked = sorted(
+        ((s, km(s)) for s in fitting),
+        key=lambda item: (
+            _relevance(item[0], text),
+            item[1] if item[1] is not None else float("inf"),
+            item[0].name,
+        ),
+    )
+    pages = max(1, -(-len(ranked) // SEARCH_PAGE))
+    page = min(max(page, 1), pages)
+    start = (page - 1) * SEARCH_PAGE
+    return SearchResults(
+        results=ranked[start : start + SEARCH_PAGE],
+        total=len(ranked),
+        other_phase=len(matches) - len(fitting),
+        page=page,
+        pages=pages,
+    )
+
+
+def settings_search(*, query: str, limit: int | None = 20) -> QuerySet[Setting]:
     """Settings whose name or town contains ``query``, or whose postcode starts with it."""
     text = " ".join(query.split())
     if len(text) < 2:
         return Setting.objects.none()
     matches = Q(name__icontains=text) | Q(town__icontains=text) | Q(postcode__istartswith=text)
-    return Setting.objects.filter(matches).order_by("name")[:limit]
+    found = Setting.objects.filter(matches).order_by("name")
+    return found if limit is None else found[:limit]
 
 
 def window_is_open(case: Case, now: dt.datetime) -> bool:

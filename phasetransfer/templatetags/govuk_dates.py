@@ -11,6 +11,8 @@ import datetime as dt
 from django import template
 from django.utils import timezone
 
+from phasetransfer.core import geo
+
 register = template.Library()
 
 
@@ -32,3 +34,9 @@ def govuk_datetime(value: dt.datetime | None) -> str:
         return ""
     local = timezone.localtime(value) if timezone.is_aware(value) else value
     return f"{local.day} {local:%B %Y}, {govuk_time_text(value)}"
+
+
+@register.filter
+def miles(km: float | None) -> float | None:
+    """Kilometres as the miles families read."""
+    return None if km is None else geo.km_to_miles(km)

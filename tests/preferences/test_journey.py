@@ -353,3 +353,30 @@ def test_what_the_family_is_told_when_they_cannot_change_their_list_is_true(
         page = client.get(_url(case)).content.decode()
         assert "We are already working on the preferences you sent" in page
         assert "closing date" not in page
+
+
+@pytest.mark.usefixtures("during_window")
+def test_search_on_the_kent_file_shows_only_the_phase_best_match_first_with_the_true_count(
+    family: tuple[Client, User, Case],
+) -> None:
+    from phasetransfer.cohort.schools import schools_import
+    from phasetransfer.core.geo import DATA_DIR
+    from phasetransfer.preferences.selectors import SEARCH_PAGE, settings_search_for
+
+    assert schools_import(source=DATA_DIR / "kent-schools.csv").ok
+    client, _, case = family  # a Year 7 (secondary) case
+    found = settings_search_for(case, query="Tonbridge")
+    names = [s.name for s, _km in found.results]
+    assert all(s.serves_secondary for s, _km in found.results)
+    for school in ("The Judd School", "Tonbridge Grammar School", "Weald of Kent Grammar School"):
+        assert any(school in name for name in names), (school, names)
+    assert names[0].startswith("Tonbridge")  # the name begins with what was typed
+    assert found.other_phase > 0  # primary schools in Tonbridge, not shown
+    page = client.get(_url(case, "preferences/search/"), {"q": "Tonbridge"}).content.decode()
+    assert f"{found.total} result" in page
+    assert "not take children into" in page
+    # More than a page: the count is the whole search's, and the next page continues it.
+    many = settings_search_for(case, query="school")
+    assert many.total > SEARCH_PAGE and many.pages > 1
+    second = settings_search_for(case, query="school", page=2)
+    assert {s.pk for s, _ in second.results}.isdisjoint({s.pk for s, _ in many.results})

@@ -14,7 +14,7 @@ from phasetransfer.core import clock
 from phasetransfer.core.access import AuthenticatedRequest, role_required
 from phasetransfer.core.roles import Role, has_role
 from phasetransfer.core.visibility import outcome_visible
-from phasetransfer.models import Case, Preference, Setting
+from phasetransfer.models import Case, Phase, Preference, Setting
 from phasetransfer.preferences import services as prefs
 from phasetransfer.preferences.forms import (
     ChooseSettingForm,
@@ -34,7 +34,7 @@ from phasetransfer.preferences.selectors import (
     changed_since_sent,
     latest_submission,
     preferences_editable,
-    settings_search,
+    settings_search_for,
     why_not_editable,
     window_is_open,
 )
@@ -168,7 +168,6 @@ def preference_search(request: AuthenticatedRequest, reference: str) -> HttpResp
     if (blocked := _read_only(request, case)) is not None:
         return blocked
     form = SearchForm(request.GET or None)
-    results: list[tuple[Setting, object]] = []
     error = ""
     if request.method == "POST":
         choose = ChooseSettingForm(request.POST)
@@ -186,8 +185,12 @@ def preference_search(request: AuthenticatedRequest, reference: str) -> HttpResp
                 error = str(refused)
             else:
                 return redirect("journey-reasons", reference=reference, pk=added.pk)
+    found = None
     if form.is_valid() and form.cleaned_data["q"]:
-        results = [(s, distance_to(case, s)) for s in settings_search(query=form.cleaned_data["q"])]
+        page = request.GET.get("page", "1")
+        found = settings_search_for(
+            case, query=form.cleaned_data["q"], page=int(page) if page.isdigit() else 1
+        )
     return render(
         request,
         "phasetransfer/preferences/search.html",
@@ -195,7 +198,8 @@ def preference_search(request: AuthenticatedRequest, reference: str) -> HttpResp
             request,
             case,
             form=form,
-            results=results,
+            found=found,
+            phase=Phase(case.round.phase).label,
             error=error,
             searched=bool(request.GET.get("q")),
         ),
