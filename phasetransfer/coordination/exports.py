@@ -19,6 +19,7 @@ HEADER = [
     "Due (London)",
     "Status",
     "At risk this week",
+    "Why at risk",
 ]
 
 
@@ -35,6 +36,7 @@ def _cells(row: ProgressRow) -> list[str]:
         due,
         row.status.label,
         "yes" if row.at_risk else "no",
+        row.risk,
     ]
 
 

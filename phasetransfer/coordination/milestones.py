@@ -465,6 +465,53 @@ COUNCIL_MILESTONES = frozenset(
 PRESSING = frozenset({Status.OVERDUE, Status.DUE_SOON})
 
 
+def risk_reason(
+    case: CaseFacts,
+    round_: RoundFacts,
+    milestone: Milestone | None,
+    status: Status,
+    now: dt.datetime,
+) -> str:
+    """Why the case will miss the statutory deadline unless someone acts this week (see
+    module docstring), in words a co-ordinator acts on; "" when it is not at risk."""
+    if milestone is not None and (
+        milestone.kind in AFTER_OFFER_STAGE
+        or (milestone.kind == MilestoneKind.START_OF_YEAR and case.state not in OPEN)
+    ):
+        # After offer day: what the council must do, late or due this week.
+        if milestone.kind in COUNCIL_MILESTONES and status in PRESSING:
+            return _due_words(milestone, status, now)
+        return ""
+    if case.state not in WITHOUT_APPROVED_OFFER:
+        return ""
+    if status == Status.OVERDUE and milestone is not None:
+        return _due_words(milestone, status, now)
+    if status == Status.DUE_SOON and milestone is not None and milestone.kind in COUNCIL_MILESTONES:
+        return _due_words(milestone, status, now)
+    if case.state not in BEFORE_DECISION:
+        return ""
+    in_time = case.panel_at is not None and case.panel_at < round_.panel_cutoff
+    if not in_time and round_.panel_cutoff - now <= WEEK:
+        cutoff = round_.panel_cutoff.astimezone(clock.LONDON)
+        days = _days((round_.panel_cutoff - now).days)
+        return f"No panel date before the cut-off ({cutoff:%-d %B}, {days})"
+    return ""
+
+
+def _days(days: int) -> str:
+    if days < 0:
+        return f"{-days} day{'s' if days != -1 else ''} ago"
+    return "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
+
+
+def _due_words(milestone: Milestone, status: Status, now: dt.datetime) -> str:
+    days = (milestone.due - now).days
+    when = milestone.due.astimezone(clock.LONDON)
+    if status == Status.OVERDUE:
+        return f"{milestone.label}: overdue since {when:%-d %B}"
+    return f"{milestone.label}: due {when:%-d %B} ({_days(days)})"
+
+
 def at_risk(
     case: CaseFacts,
     round_: RoundFacts,
@@ -473,19 +520,4 @@ def at_risk(
     now: dt.datetime,
 ) -> bool:
     """Will miss the statutory deadline unless someone acts this week (see module docstring)."""
-    if milestone is not None and (
-        milestone.kind in AFTER_OFFER_STAGE
-        or (milestone.kind == MilestoneKind.START_OF_YEAR and case.state not in OPEN)
-    ):
-        # After offer day: what the council must do, late or due this week.
-        return milestone.kind in COUNCIL_MILESTONES and status in PRESSING
-    if case.state not in WITHOUT_APPROVED_OFFER:
-        return False
-    if status == Status.OVERDUE:
-        return True
-    if status == Status.DUE_SOON and milestone is not None and milestone.kind in COUNCIL_MILESTONES:
-        return True
-    if case.state not in BEFORE_DECISION:
-        return False
-    in_time = case.panel_at is not None and case.panel_at < round_.panel_cutoff
-    return not in_time and round_.panel_cutoff - now <= WEEK
+    return bool(risk_reason(case, round_, milestone, status, now))

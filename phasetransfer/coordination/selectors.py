@@ -25,8 +25,8 @@ from phasetransfer.coordination.milestones import (
     Milestone,
     RoundFacts,
     Status,
-    at_risk,
     next_milestone,
+    risk_reason,
     stage_of_case,
     status_of,
 )
@@ -60,8 +60,12 @@ class ProgressRow:
     stage: BoardStage
     milestone: Milestone | None
     status: Status
-    at_risk: bool
+    risk: str  # why it is at risk this week, in words; "" when it is not
     panel_at: dt.datetime | None
+
+    @property
+    def at_risk(self) -> bool:
+        return bool(self.risk)
 
     @property
     def due(self) -> dt.datetime | None:
@@ -197,7 +201,7 @@ def _row(
         stage=stage_of_case(facts, milestone),
         milestone=milestone,
         status=status,
-        at_risk=at_risk(facts, round_facts, milestone, status, now),
+        risk=risk_reason(facts, round_facts, milestone, status, now),
         panel_at=facts.panel_at,
     )
 

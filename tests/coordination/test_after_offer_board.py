@@ -244,6 +244,11 @@ def test_the_board_filters_by_the_new_stages_and_lists_them_at_risk(
     at_risk = coordinator.get(f"{board}?at_risk=1").content.decode()
     assert _references(at_risk) == [world.mediation_late.reference, world.order.reference]
     assert "At risk this week (2)" in html
+    # Each says why, in words a co-ordinator acts on, the overdue first.
+    reasons = re.findall(r"<strong>At risk:</strong> ([^<]+)</span>", at_risk)
+    assert len(reasons) == 2
+    assert "overdue since" in reasons[0]
+    assert reasons[1] == "Order to carry out by: due 6 June (in 4 days)"
 
 
 def test_the_export_names_the_stage_and_milestone(
@@ -259,6 +264,7 @@ def test_the_export_names_the_stage_and_milestone(
         "2027-06-06 00:00",
         "Due within 7 days",
         "yes",
+        "Order to carry out by: due 6 June (in 4 days)",
     ]
     assert by_reference[world.mediation_late.reference][5:7] == [
         "Open mediation",
