@@ -21,6 +21,11 @@ urlpatterns: list[URLPattern] = [
     ),
     path("sessions/<int:session_id>/pack/", pack.pack, name="panels-pack"),
     path("sessions/<int:session_id>/pack.pdf", pack.pack_pdf, name="panels-pack-pdf"),
+    path(
+        "sessions/<int:session_id>/pack/cases/<int:case_id>/",
+        pack.pack_case,
+        name="panels-pack-case",
+    ),
     path("sessions/<int:session_id>/minutes.csv", pack.minutes_as_csv, name="panels-minutes-csv"),
     path("sessions/<int:session_id>/minutes.pdf", pack.minutes_as_pdf, name="panels-minutes-pdf"),
     path(

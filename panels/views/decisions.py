@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 
 from panels.forms import DecisionForm
 from panels.models import Decision, Outcome, PanelCase, PanelSession
@@ -122,7 +121,7 @@ def decide(request: AuthenticatedRequest, session_id: int, case_id: int) -> Http
                 f"Decision recorded for {panel_case.case.reference}: "
                 f"{decision.get_outcome_display()}",
             )
-            return redirect(reverse("panels-pack", args=[session.pk]) + f"#case-{case_id}")
+            return redirect("panels-pack-case", session_id=session.pk, case_id=case_id)
     entry = pack_entries(PanelCase.objects.filter(pk=panel_case.pk))[0]
     return render(
         request,

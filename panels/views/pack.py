@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from panels.pack import (
@@ -87,9 +87,44 @@ def _record_minutes(request: HttpRequest, lines: list[MinuteLine]) -> None:
 
 @role_required(*READERS)
 def pack(request: AuthenticatedRequest, session_id: int) -> HttpResponse:
+    """The session's summary: its cases, what is decided and what is left (each case has
+    its own page; the PDF is the print version of them all)."""
     entries, context = _pack_context(request, session_id)
     _record_pack(request, entries, AccessAction.VIEW)
-    return render(request, "panels/pack.html", context)
+    decided = sum(1 for entry in entries if entry.decision is not None)
+    return render(
+        request,
+        "panels/pack.html",
+        {**context, "decided": decided, "left": len(entries) - decided},
+    )
+
+
+@role_required(*READERS)
+def pack_case(request: AuthenticatedRequest, session_id: int, case_id: int) -> HttpResponse:
+    """One case of the pack, with the previous and next cases of the session."""
+    user = request.user
+    session = session_for_user(user, session_id)
+    readable = panel_cases_for_user(user, session)
+    order = list(readable.order_by("case__reference").values_list("case_id", "case__reference"))
+    ids = [case for case, _reference in order]
+    if case_id not in ids:
+        raise Http404("No such case in this pack")
+    entries = pack_entries(readable.filter(case_id=case_id))
+    _record_pack(request, entries, AccessAction.VIEW)
+    index = ids.index(case_id)
+    return render(
+        request,
+        "panels/pack_case.html",
+        {
+            "session": session,
+            "entry": entries[0],
+            "is_chair": is_chair(user, session),
+            "position": index + 1,
+            "count": len(ids),
+            "previous": order[index - 1] if index > 0 else None,
+            "next": order[index + 1] if index + 1 < len(order) else None,
+        },
+    )
 
 
 @role_required(*READERS)

@@ -103,7 +103,17 @@ def test_other_member_sees_both_cases_and_the_recusal(client: Client, world: Wor
     text = _get(client, world.other_member.user, "panels-pack", world.a.pk).content.decode()
     assert world.open_case.reference in text
     assert world.recused_case.reference in text
-    assert "Oakwood School is the proposed setting" in text
+    case_page = _get(
+        client, world.other_member.user, "panels-pack-case", world.a.pk, world.recused_case.pk
+    ).content.decode()
+    assert "Oakwood School is the proposed setting" in case_page
+    # The recused member cannot open that case's page.
+    assert (
+        _get(
+            client, world.recused_member.user, "panels-pack-case", world.a.pk, world.recused_case.pk
+        ).status_code
+        == 404
+    )
 
 
 def test_pdf_pack_and_minutes_follow_the_same_rule(

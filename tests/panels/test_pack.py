@@ -53,18 +53,26 @@ def full_session() -> tuple[Round, object]:
     return round_, session
 
 
-def test_pack_html_shows_everything_the_panel_reads(client: Client, full_session: tuple) -> None:
+def test_the_session_page_summarises_and_each_case_page_shows_everything_the_panel_reads(
+    client: Client, full_session: tuple
+) -> None:
     round_, session = full_session
+    ordered = list(PanelCase.objects.filter(session=session).order_by("case__reference"))
     with time_machine.travel(PANEL_HAS_SAT, tick=False):
         signed_in(client, session.chair)
         with CaptureQueriesContext(connection) as queries:
             page = client.get(reverse("panels-pack", args=[session.pk]))
-    assert page.status_code == 200
-    assert len(queries) < 30  # no query per case
-    text = page.content.decode()
-    assert text.count('class="app-pack-case"') == CASES
-    first = PanelCase.objects.filter(session=session).order_by("case__reference").first()
+        assert page.status_code == 200
+        assert len(queries) < 30  # no query per case
+        summary = page.content.decode()
+        assert f"{CASES} cases in this session: 0 decided, {CASES} to decide." in summary
+        assert 'class="app-pack-case"' not in summary  # the cases have their own pages
+        first, second = ordered[0], ordered[1]
+        url = reverse("panels-pack-case", args=[session.pk, first.case.pk])
+        assert url in summary
+        text = client.get(url).content.decode()
     case = first.case
+    assert text.count('class="app-pack-case"') == 1
     assert case.reference in text
     assert "Needs summary 0: speech and language therapy weekly." in text
     assert "Autistic spectrum disorder" in text
@@ -77,6 +85,9 @@ def test_pack_html_shows_everything_the_panel_reads(client: Client, full_session
     assert "Mainstream school (academy or free school) (cost band 0)" in text
     assert "Pat Member does not take part: Works at the school" in text
     assert reverse("panels-decide", args=[session.pk, case.pk]) in text
+    assert f"case 1 of {CASES}" in text
+    assert reverse("panels-pack-case", args=[session.pk, second.case.pk]) in text  # next
+    assert 'rel="prev"' not in text
 
 
 def test_pack_pdf_renders_in_reasonable_time(client: Client, full_session: tuple) -> None:

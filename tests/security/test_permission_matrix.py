@@ -198,6 +198,8 @@ RULES: dict[str, Rule] = {
     "panels-member-remove": only(*OFFICERS, method=POST),
     "panels-pack": only(*S1_READERS),
     "panels-pack-pdf": only(*S1_READERS),
+    # One case of the pack: the recused member reads the session but not this case.
+    "panels-pack-case": only(CHAIR, CASEWORKER, ADMIN),
     "panels-minutes-csv": only(*S1_READERS),
     "panels-minutes-pdf": only(*S1_READERS),
     "panels-decide": only(CHAIR),
