@@ -66,6 +66,8 @@ def test_the_session_page_summarises_and_each_case_page_shows_everything_the_pan
         assert len(queries) < 30  # no query per case
         summary = page.content.decode()
         assert f"{CASES} cases in this session: 0 decided, {CASES} to decide." in summary
+        assert summary.count('id="pack-cases"') == 1
+        assert summary.count("panels-pack-case") == 0  # links resolved, none left raw
         assert 'class="app-pack-case"' not in summary  # the cases have their own pages
         first, second = ordered[0], ordered[1]
         url = reverse("panels-pack-case", args=[session.pk, first.case.pk])
