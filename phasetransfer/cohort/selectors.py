@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, Min, OuterRef, QuerySet
+from django.db.models import Exists, Min, OuterRef, Q, QuerySet
 
 from phasetransfer.core import clock
 from phasetransfer.models import (
@@ -101,7 +101,42 @@ def engagement_counts(cases: list[Case]) -> dict[str, int]:
 
 
 def primary_contact(case: Case) -> Contact | None:
+    """The case's primary contact; from its prefetched contacts when a list page fetched them
+    (one query for the page, not one per case)."""
+    prefetched = getattr(case, "_prefetched_objects_cache", {}).get("contacts")
+    if prefetched is not None:
+        return next((c for c in prefetched if c.is_primary), None)
     return case.contacts.filter(is_primary=True).first()
+
+
+def _primary_without_email() -> Exists:
+    return Exists(
+        Contact.objects.filter(case=OuterRef("pk"), is_primary=True).filter(
+            Q(email="") | Q(email__isnull=True)
+        )
+    )
+
+
+def _primary_with_email() -> Exists:
+    return Exists(
+        Contact.objects.filter(case=OuterRef("pk"), is_primary=True)
+        .exclude(email="")
+        .exclude(email__isnull=True)
+    )
+
+
+def letters_count(round_: Round) -> int:
+    """How many cases ``cases_needing_letters`` gives, counted in the database."""
+    return Case.objects.filter(
+        _primary_without_email(), round=round_, state=CaseState.IDENTIFIED
+    ).count()
+
+
+def reminders_count(round_: Round) -> int:
+    """How many cases ``cases_to_remind`` gives, counted in the database."""
+    return Case.objects.filter(
+        _primary_with_email(), round=round_, state=CaseState.INVITED, submissions=None
+    ).count()
 
 
 def cases_needing_letters(round_: Round) -> list[Case]:

@@ -14,12 +14,12 @@ from phasetransfer.cohort.invitations import invitation_letters_issue, invitatio
 from phasetransfer.cohort.reminders import reminders_send
 from phasetransfer.cohort.selectors import (
     Engagement,
-    cases_needing_letters,
-    cases_to_remind,
     cohort,
     engagement_by_date,
     engagement_counts,
     engagement_of,
+    letters_count,
+    reminders_count,
 )
 from phasetransfer.core import clock
 from phasetransfer.core.access import AuthenticatedRequest, role_required
@@ -61,8 +61,8 @@ def cohort_view(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
             "days": days,
             "recent_days": days[-14:],
             "to_invite": sum(1 for c in cases if engagement_of(c) == Engagement.NOT_INVITED),
-            "letters": len(cases_needing_letters(round_)),
-            "to_remind": len(cases_to_remind(round_)),
+            "letters": letters_count(round_),
+            "to_remind": reminders_count(round_),
             "window_open": round_.preference_opens_at <= clock.now() < round_.preference_closes_at,
         },
     )
