@@ -166,6 +166,11 @@ class CohortRowSerializer(serializers.Serializer):
         allow_blank=True,
         help_text="yes or no (blank: no): looked after or previously looked after",
     )
+    sex = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="female, male or blank (for single-sex schools in the nearest-school advice)",
+    )
 
 
 class CohortJsonSerializer(serializers.Serializer):

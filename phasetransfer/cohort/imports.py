@@ -29,6 +29,7 @@ from phasetransfer.models import (
     Phase,
     Round,
     Setting,
+    Sex,
     User,
 )
 from phasetransfer.models.choices import PHASE_ENTRY_AGE
@@ -54,7 +55,10 @@ OPTIONAL_COLUMNS = [
     "contact_address",
     "caseworker_email",
     "looked_after",
+    "sex",
 ]
+# "sex": for single-sex schools in the nearest-school advice; blank: not recorded.
+SEXES = {"female": Sex.FEMALE, "f": Sex.FEMALE, "male": Sex.MALE, "m": Sex.MALE, "": ""}
 # "looked_after": looked after or previously looked after (first under some councils'
 # oversubscription rule); blank means no.
 YES = {"yes", "y", "true", "1"}
@@ -225,6 +229,9 @@ def _check_row(
         report.error(
             number, f"looked after {row['looked_after']!r} must be yes or no", "looked_after"
         )
+    sex = SEXES.get(row.get("sex", "").strip().lower())
+    if sex is None:
+        report.error(number, f"sex {row['sex']!r} must be female, male or blank", "sex")
     caseworker_email = row.get("caseworker_email", "").lower()
     caseworker = lookups.caseworkers.get(caseworker_email) if caseworker_email else None
     if caseworker_email and caseworker is None:
@@ -239,6 +246,7 @@ def _check_row(
         "primary_need": need,
         "needs_summary": row.get("needs_summary", ""),
         "looked_after": looked_after in YES,
+        "sex": sex or "",
         **home,
         **current,
     }

@@ -15,7 +15,14 @@ from typing import Any
 from django.db import transaction
 
 from phasetransfer.core.csvfile import ImportReport, parse_float, parse_int, read_rows
-from phasetransfer.models import Need, Phase, Setting, SettingKind
+from phasetransfer.models import (
+    AdmissionsPolicy,
+    Need,
+    Phase,
+    SchoolGender,
+    Setting,
+    SettingKind,
+)
 from phasetransfer.models.settings import GB_LATITUDE, GB_LONGITUDE
 
 REQUIRED_COLUMNS = [
@@ -111,6 +118,49 @@ def _phases(row: dict[str, str], kind: str, number: int, report: ImportReport) -
     return phases
 
 
+# GIAS's words for who a school admits and how; anything GIAS says that is not one of
+# these ("Not applicable", "Not collected"...) and "unknown" load as not known (blank).
+GENDERS: dict[str, str] = {
+    "boys": SchoolGender.BOYS,
+    "girls": SchoolGender.GIRLS,
+    "mixed": SchoolGender.MIXED,
+}
+POLICIES: dict[str, str] = {
+    "selective": AdmissionsPolicy.SELECTIVE,
+    "non-selective": AdmissionsPolicy.NON_SELECTIVE,
+    "non selective": AdmissionsPolicy.NON_SELECTIVE,
+}
+NOT_KNOWN = {"", "unknown", "not applicable", "not collected", "not known"}
+
+
+def _coded(
+    row: dict[str, str], column: str, codes: dict[str, str], number: int, report: ImportReport
+) -> str | None:
+    """The code for ``column``'s value, "" when not known, None (and an error) when bad."""
+    raw = row.get(column, "").strip()
+    if raw.lower() in NOT_KNOWN:
+        return ""
+    code = codes.get(raw.lower())
+    if code is None:
+        allowed = ", ".join(sorted({key.capitalize() for key in codes})) + " or unknown"
+        report.error(number, f"{column} {raw!r} is not one of {allowed}", column)
+    return code
+
+
+def _admissions(row: dict[str, str], number: int, report: ImportReport) -> dict[str, str]:
+    """The optional GIAS columns of who a school admits, when the file has them."""
+    values: dict[str, str] = {}
+    if "Gender (name)" in row:
+        gender = _coded(row, "Gender (name)", GENDERS, number, report)
+        if gender is not None:
+            values["gender"] = gender
+    if "AdmissionsPolicy (name)" in row:
+        policy = _coded(row, "AdmissionsPolicy (name)", POLICIES, number, report)
+        if policy is not None:
+            values["admissions_policy"] = policy
+    return values
+
+
 def _needs(row: dict[str, str], number: int, report: ImportReport) -> list[str]:
     raw = row.get("DesignatedNeeds", "")
     codes = [code.strip() for code in raw.split(";") if code.strip()]
@@ -192,6 +242,7 @@ def _check_row(
     capacity = _capacity(row, number, report)
     latitude, longitude = _coordinates(row, number, report)
     needs = _needs(row, number, report)
+    admissions = _admissions(row, number, report)
     if not row["Postcode"]:
         report.warn(number, "postcode is blank", "Postcode")
     if len(report.errors) > errors_before:
@@ -213,6 +264,7 @@ def _check_row(
             "longitude": longitude,
             **{f"serves_{phase}": phase in phases for phase in Phase.values},
             **({"designated_needs": needs} if "DesignatedNeeds" in row else {}),
+            **admissions,
             **({"is_synthetic": row["Synthetic"].lower() == "yes"} if "Synthetic" in row else {}),
         },
     )
@@ -252,4 +304,45 @@ def schools_import(*, source: Path | str | bytes) -> ImportReport:
     if report.ok:
         with transaction.atomic():
             _apply(checked, report)
+    return report
+
+
+ADMISSIONS_COLUMNS = ["URN", "Gender (name)", "AdmissionsPolicy (name)"]
+
+
+def admissions_import(*, source: Path | str | bytes) -> ImportReport:
+    """Who each school admits and how (GIAS's "Gender (name)" and "AdmissionsPolicy
+    (name)"), for schools already loaded, by URN: for an extract that lacks the columns.
+    All or nothing, with a reason per bad row."""
+    report = ImportReport()
+    seen: dict[int, int] = {}
+    updates: dict[int, dict[str, str]] = {}
+    rows = list(read_rows(source, required=ADMISSIONS_COLUMNS))
+    known = set(
+        Setting.objects.filter(urn__in=[parse_int(row["URN"]) for _n, row in rows]).values_list(
+            "urn", flat=True
+        )
+    )
+    for number, row in rows:
+        report.rows += 1
+        urn = _urn(row, number, report, seen)
+        if urn is not None and urn not in known:
+            report.error(number, f"no school with URN {urn} is loaded", "URN")
+        values = _admissions(row, number, report)
+        if urn is not None and urn in known:
+            updates[urn] = values
+    if report.rows == 0:
+        report.error(0, "the file has a header but no rows")
+    if report.ok:
+        with transaction.atomic():
+            for setting in Setting.objects.filter(urn__in=updates):
+                values = updates[setting.urn]
+                changed = [k for k, v in values.items() if getattr(setting, k) != v]
+                if not changed:
+                    report.unchanged += 1
+                    continue
+                for key in changed:
+                    setattr(setting, key, values[key])
+                setting.save(update_fields=[*changed, "updated_at"])
+                report.updated += 1
     return report

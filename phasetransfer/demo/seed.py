@@ -16,7 +16,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from phasetransfer.cases.services import PHASE_LETTERS, cases_open
-from phasetransfer.cohort.schools import schools_import
+from phasetransfer.cohort.schools import admissions_import, schools_import
 from phasetransfer.core import clock, geo
 from phasetransfer.core.roles import Role, grant_role
 from phasetransfer.demo import synthetic
@@ -31,12 +31,15 @@ from phasetransfer.models import (
     SettingContact,
     SettingKind,
     SettingPlaces,
+    Sex,
     User,
     serving_phase,
 )
 from phasetransfer.models.choices import PHASE_ENTRY_AGE
 
 KENT_SCHOOLS = geo.DATA_DIR / "kent-schools.csv"
+# Who Kent's secondary schools admit (single-sex, selective): see phasetransfer/data/README.md.
+KENT_ADMISSIONS = geo.DATA_DIR / "kent-secondary-admissions.csv"
 DEMO_PASSWORD = "demo-phase-transfer-2027"
 STAFF_DOMAIN = "kent-demo.example"
 FAMILY_DOMAIN = "family.example"
@@ -275,6 +278,8 @@ def _child(ctx: _Context, round_: Round, sequence: int, pools: dict[str, list[Se
         # About 2% of children with a plan are looked after (England); from the sequence, not
         # the random stream, so every other draw of the demo stays as it was.
         looked_after=sequence % 50 == 17,
+        # The synthetic first names alternate a boy's and a girl's name.
+        sex=Sex.MALE if synthetic.FIRST_NAMES.index(first) % 2 == 0 else Sex.FEMALE,
         is_synthetic=True,
     )
 
@@ -372,6 +377,12 @@ def demo_seed(
         report = schools_import(source=schools_file)
         if not report.ok:
             raise ValueError("The shipped schools file did not import: " + report.summary())
+        if schools_file == KENT_SCHOOLS and KENT_ADMISSIONS.exists():
+            admitted = admissions_import(source=KENT_ADMISSIONS)
+            if not admitted.ok:
+                raise ValueError(
+                    "The shipped admissions file did not import: " + admitted.summary()
+                )
         _designate_special_schools(ctx)
         _add_resourced_provisions(ctx)
         _add_invented_settings(ctx)

@@ -10,11 +10,14 @@ from phasetransfer.models.allocation import (
 from phasetransfer.models.api import ApiCall, ApiClient
 from phasetransfer.models.cases import AuditEvent, Case, CaseState, Child, Contact
 from phasetransfer.models.choices import (
+    AdmissionsPolicy,
     ConsultationGround,
     ContactRelationship,
     Need,
     Phase,
+    SchoolGender,
     SettingKind,
+    Sex,
 )
 from phasetransfer.models.consultations import Consultation, ConsultationStatus
 from phasetransfer.models.invitations import Invitation, InvitationChannel, LinkAttempt
@@ -28,6 +31,7 @@ from phasetransfer.models.users import User
 __all__ = [
     "AccessAction",
     "AllocationPolicy",
+    "AdmissionsPolicy",
     "AllocationRun",
     "Objective",
     "OversubscriptionRule",
@@ -60,7 +64,9 @@ __all__ = [
     "RunStatus",
     "Setting",
     "SettingContact",
+    "SchoolGender",
     "SettingKind",
+    "Sex",
     "SettingPlaces",
     "User",
     "serving_phase",

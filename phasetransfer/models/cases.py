@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from phasetransfer.models.choices import ContactRelationship, Need
+from phasetransfer.models.choices import ContactRelationship, Need, Sex
 
 
 class CaseState(models.TextChoices):
@@ -46,6 +46,12 @@ class Child(models.Model):
         max_length=200, blank=True, help_text="When the current setting is not in the list."
     )
     home_postcode = models.CharField(max_length=10)
+    sex = models.CharField(
+        max_length=6,
+        choices=Sex.choices,
+        blank=True,
+        help_text="For single-sex schools in the nearest-school advice; blank: not recorded.",
+    )
     looked_after = models.BooleanField(
         "Looked after or previously looked after",
         default=False,

@@ -62,3 +62,26 @@ class ConsultationGround(models.TextChoices):
     UNSUITABLE = "unsuitable", "Unsuitable for the child's age, ability, aptitude or SEN"
     OTHERS = "others", "Incompatible with the efficient education of others"
     RESOURCES = "resources", "Incompatible with the efficient use of resources"
+
+
+class SchoolGender(models.TextChoices):
+    """Who a school admits, as GIAS records it (its "Gender (name)"); blank: not known."""
+
+    BOYS = "boys", "Boys"
+    GIRLS = "girls", "Girls"
+    MIXED = "mixed", "Mixed"
+
+
+class AdmissionsPolicy(models.TextChoices):
+    """GIAS's "AdmissionsPolicy (name)": a selective (grammar) school admits by a test
+    (in Kent, the Kent Test); blank: not known."""
+
+    SELECTIVE = "selective", "Selective"
+    NON_SELECTIVE = "non_selective", "Non-selective"
+
+
+class Sex(models.TextChoices):
+    """A child's sex, for single-sex schools; blank: not recorded."""
+
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"

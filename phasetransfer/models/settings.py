@@ -6,7 +6,7 @@ from django.conf import settings as django_settings
 from django.db import models
 from django.db.models import Q
 
-from phasetransfer.models.choices import Need, Phase, SettingKind
+from phasetransfer.models.choices import AdmissionsPolicy, Need, Phase, SchoolGender, SettingKind
 
 # A generous box around Great Britain (WGS84); anything outside is a data error.
 GB_LATITUDE = (49.8, 60.95)
@@ -32,6 +32,18 @@ class Setting(models.Model):
     serves_junior = models.BooleanField(default=False)
     serves_secondary = models.BooleanField(default=False)
     serves_post16 = models.BooleanField(default=False)
+    gender = models.CharField(
+        max_length=6,
+        choices=SchoolGender.choices,
+        blank=True,
+        help_text="Who it admits (GIAS); blank when not known.",
+    )
+    admissions_policy = models.CharField(
+        max_length=13,
+        choices=AdmissionsPolicy.choices,
+        blank=True,
+        help_text="Selective (a grammar school) or not (GIAS); blank when not known.",
+    )
     designated_needs = models.JSONField(
         default=list, blank=True, help_text="Need codes the setting is designated for."
     )

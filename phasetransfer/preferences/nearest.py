@@ -9,7 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from phasetransfer.core import geo
-from phasetransfer.models import Case, Setting, SettingKind, serving_phase
+from phasetransfer.models import (
+    AdmissionsPolicy,
+    Case,
+    Child,
+    SchoolGender,
+    Setting,
+    SettingKind,
+    Sex,
+    serving_phase,
+)
 
 
 @dataclass(frozen=True)
@@ -41,12 +50,54 @@ def phase_settings(phase: str) -> list[Setting]:
     return list(Setting.objects.filter(serving_phase(phase)))
 
 
+def admits_sex(child: Child, setting: Setting) -> bool:
+    """Whether a single-sex school admits this child. Mixed schools, and schools whose
+    intake is not known, admit anyone; a single-sex school admits a child whose sex is not
+    recorded only if it is recorded (so it is left out of the advice rather than guessed)."""
+    if setting.gender == SchoolGender.GIRLS:
+        return child.sex == Sex.FEMALE
+    if setting.gender == SchoolGender.BOYS:
+        return child.sex == Sex.MALE
+    return True
+
+
+def could_attend(child: Child, setting: Setting) -> bool:
+    """A mainstream school this child could go to without a test: it admits their sex and
+    is not selective (grammar schools are shown apart: places depend on the Kent Test)."""
+    return (
+        setting.kind in SettingKind.mainstream()
+        and setting.admissions_policy != AdmissionsPolicy.SELECTIVE
+        and admits_sex(child, setting)
+    )
+
+
 def nearest_mainstream(
     case: Case, *, limit: int = 3, candidates: list[Setting] | None = None
 ) -> list[NearbySetting]:
+    """The nearest mainstream schools this child could attend (see ``could_attend``): what
+    the advice, the consultation of the nearest school and the travel note rely on."""
     pool = candidates if candidates is not None else phase_settings(case.round.phase)
-    mainstream = SettingKind.mainstream()
-    return _by_distance(case, [s for s in pool if s.kind in mainstream])[:limit]
+    child = case.child
+    return _by_distance(case, [s for s in pool if could_attend(child, s)])[:limit]
+
+
+def nearest_selective(
+    case: Case, *, limit: int = 3, candidates: list[Setting] | None = None
+) -> list[NearbySetting]:
+    """The nearest selective (grammar) schools that admit this child's sex: shown apart,
+    because a place depends on the Kent Test."""
+    pool = candidates if candidates is not None else phase_settings(case.round.phase)
+    child = case.child
+    return _by_distance(
+        case,
+        [
+            s
+            for s in pool
+            if s.kind in SettingKind.mainstream()
+            and s.admissions_policy == AdmissionsPolicy.SELECTIVE
+            and admits_sex(child, s)
+        ],
+    )[:limit]
 
 
 def nearest_for_need(

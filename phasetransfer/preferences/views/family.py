@@ -28,6 +28,7 @@ from phasetransfer.preferences.nearest import (
     distance_to,
     nearest_for_need,
     nearest_mainstream,
+    nearest_selective,
     phase_settings,
 )
 from phasetransfer.preferences.selectors import (
@@ -132,6 +133,7 @@ def nearest(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = _family_case(request, reference)
     pool = phase_settings(case.round.phase)  # one query for both lists
     mainstream = nearest_mainstream(case, limit=3, candidates=pool)
+    selective = nearest_selective(case, limit=3, candidates=pool)
     for_need = nearest_for_need(case, limit=3, candidates=pool)
     return render(
         request,
@@ -140,6 +142,7 @@ def nearest(request: AuthenticatedRequest, reference: str) -> HttpResponse:
             request,
             case,
             mainstream=mainstream,
+            selective=selective,
             for_need=for_need,
             travel=travel_note(case, mainstream[0] if mainstream else None),
         ),
