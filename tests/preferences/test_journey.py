@@ -381,3 +381,22 @@ def test_search_on_the_kent_file_shows_only_the_phase_best_match_first_with_the_
     assert many.pages > 1
     second = settings_search_for(case, query="school", page=2)
     assert {s.pk for s, _ in second.results}.isdisjoint({s.pk for s, _ in many.results})
+
+
+@pytest.mark.usefixtures("during_window")
+def test_a_school_over_the_county_border_imported_by_the_council_can_be_named(
+    family: tuple[Client, User, Case],
+) -> None:
+    from phasetransfer.cohort.schools import schools_import
+
+    surrey = (
+        "URN,EstablishmentName,Town,Postcode,LA (code),LA (name),EstablishmentTypeGroup (name),"
+        "PhaseOfEducation (name),SchoolCapacity,Latitude,Longitude\n"
+        "125290,Oxted School,Oxted,RH8 0AB,936,Surrey,Academies,Secondary,1900,51.257,-0.003\n"
+    )
+    assert schools_import(source=surrey.encode()).ok
+    client, _, case = family
+    page = client.get(_url(case, "preferences/search/"), {"q": "Oxted"}).content.decode()
+    assert "Oxted School" in page
+    client.post(_url(case, "preferences/search/"), {"urn": "125290"})
+    assert case.preferences.get().setting.la_name == "Surrey"
