@@ -44,6 +44,10 @@ class SessionForm(forms.Form):
         label="Online link", required=False, max_length=200, help_text="A full https:// address"
     )
     chair = forms.ChoiceField(label="Chair", error_messages={"required": "Choose the chair"})
+    outside_working_days = forms.BooleanField(
+        label="This session is meant to be on a weekend or a bank holiday",
+        required=False,
+    )
     case_limit = forms.IntegerField(
         label="Case limit",
         min_value=1,
@@ -78,6 +82,7 @@ class SessionForm(forms.Form):
             online_link=data["online_link"],
             chair=User.objects.get(pk=int(data["chair"])),
             case_limit=data["case_limit"],
+            outside_working_days=data.get("outside_working_days", False),
         )
 
 

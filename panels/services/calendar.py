@@ -13,6 +13,9 @@ Columns (the header names; order does not matter):
     At least one of them; the link a full ``https://`` address.
 ``case_limit``
     1 to 200; blank means 40.
+``outside_working_days``
+    ``yes`` for a session meant to be on a weekend or a bank holiday; otherwise such a
+    date is refused.
 ``members``
     ``email:urn:role`` separated by ``;``, e.g.
     ``head@oak.sch.uk:118765:Head teacher; ep@kent.gov.uk::Educational psychologist``.
@@ -49,9 +52,13 @@ from phasetransfer.core.csvfile import ImportReport, parse_int, read_rows
 from phasetransfer.models import Round, Setting, User
 
 REQUIRED_COLUMNS = ["area", "starts_at", "chair_email"]
-OPTIONAL_COLUMNS = ["place", "online_link", "case_limit", "members"]
+OPTIONAL_COLUMNS = ["place", "online_link", "case_limit", "members", "outside_working_days"]
 DEFAULT_LIMIT = 40
-CSV_COLUMN = {"send_area": "area", "chair": "chair_email"}  # form field -> CSV column
+CSV_COLUMN = {
+    "send_area": "area",
+    "chair": "chair_email",
+    "date": "starts_at",
+}  # form field -> CSV column
 
 
 @dataclass
@@ -164,7 +171,13 @@ def _parse(round_: Round, number: int, raw: dict[str, str], report: ImportReport
     if len(report.errors) > errors_before:
         return None
     details = SessionDetails(
-        area, starts_at, raw.get("place", ""), raw.get("online_link", ""), chair, limit
+        area,
+        starts_at,
+        raw.get("place", ""),
+        raw.get("online_link", ""),
+        chair,
+        limit,
+        outside_working_days=raw.get("outside_working_days", "").strip().lower() == "yes",
     )
     for column, message in check_details(details):
         report.error(number, message, CSV_COLUMN.get(column, column))

@@ -18,6 +18,7 @@ from panels.services.scheduling import panels_schedule
 from panels.services.sessions import SessionDetails, member_seat, session_create
 from phasetransfer.allocation.selectors import latest_run
 from phasetransfer.core import clock
+from phasetransfer.core.workdays import is_working_day
 from phasetransfer.models import Case, CaseState, Round, Setting, User
 
 PLACES = {
@@ -52,6 +53,8 @@ def demo_sessions(
             first_day, last_day = spans[index % len(spans)]
             share = index // len(spans) / math.ceil(needed / len(spans))
             day = first_day + dt.timedelta(days=round_down(share * (last_day - first_day).days))
+            while not is_working_day(day):  # panels sit on working days
+                day += dt.timedelta(days=1)
             starts = dt.datetime.combine(day, dt.time(10 if index % 2 else 14), tzinfo=clock.LONDON)
             session = session_create(
                 round_=round_,

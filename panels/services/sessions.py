@@ -21,6 +21,7 @@ from panels.selectors import live_count, settings_hosts_and_names
 from phasetransfer.core import clock, geo
 from phasetransfer.core.audit import audit_record
 from phasetransfer.core.roles import FAMILY_ROLES, Role, grant_role, has_role
+from phasetransfer.core.workdays import is_working_day
 from phasetransfer.models import CaseState, Preference, Round, Setting, User
 
 SEATED_ROLES = (Role.PANEL_MEMBER, Role.PANEL_CHAIR, Role.CASEWORKER, Role.ADMINISTRATOR)
@@ -43,6 +44,9 @@ class SessionDetails:
     online_link: str
     chair: User
     case_limit: int
+    # Panels sit on working days (England: not weekends, not bank holidays) unless the
+    # officer or the calendar says this one is meant to be outside them.
+    outside_working_days: bool = False
 
 
 def area_canonical(value: str) -> str | None:
@@ -68,6 +72,16 @@ def check_details(details: SessionDetails) -> list[tuple[str, str]]:
             problems.append(("online_link", "Enter the online link as a full web address"))
     if not has_role(details.chair, Role.PANEL_CHAIR):
         problems.append(("chair", f"{details.chair.email} is not a panel chair"))
+    if details.starts_at.tzinfo is not None and not details.outside_working_days:
+        day = details.starts_at.astimezone(clock.LONDON).date()
+        if not is_working_day(day):
+            problems.append(
+                (
+                    "date",
+                    f"{day:%A %-d %B %Y} is not a working day (a weekend or a bank holiday): "
+                    "choose another day, or say the session is meant to be then",
+                )
+            )
     low, high = LIMIT_RANGE
     if not low <= details.case_limit <= high:
         problems.append(("case_limit", f"The case limit must be between {low} and {high}"))

@@ -92,16 +92,16 @@ def test_any_error_rejects_the_whole_file_with_row_reasons(round_: Round, people
         "Middle,2027-01-20 10:00,Hall,,chair@kent.example,30,",  # 3
         "North,20/01/2027,Hall,,chair@kent.example,30,",  # 4
         "North,2027-01-22 10:00,Hall,,nobody@kent.example,30,",  # 5
-        "North,2027-01-23 10:00,Hall,,head@oak.example,30,",  # 6: not a chair
-        "North,2027-01-24 10:00,,,chair@kent.example,30,",  # 7: no place or link
+        "North,2027-01-21 10:00,Hall,,head@oak.example,30,",  # 6: not a chair
+        "North,2027-01-21 14:00,,,chair@kent.example,30,",  # 7: no place or link
         "North,2027-01-25 10:00,,not a link,chair@kent.example,30,",  # 8
         "North,2027-01-26 10:00,Hall,,chair@kent.example,500,",  # 9
         "North,2027-01-27 10:00,Hall,,chair@kent.example,ten,",  # 10
         "North,2027-01-28 10:00,Hall,,chair@kent.example,30,stranger@x.example",  # 11
         "North,2027-01-29 10:00,Hall,,chair@kent.example,30,head@oak.example:999",  # 12
-        "North,2027-01-30 10:00,Hall,,chair@kent.example,30,mum@family.example",  # 13
+        "North,2027-02-02 10:00,Hall,,chair@kent.example,30,mum@family.example",  # 13
         "North,2027-01-20 10:00,Hall,,chair@kent.example,30,",  # 14: same as row 2
-        'North,2027-01-31 10:00,Hall,,chair@kent.example,30,"ep@kent.example;ep@kent.example"',
+        'North,2027-02-03 10:00,Hall,,chair@kent.example,30,"ep@kent.example;ep@kent.example"',
         "North,2027-02-01 10:00,Hall,,chair@kent.example,30,chair@kent.example",  # 16
     ]
     report = _import(round_, "\n".join(rows) + "\n")
@@ -213,3 +213,26 @@ def test_reimport_cannot_drop_members_of_a_panel_that_has_decided(
     assert [e.column for e in report.errors] == ["members"]
     assert "ep@kent.example would leave the session" in report.errors[0].message
     assert PanelMember.objects.count() == 1
+
+
+def test_sessions_sit_on_working_days_unless_the_calendar_says_otherwise(
+    round_: Round, people: dict
+) -> None:
+    from panels.services.calendar import calendar_import
+
+    header = (
+        "area,starts_at,place,online_link,chair_email,case_limit,members,outside_working_days\n"
+    )
+    rows = (
+        "North,2027-01-23 10:00,Hall,,chair@kent.example,30,,\n"  # a Saturday
+        "North,2026-12-28 10:00,Hall,,chair@kent.example,30,,\n"  # Boxing Day, observed
+    )
+    refused = calendar_import(round_=round_, source=(header + rows).encode(), now=BEFORE_PANELS)
+    assert [(e.row, e.column) for e in refused.errors] == [(2, "starts_at"), (3, "starts_at")]
+    assert "Saturday 23 January 2027 is not a working day" in refused.errors[0].message
+    allowed = calendar_import(
+        round_=round_,
+        source=(header + "North,2027-01-23 10:00,Hall,,chair@kent.example,30,,yes\n").encode(),
+        now=BEFORE_PANELS,
+    )
+    assert allowed.ok, allowed.errors

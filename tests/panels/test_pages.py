@@ -68,7 +68,11 @@ def test_officer_creates_and_edits_a_session(client: Client, round_: Round, offi
     refused = _post(client, officer, url, data)
     assert refused.status_code == 200
     assert "Give a place or an online link" in refused.content.decode()
-    response = _post(client, officer, url, {**data, "online_link": "https://meet.example/abc"})
+    linked = {**data, "online_link": "https://meet.example/abc"}
+    sunday = _post(client, officer, url, {**linked, "date": "2027-01-24"})
+    assert "Sunday 24 January 2027 is not a working day" in sunday.content.decode()
+    assert not PanelSession.objects.exists()
+    response = _post(client, officer, url, linked)
     session = PanelSession.objects.get()
     assert response["Location"] == reverse("panels-session", args=[session.pk])
     assert session.starts_at.isoformat() == "2027-01-20T10:00:00+00:00"
