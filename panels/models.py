@@ -325,3 +325,32 @@ class SchedulingRun(models.Model):
         if not self.areas_total:
             return 5
         return 10 + 80 * self.areas_done // self.areas_total
+
+
+class PackPdf(models.Model):
+    """The print version of a session's pack, rendered off the web request and kept.
+
+    ``version`` names exactly what it shows: the cases its reader may see and the last
+    change to any of them (a decision, a case added or taken out), so a stored PDF is
+    served only while it is still true, and a reader who may see fewer cases (a member
+    standing aside from one) never gets another reader's file. One row per version: two
+    requests at once (a double click, a second tab) share one render.
+    """
+
+    session = models.ForeignKey(PanelSession, on_delete=models.CASCADE, related_name="pdfs")
+    version = models.CharField(max_length=64)
+    case_ids = models.JSONField(default=list)
+    status = models.CharField(max_length=8, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    requested_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    pdf = models.BinaryField(null=True, blank=True, editable=False)
+    seconds = models.FloatField(null=True, blank=True, help_text="How long the render took.")
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "version"], name="pack_pdf_one_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"Pack PDF of {self.session} ({self.get_status_display()})"

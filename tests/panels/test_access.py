@@ -11,8 +11,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
-from panels.models import Outcome, PanelCase, PanelMember, PanelSession, Recusal
+from panels.models import Outcome, PackPdf, PanelCase, PanelMember, PanelSession, Recusal
 from panels.services.decisions import DecisionInput, decision_record
+from panels.services.pack_pdf import pack_pdf_render
 from phasetransfer.core.roles import Role
 from phasetransfer.models import Case, CaseState, Round, User
 from tests.conftest import signed_in
@@ -126,12 +127,16 @@ def test_pdf_pack_and_minutes_follow_the_same_rule(
         return b"%PDF-1.7 fake"
 
     monkeypatch.setattr("panels.views.pack.render_pdf", fake_pdf)
+    monkeypatch.setattr("panels.services.pack_pdf.render_pdf", fake_pdf)
     chair = world.a.chair
     for pc in PanelCase.objects.filter(session=world.a):
         decision_record(
             panel_case=pc, data=DecisionInput(outcome=Outcome.AGREE), actor=chair, now=PANEL_HAS_SAT
         )
     user = world.recused_member.user
+    waiting = _get(client, user, "panels-pack-pdf", world.a.pk)
+    assert "Preparing the pack PDF" in waiting.content.decode()
+    pack_pdf_render(pdf_id=PackPdf.objects.get(session=world.a).pk)  # the worker's job
     pdf = _get(client, user, "panels-pack-pdf", world.a.pk)
     assert pdf.content.startswith(b"%PDF")
     entries = seen["panels/pack_print.html"]["entries"]
