@@ -19,7 +19,7 @@ from panels.services.sessions import SessionDetails, member_seat, session_create
 from phasetransfer.allocation.selectors import latest_run
 from phasetransfer.core import clock
 from phasetransfer.core.workdays import is_working_day
-from phasetransfer.models import Case, CaseState, Round, Setting, User
+from phasetransfer.models import Case, CaseState, Round, Setting, User, serving_phase
 
 PLACES = {
     "North": "Gravesend Civic Centre",
@@ -47,15 +47,22 @@ def demo_sessions(
         )
     )
     sessions = []
+    taken: set[tuple[str, dt.date, int]] = set()
     for area in sorted(a for a in counts if a in PLACES):
         needed = max(math.ceil(counts[area] / per_session) + 1, len(spans))
         for index in range(needed):
             first_day, last_day = spans[index % len(spans)]
             share = index // len(spans) / math.ceil(needed / len(spans))
             day = first_day + dt.timedelta(days=round_down(share * (last_day - first_day).days))
-            while not is_working_day(day):  # panels sit on working days
-                day += dt.timedelta(days=1)
-            starts = dt.datetime.combine(day, dt.time(10 if index % 2 else 14), tzinfo=clock.LONDON)
+            hour = 10 if index % 2 else 14
+            # Panels sit on working days, and one area's panel once at a time.
+            while not is_working_day(day) or (area, day, hour) in taken:
+                if is_working_day(day) and hour == 10:
+                    hour = 14
+                else:
+                    day, hour = day + dt.timedelta(days=1), 10
+            taken.add((area, day, hour))
+            starts = dt.datetime.combine(day, dt.time(hour), tzinfo=clock.LONDON)
             session = session_create(
                 round_=round_,
                 details=SessionDetails(
@@ -68,7 +75,7 @@ def demo_sessions(
                 ),
             )
             for member in rng.sample(members, k=min(3, len(members))):
-                school = _member_school(area, rng)
+                school = _member_school(area, round_.phase, rng)
                 member_seat(session=session, user=member, school=school, role_title="Head teacher")
             sessions.append(session)
     return sessions
@@ -78,12 +85,14 @@ def round_down(value: float) -> int:
     return int(math.floor(value))
 
 
-def _member_school(area: str, rng: random.Random) -> Setting | None:
+def _member_school(area: str, phase: str, rng: random.Random) -> Setting | None:
+    """A school of the area that takes the round's phase: a post-16 panel is of people from
+    schools and colleges with sixth forms, not primary head teachers."""
     from phasetransfer.core import geo
 
     schools = [
         s
-        for s in Setting.objects.filter(is_synthetic=False).order_by("urn")
+        for s in Setting.objects.filter(serving_phase(phase), is_synthetic=False).order_by("urn")
         if geo.area_of(s.postcode) == area
     ]
     return rng.choice(schools) if schools else None
