@@ -113,6 +113,17 @@ def decide(request: AuthenticatedRequest, session_id: int, case_id: int) -> Http
         initial={"reasons": "\n".join(reason["text"] for reason in proposed)},
     )
     over = None
+    # The page sends which decision it showed; a form posted without it is checked as before.
+    shown = request.POST.get("shown_decision") if request.method == "POST" else None
+    if shown is not None and shown != (str(current.pk) if current else ""):
+        # The page was shown before the decision now recorded (a second click, or another
+        # window): do not record again, or ask for a reason to change it; show it.
+        messages.info(
+            request,
+            f"A decision for {panel_case.case.reference} was already recorded: "
+            f"{current.get_outcome_display() if current else 'none now'}. Here it is.",
+        )
+        return redirect("panels-pack-case", session_id=session.pk, case_id=case_id)
     if request.method == "POST" and not session.is_signed_off and form.is_valid():
         decision, over = _record(request, form, panel_case)
         if decision is not None:

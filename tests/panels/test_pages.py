@@ -249,6 +249,18 @@ def test_the_chair_chooses_a_setting_from_the_case_without_typing_a_urn(
     assert current_decision(pc.case).setting == second
 
 
+def test_a_second_click_or_window_shows_the_decision_instead_of_asking_why_it_changed(
+    client: Client, round_: Round
+) -> None:
+    pc = at_panel(round_)
+    data = {"outcome": "agree", "reasons": "Agreed.", "shown_decision": ""}
+    first = _post(client, pc.session.chair, _decide_url(pc), data, at=PANEL_HAS_SAT)
+    again = _post(client, pc.session.chair, _decide_url(pc), data, at=PANEL_HAS_SAT)
+    case_page = reverse("panels-pack-case", args=[pc.session.pk, pc.case.pk])
+    assert first["Location"] == again["Location"] == case_page
+    assert Decision.objects.filter(case=pc.case).count() == 1
+
+
 def test_the_decision_form_starts_from_the_models_reasons(client: Client, round_: Round) -> None:
     pc = at_panel(round_)
     text = "Oak Independent would cost the council £56,500 a year (fees £52,000 and ..."
