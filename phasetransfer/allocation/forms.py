@@ -18,6 +18,20 @@ ANNUAL_COST_FIELDS = {
 }
 
 
+# The least-total-cost objective's weights (also the tie-break under families' order).
+WEIGHTS = (
+    "rank_weights",
+    "fallback_weight",
+    "cost_per_km",
+    "band_mainstream",
+    "band_resourced",
+    "band_special",
+    "band_college",
+    "band_independent",
+    "unplaced_cost",
+)
+
+
 class PolicyForm(forms.ModelForm):
     rank_weights = forms.CharField(
         label="Cost of each preference rank",
@@ -41,15 +55,7 @@ class PolicyForm(forms.ModelForm):
             "oversubscription_rule",
             "independent_threshold",
             "transport_per_km",
-            "rank_weights",
-            "fallback_weight",
-            "cost_per_km",
-            "band_mainstream",
-            "band_resourced",
-            "band_special",
-            "band_college",
-            "band_independent",
-            "unplaced_cost",
+            *WEIGHTS,
         ]
 
         widgets = {
@@ -66,27 +72,15 @@ class PolicyForm(forms.ModelForm):
         if not self.is_bound:  # the saved policy, or the defaults of one not saved yet
             self.initial["rank_weights"] = ", ".join(str(w) for w in self.instance.rank_weights)
 
-    WEIGHTS = (
-        "rank_weights",
-        "fallback_weight",
-        "cost_per_km",
-        "band_mainstream",
-        "band_resourced",
-        "band_special",
-        "band_college",
-        "band_independent",
-        "unplaced_cost",
-    )
-
     def cost_test_fields(self) -> list[forms.BoundField]:
         names = ["independent_threshold", "transport_per_km", *ANNUAL_COST_FIELDS]
         return [self[name] for name in names]
 
     def weight_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in self.WEIGHTS]
+        return [self[name] for name in WEIGHTS]
 
     def weights_have_errors(self) -> bool:
-        return any(self[name].errors for name in self.WEIGHTS)
+        return any(self[name].errors for name in WEIGHTS)
 
     def policy_values(self) -> dict[str, Any]:
         """The cleaned data as the policy's fields (the annual costs in one dict)."""

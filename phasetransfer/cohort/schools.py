@@ -279,14 +279,19 @@ def _apply(rows: list[_Row], report: ImportReport) -> None:
             Setting.objects.create(**values)
             report.created += 1
             continue
-        changed = [name for name, value in values.items() if getattr(setting, name) != value]
-        if not changed:
-            report.unchanged += 1
-            continue
-        for name in changed:
-            setattr(setting, name, values[name])
-        setting.save(update_fields=[*changed, "updated_at"])
-        report.updated += 1
+        _update(setting, values, report)
+
+
+def _update(setting: Setting, values: dict[str, Any], report: ImportReport) -> None:
+    """Save only what changed, and count it."""
+    changed = [name for name, value in values.items() if getattr(setting, name) != value]
+    if not changed:
+        report.unchanged += 1
+        return
+    for name in changed:
+        setattr(setting, name, values[name])
+    setting.save(update_fields=[*changed, "updated_at"])
+    report.updated += 1
 
 
 def schools_import(*, source: Path | str | bytes) -> ImportReport:
@@ -336,13 +341,5 @@ def admissions_import(*, source: Path | str | bytes) -> ImportReport:
     if report.ok:
         with transaction.atomic():
             for setting in Setting.objects.filter(urn__in=updates):
-                values = updates[setting.urn]
-                changed = [k for k, v in values.items() if getattr(setting, k) != v]
-                if not changed:
-                    report.unchanged += 1
-                    continue
-                for key in changed:
-                    setattr(setting, key, values[key])
-                setting.save(update_fields=[*changed, "updated_at"])
-                report.updated += 1
+                _update(setting, updates[setting.urn], report)
     return report
