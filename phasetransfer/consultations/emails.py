@@ -180,9 +180,13 @@ def _chase_one(consultation: Consultation, *, recipients: list[User], now: dt.da
 
 
 def consultations_chase(
-    *, now: dt.datetime | None = None, round_: Round | None = None
+    *,
+    now: dt.datetime | None = None,
+    round_: Round | None = None,
+    only: set[int] | None = None,
 ) -> ChaseReport:
-    """Chase each overdue consultation: at most one email per contact per London day.
+    """Chase each overdue consultation (or those of ``only``, a caseworker's selection):
+    at most one email per contact per London day.
 
     The email key carries the day, so running this every hour (as beat does) or
     twice by hand sends each chaser once that day, and again the next day.
@@ -196,6 +200,8 @@ def consultations_chase(
             return report
         recipients: dict[int, list[User]] = {}
         for consultation in consultations_overdue(now=moment, round_=round_):
+            if only is not None and consultation.pk not in only:
+                continue
             report.overdue += 1
             if consultation.setting_id not in recipients:
                 recipients[consultation.setting_id] = setting_recipients(consultation.setting)

@@ -122,3 +122,37 @@ def test_the_command_chases_and_reports(overdue: Consultation) -> None:
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("1 overdue consultations; 1 chased with 2 emails")
     assert lines[1].startswith("1 overdue consultations; 0 chased with 0 emails")
+
+
+def test_a_caseworker_chases_a_selection_after_a_confirmation_that_says_which(
+    overdue: Consultation,
+) -> None:
+    from django.test import Client
+
+    from phasetransfer.core.roles import Role
+    from tests.conftest import signed_in
+    from tests.factories import UserFactory
+
+    other = SettingContactFactory()
+    skipped = ConsultationFactory(
+        setting=other.setting, sent_at=CONSULTATIONS_SENT, case__round=overdue.case.round
+    )
+    url = f"/staff/rounds/{overdue.case.round_id}/consultations/chase/"
+    with time_machine.travel(CONSULTATIONS_FIRST_LATE_DAY, tick=False):
+        client = signed_in(Client(), UserFactory(roles=[Role.CASEWORKER]))
+        listing = client.get(f"/staff/rounds/{overdue.case.round_id}/consultations/overdue/")
+        assert f'value="{overdue.pk}"' in listing.content.decode()
+        none = client.post(url, {"selection": "1"}, follow=True).content.decode()
+        assert "Select at least one overdue consultation to chase." in none
+        confirm = client.post(url, {"selection": "1", "consultation": [str(overdue.pk)]})
+        page = confirm.content.decode()
+        assert "Chase 1 school for an answer?" in page
+        assert overdue.case.reference in page
+        assert skipped.case.reference not in page
+        assert not AuditEvent.objects.filter(action="consultation.chased").exists()  # not yet
+        done = client.post(
+            url, {"selection": "1", "confirm": "yes", "consultation": [str(overdue.pk)]}
+        )
+        assert done.status_code == 302
+    chased = AuditEvent.objects.filter(action="consultation.chased")
+    assert [event.data["consultation"] for event in chased] == [overdue.pk]

@@ -108,8 +108,26 @@ def round_overdue(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
 @role_required(*ACTORS)
 @require_POST
 def round_chase(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
+    """Chase every overdue consultation, or a selection: a selection is confirmed first, on
+    a page that says how many and which."""
     round_ = get_object_or_404(Round, pk=round_id)
-    report = consultations_chase(round_=round_)
+    if "selection" not in request.POST:
+        report = consultations_chase(round_=round_)
+        messages.success(request, report.summary())
+        return redirect("staff-consultations-overdue", round_id=round_.pk)
+    wanted = {int(v) for v in request.POST.getlist("consultation") if v.isdigit()}
+    overdue = [c for c in consultations_overdue(now=clock.now(), round_=round_) if c.pk in wanted]
+    if not overdue:
+        messages.error(request, "Select at least one overdue consultation to chase.")
+        return redirect("staff-consultations-overdue", round_id=round_.pk)
+    if request.POST.get("confirm") != "yes":
+        cases_access_record(request=request, case_ids=[c.case_id for c in overdue])
+        return render(
+            request,
+            "phasetransfer/consultations/chase_confirm.html",
+            {"round": round_, "selected": overdue},
+        )
+    report = consultations_chase(round_=round_, only={c.pk for c in overdue})
     messages.success(request, report.summary())
     return redirect("staff-consultations-overdue", round_id=round_.pk)
 
