@@ -198,9 +198,10 @@ def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
     page.wait_for_url("**/family/")
 
 
-def staff_page(browser: Browser, live_server: LiveServer, user: User) -> Page:
-    """A separate browser (its own cookies), signed in with password and authenticator code."""
-    context = browser.new_context(base_url=live_server.url)
+def staff_page(browser: Browser, live_server: LiveServer, user: User, *, js: bool = True) -> Page:
+    """A separate browser (its own cookies), signed in with password and authenticator code;
+    ``js=False`` for one with JavaScript off."""
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=js)
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     device = TOTPDevice.objects.create(user=user, name="Phone", confirmed=True)

@@ -10,12 +10,13 @@ import datetime as dt
 import re
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from panels.models import Decision, PanelCase
-from phasetransfer.models import CaseState
+from panels.models import Decision, PanelCase, PanelSession
+from phasetransfer.models import CaseState, Setting
 from tests.browser.conftest import staff_page
 from tests.factories import RoundFactory, SettingFactory, SettingPlacesFactory
 from tests.factories.panels import PanelSessionFactory, proposed_case
@@ -23,9 +24,7 @@ from tests.factories.panels import PanelSessionFactory, proposed_case
 pytestmark = pytest.mark.browser
 
 
-def test_a_chair_decides_every_case_of_a_session_and_signs_it_off(
-    browser: Browser, live_server: LiveServer
-) -> None:
+def _session_with_two_cases() -> tuple[PanelSession, list, Setting]:
     now = timezone.now()
     round_ = RoundFactory()
     session = PanelSessionFactory(round=round_, starts_at=now - dt.timedelta(hours=2))
@@ -44,14 +43,44 @@ def test_a_chair_decides_every_case_of_a_session_and_signs_it_off(
             proposal=case.proposals.get(),
             scheduled_at=now - dt.timedelta(days=1),
         )
-    first, second = sorted(cases, key=lambda c: c.reference)
+    return session, sorted(cases, key=lambda c: c.reference), other
+
+
+def _govuk_conditional_reveal(node: dict) -> bool:
+    """GOV.UK Frontend's conditionally revealing radios set aria-expanded on the radio,
+    which axe reports; GOV.UK keeps it on purpose, after research with screen reader users
+    (a known issue: alphagov/govuk-frontend#979). Only that is let through."""
+    html = node["html"]
+    return "govuk-radios__input" in html and "aria-controls=" in html and "aria-expanded" in html
+
+
+def _no_serious_violations(page: Page, name: str) -> None:
+    violations = Axe().run(page).response["violations"]
+    serious = [
+        f"{v['id']}: " + "; ".join(n["html"] for n in v["nodes"])
+        for v in violations
+        if v["impact"] in {"serious", "critical"}
+        and not (
+            v["id"] == "aria-allowed-attr" and all(_govuk_conditional_reveal(n) for n in v["nodes"])
+        )
+    ]
+    assert serious == [], f"{name}: {serious}"
+
+
+def test_a_chair_decides_every_case_of_a_session_and_signs_it_off(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    session, (first, second), other = _session_with_two_cases()
     chair = staff_page(browser, live_server, session.chair)
 
     chair.goto(f"/panels/sessions/{session.pk}/pack/")
     expect(chair.locator("#pack-counts")).to_contain_text("2 cases in this session: 0 decided")
+    _no_serious_violations(chair, "session summary")
     chair.get_by_role("link", name=first.reference).click()
     expect(chair.get_by_text("case 1 of 2")).to_be_visible()
+    _no_serious_violations(chair, "case page")
     chair.get_by_role("link", name=re.compile("^Record the decision")).click()
+    _no_serious_violations(chair, "decision form")
     chair.get_by_label("Agree the proposal").check()
     chair.get_by_role("button", name="Record the decision").dblclick()
     expect(chair.locator(".govuk-inset-text").first).to_contain_text("Decided: Agree the proposal")
@@ -74,3 +103,22 @@ def test_a_chair_decides_every_case_of_a_session_and_signs_it_off(
     session.refresh_from_db()
     assert session.is_signed_off
     assert Decision.objects.get(case=second).setting == other
+
+
+def test_without_javascript_the_chair_names_another_setting_by_urn(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    session, (first, _second), _other = _session_with_two_cases()
+    elsewhere = SettingFactory(name="Elsewhere Academy")
+    SettingPlacesFactory(round=session.round, setting=elsewhere, places=5)
+    chair = staff_page(browser, live_server, session.chair, js=False)
+    chair.goto(f"/panels/sessions/{session.pk}/cases/{first.pk}/decision/")
+    # Every revealed field is there to fill without JavaScript.
+    chair.get_by_label("Name another setting").check()
+    chair.get_by_label("Another setting: enter its URN").check()
+    chair.get_by_label("URN of the other setting").fill(str(elsewhere.urn))
+    chair.locator('input[name="ground"][value="unsuitable"]').check()
+    chair.get_by_label("The panel's reasons").fill("Closer to home for this child.")
+    chair.get_by_role("button", name="Record the decision").click()
+    expect(chair.locator(".govuk-inset-text").first).to_contain_text("Elsewhere Academy")
+    assert Decision.objects.get(case=first).setting == elsewhere
