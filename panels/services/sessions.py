@@ -22,7 +22,7 @@ from phasetransfer.core import clock, geo
 from phasetransfer.core.audit import audit_record
 from phasetransfer.core.roles import FAMILY_ROLES, Role, grant_role, has_role
 from phasetransfer.core.workdays import is_working_day
-from phasetransfer.models import CaseState, Preference, Round, Setting, User
+from phasetransfer.models import CaseState, Phase, Preference, Round, Setting, User
 
 SEATED_ROLES = (Role.PANEL_MEMBER, Role.PANEL_CHAIR, Role.CASEWORKER, Role.ADMINISTRATOR)
 LIMIT_RANGE = (1, 200)  # the database's panel_case_limit_range
@@ -165,6 +165,17 @@ def member_seat(
     """
     if user.pk == session.chair_id:
         raise SessionRefused(f"{user.email} chairs this session.", "email")
+    phase = session.round.phase
+    if school is not None and not school.serves(phase):
+        # A member sits for their school's phases: a primary head teacher does not decide
+        # where a young person goes after Year 11. Members from no school (an educational
+        # psychologist, an officer) sit on any.
+        raise SessionRefused(
+            f"{school.name} does not take children into {Phase(phase).label}: choose a "
+            "member from a school or college of this phase, or leave the school out for a "
+            "member who sits for no school.",
+            "school_urn",
+        )
     if not has_role(user, *SEATED_ROLES):
         grant_role(user, Role.PANEL_MEMBER)  # sitting on a panel is what the role is for
     with transaction.atomic():
