@@ -28,7 +28,7 @@ from phasetransfer.coordination.services import ReassignRefused, cases_reassign
 from phasetransfer.core import clock
 from phasetransfer.core.access import AuthenticatedRequest, role_required
 from phasetransfer.core.roles import READ_ALL, Role, has_role
-from phasetransfer.models import AccessAction, Round, User
+from phasetransfer.models import AccessAction, Case, Round, User
 from phasetransfer.security.access_log import cases_access_record
 
 READERS = READ_ALL
@@ -182,6 +182,20 @@ def _reassign(
     else:
         case_ids = reassign.cleaned_data["cases"]
     worker = reassign.assignee_user()
+    if request.POST.get("confirm") != "yes":
+        # Say how many and which before moving anyone's cases; the confirmation names the
+        # cases themselves, so exactly those shown are moved.
+        chosen = Case.objects.filter(pk__in=case_ids).order_by("reference")
+        return render(
+            request,
+            "phasetransfer/coordination/reassign_confirm.html",
+            {
+                "round": round_,
+                "worker": worker,
+                "cases": list(chosen.values("pk", "reference")),
+                "query": form.query() if form.is_valid() else "",
+            },
+        )
     actor = request.user if isinstance(request.user, User) else None
     try:
         moved = cases_reassign(case_ids=case_ids, caseworker=worker, actor=actor)

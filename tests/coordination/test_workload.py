@@ -90,8 +90,17 @@ def test_a_coordinator_reassigns_ticked_cases(client: Client, frozen: None) -> N
     signed_in(client, UserFactory(roles=[Role.COORDINATOR]))
     url = f"/staff/rounds/{round_.pk}/workload/"
     assert 'name="cases"' in _page(client, url)
-    response = client.post(
+    asked = client.post(
         url, {"scope": "selected", "cases": [first.pk, third.pk], "assignee": new.pk}
+    ).content.decode()
+    # First how many and which; nothing moved yet.
+    assert "Give 2 cases to" in asked
+    assert first.reference in asked
+    assert second.reference not in asked
+    assert Case.objects.get(pk=first.pk).caseworker == old
+    response = client.post(
+        url,
+        {"scope": "selected", "cases": [first.pk, third.pk], "assignee": new.pk, "confirm": "yes"},
     )
     assert response.status_code == 302
     assert set(Case.objects.filter(caseworker=new)) == {first, third}
@@ -111,7 +120,13 @@ def test_a_coordinator_reassigns_every_case_matching_the_filter(
     assert matching
     html = _page(client, url)
     assert f"All {len(matching)} case" in html
-    response = client.post(url, {"scope": "all", "assignee": new.pk})
+    asked = client.post(url, {"scope": "all", "assignee": new.pk}).content.decode()
+    assert f"Give {len(matching)} case" in asked
+    assert not Case.objects.filter(caseworker=new).exists()
+    ids = [str(case.pk) for case in matching]
+    response = client.post(
+        url, {"scope": "selected", "cases": ids, "assignee": new.pk, "confirm": "yes"}
+    )
     assert response.status_code == 302
     assert set(Case.objects.filter(caseworker=new)) == matching
     assert AuditEvent.objects.filter(action="case.reassigned").count() == len(matching)
