@@ -187,7 +187,7 @@ def preference_remove(
     moment = now or clock.now()
     _check_editable(case, moment)
     with transaction.atomic():
-        ordered = list(case.preferences.select_for_update().select_related("setting"))
+        ordered = list(case.preferences.select_for_update(of=("self",)).select_related("setting"))
         ordered.sort(key=lambda p: p.rank)
         gone = next((p for p in ordered if p.pk == preference_id), None)
         if gone is None:
@@ -219,7 +219,7 @@ def preference_move(
     moment = now or clock.now()
     _check_editable(case, moment)
     with transaction.atomic():
-        ordered = list(case.preferences.select_for_update().select_related("setting"))
+        ordered = list(case.preferences.select_for_update(of=("self",)).select_related("setting"))
         ordered.sort(key=lambda p: p.rank)
         if shown is not None and [p.pk for p in ordered] != shown:
             raise StaleList(STALE_MESSAGE)
