@@ -9,7 +9,7 @@ import copy
 from typing import TypedDict
 
 from phasetransfer.allocation.compile import CompiledRound, round_compile
-from phasetransfer.allocation.engine import Allocation, deferred_acceptance, solve
+from phasetransfer.allocation.engine import Allocation, solve
 from phasetransfer.core import charts
 from phasetransfer.models import AllocationPolicy, Objective, Round, SettingKind
 
@@ -78,22 +78,23 @@ def figures(
 
 
 def compare_policies(
-    *, round_: Round, policy: AllocationPolicy, compiled: CompiledRound, allocation: Allocation
+    *,
+    round_: Round,
+    policy: AllocationPolicy,
+    compiled: CompiledRound,
+    allocation: Allocation,
+    stable: Allocation,
 ) -> list[PolicyFigures]:
-    """The run's own allocation first, then the other objective's, then deferred
-    acceptance on the run's own problem (each family's order, the run's options)."""
+    """The run's own allocation first, then the other objective's, then ``stable``:
+    deferred acceptance on the run's own problem (each family's order, the run's options),
+    which the run's fairness report has already computed."""
     other = copy.copy(policy)
     other.objective = Objective.COST if policy.objective == Objective.RANKS else Objective.RANKS
     other_compiled = round_compile(round_=round_, policy=other)
     return [
         figures(compiled, allocation, policy.objective, chosen=True),
         figures(other_compiled, solve(other_compiled.problem), other.objective, chosen=False),
-        figures(
-            compiled,
-            deferred_acceptance(compiled.problem),
-            DEFERRED_ACCEPTANCE,
-            chosen=False,
-        ),
+        figures(compiled, stable, DEFERRED_ACCEPTANCE, chosen=False),
     ]
 
 

@@ -43,7 +43,7 @@ class Holder:
 
     @property
     def claim(self) -> tuple[float, ...]:
-        return _claim(self.rank, self.group, self.km)
+        return claim_order(self.rank, self.group, self.km)
 
 
 def holders_at(run: AllocationRun, setting_ids: set[int]) -> dict[int, list[Holder]]:
@@ -64,7 +64,9 @@ def holders_at(run: AllocationRun, setting_ids: set[int]) -> dict[int, list[Hold
     return found
 
 
-def _claim(rank: float | None, group: float | None, km: float | None) -> tuple[float, ...]:
+def claim_order(rank: float | None, group: float | None, km: float | None) -> tuple[float, ...]:
+    """A claim on a setting as a sort key, smaller first: the family's rank of it (a
+    fallback they never named last), then the rule's group, then distance."""
     return tuple(float("inf") if value is None else value for value in (rank, group, km))
 
 
@@ -83,7 +85,7 @@ def holders_attach(run: AllocationRun, proposals: list[Proposal]) -> None:
         for reason in proposal.reasons:
             figures = reason.get("figures") or {}
             if reason["code"] in FULL_CODES and "group" in figures:
-                mine = _claim(reason["rank"], figures["group"], figures["km"])
+                mine = claim_order(reason["rank"], figures["group"], figures["km"])
                 reason["holders"] = [
                     (holder, holder.claim <= mine)
                     for holder in holders.get(reason["setting_id"], [])

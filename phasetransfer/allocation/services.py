@@ -27,7 +27,7 @@ from phasetransfer.allocation.engine import (
     solve,
 )
 from phasetransfer.allocation.reasons import reason_text
-from phasetransfer.allocation.selectors import policy_for
+from phasetransfer.allocation.selectors import claim_order, policy_for
 from phasetransfer.cases.state import cases_move_bulk
 from phasetransfer.core import clock
 from phasetransfer.models import (
@@ -94,23 +94,19 @@ class ReasonRow(TypedDict):
     figures: dict[str, Any]
 
 
-Claim = tuple[int, int, float]  # (family's rank, rule group, km): smaller came first
-
-
 class _Claims:
     """Who holds each setting's places in an allocation, and how their claims compare."""
 
     def __init__(self, compiled: CompiledRound, allocation: Allocation) -> None:
         self.compiled = compiled
-        self.holders: dict[str, list[Claim]] = {}
+        self.holders: dict[str, list[tuple[float, ...]]] = {}
         for key, setting in allocation.assignments.items():
             if setting is not None:
                 self.holders.setdefault(setting, []).append(self.claim(key, setting))
 
-    def claim(self, key: str, setting: str) -> Claim:
+    def claim(self, key: str, setting: str) -> tuple[float, ...]:
         info = self.compiled.options[(key, setting)]
-        rank = info.rank if info.rank is not None else 10**6  # a fallback: never asked for
-        return (rank, info.group, info.km if info.km is not None else float("inf"))
+        return claim_order(info.rank, info.group, info.km)
 
     def code(self, key: str, setting: str) -> str:
         """ "full" when every holder came first (ranked it higher, or as high and earlier
@@ -213,7 +209,7 @@ def _report(
         ),
         "objective": policy.objective,
         "policies": compare_policies(
-            round_=round_, policy=policy, compiled=compiled, allocation=allocation
+            round_=round_, policy=policy, compiled=compiled, allocation=allocation, stable=stable
         ),
     }
 
