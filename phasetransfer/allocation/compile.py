@@ -34,7 +34,6 @@ from phasetransfer.allocation.engine import ChildSpec, GroupSpec, Option, Proble
 from phasetransfer.allocation.selectors import ALLOCATABLE, policy_for
 from phasetransfer.core.geo import EARTH_RADIUS_KM
 from phasetransfer.models import (
-    AdmissionsPolicy,
     AllocationPolicy,
     Case,
     CaseState,
@@ -44,12 +43,12 @@ from phasetransfer.models import (
     OversubscriptionRule,
     Proposal,
     Round,
-    SchoolGender,
     Setting,
     SettingKind,
     SettingPlaces,
     Sex,
 )
+from phasetransfer.preferences.nearest import could_attend
 
 HOLDING = (
     CaseState.AT_PANEL,
@@ -231,16 +230,12 @@ class _Compiler:
         self.ruled_out = _ruled_out(round_)
         settings = [row.setting for row in self.places.values()]
         self.geometry = _Geometry(settings)
-        kinds = np.array([s.kind for s in self.geometry.settings], dtype=object)
-        self.is_mainstream = np.isin(kinds, list(SettingKind.mainstream()))
-        # The nearest mainstream fallback is one the child could attend: not selective, and
-        # a single-sex school only for that sex (as the family's nearest-school advice).
-        located = self.geometry.settings
-        self.is_selective = np.array(
-            [s.admissions_policy == AdmissionsPolicy.SELECTIVE for s in located], dtype=bool
-        )
-        self.girls_only = np.array([s.gender == SchoolGender.GIRLS for s in located], dtype=bool)
-        self.boys_only = np.array([s.gender == SchoolGender.BOYS for s in located], dtype=bool)
+        # The nearest mainstream fallback is one the child could attend, by the rule of the
+        # family's nearest-school advice: a mask per sex (female, male, not recorded).
+        self.attendable = {
+            sex: np.array([could_attend(sex, s) for s in self.geometry.settings], dtype=bool)
+            for sex in (*Sex.values, "")
+        }
         self.weights = list(policy.rank_weights)
         self.designated = {
             need: np.array([need in s.designated_needs for s in self.geometry.settings], dtype=bool)
@@ -321,12 +316,7 @@ class _Compiler:
             if (index := self.geometry.index.get(setting_id)) is not None:
                 usable[index] = False
         designated = self.designated.get(case.child.primary_need)
-        wrong_sex_for: dict[str, np.ndarray] = {
-            Sex.FEMALE: self.boys_only,
-            Sex.MALE: self.girls_only,
-        }
-        wrong_sex = wrong_sex_for.get(case.child.sex, self.boys_only | self.girls_only)
-        attendable = usable & self.is_mainstream & ~self.is_selective & ~wrong_sex
+        attendable = usable & self.attendable.get(case.child.sex, self.attendable[""])
         found = [_nearest(km, self.geometry, attendable)]
         if designated is not None:
             found.append(_nearest(km, self.geometry, usable & designated))

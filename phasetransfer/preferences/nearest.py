@@ -12,7 +12,6 @@ from phasetransfer.core import geo
 from phasetransfer.models import (
     AdmissionsPolicy,
     Case,
-    Child,
     SchoolGender,
     Setting,
     SettingKind,
@@ -50,24 +49,27 @@ def phase_settings(phase: str) -> list[Setting]:
     return list(Setting.objects.filter(serving_phase(phase)))
 
 
-def admits_sex(child: Child, setting: Setting) -> bool:
-    """Whether a single-sex school admits this child. Mixed schools, and schools whose
-    intake is not known, admit anyone; a single-sex school admits a child whose sex is not
-    recorded only if it is recorded (so it is left out of the advice rather than guessed)."""
+def admits_sex(sex: str, setting: Setting) -> bool:
+    """Whether a single-sex school admits a child of ``sex`` (a child's ``sex``; blank when
+    not recorded). Mixed schools, and schools whose intake is not known, admit anyone; a
+    single-sex school admits a child whose sex is not recorded only once it is (so it is
+    left out of the advice rather than guessed)."""
     if setting.gender == SchoolGender.GIRLS:
-        return child.sex == Sex.FEMALE
+        return sex == Sex.FEMALE
     if setting.gender == SchoolGender.BOYS:
-        return child.sex == Sex.MALE
+        return sex == Sex.MALE
     return True
 
 
-def could_attend(child: Child, setting: Setting) -> bool:
-    """A mainstream school this child could go to without a test: it admits their sex and
-    is not selective (grammar schools are shown apart: places depend on the Kent Test)."""
+def could_attend(sex: str, setting: Setting) -> bool:
+    """A mainstream school a child of ``sex`` could go to without a test: it admits their
+    sex and is not selective (grammar schools are shown apart: places depend on the Kent
+    Test). The advice, the consultation of the nearest school and the model's fallback all
+    use this one rule."""
     return (
         setting.kind in SettingKind.mainstream()
         and setting.admissions_policy != AdmissionsPolicy.SELECTIVE
-        and admits_sex(child, setting)
+        and admits_sex(sex, setting)
     )
 
 
@@ -77,8 +79,8 @@ def nearest_mainstream(
     """The nearest mainstream schools this child could attend (see ``could_attend``): what
     the advice, the consultation of the nearest school and the travel note rely on."""
     pool = candidates if candidates is not None else phase_settings(case.round.phase)
-    child = case.child
-    return _by_distance(case, [s for s in pool if could_attend(child, s)])[:limit]
+    sex = case.child.sex
+    return _by_distance(case, [s for s in pool if could_attend(sex, s)])[:limit]
 
 
 def nearest_selective(
@@ -87,7 +89,7 @@ def nearest_selective(
     """The nearest selective (grammar) schools that admit this child's sex: shown apart,
     because a place depends on the Kent Test."""
     pool = candidates if candidates is not None else phase_settings(case.round.phase)
-    child = case.child
+    sex = case.child.sex
     return _by_distance(
         case,
         [
@@ -95,7 +97,7 @@ def nearest_selective(
             for s in pool
             if s.kind in SettingKind.mainstream()
             and s.admissions_policy == AdmissionsPolicy.SELECTIVE
-            and admits_sex(child, s)
+            and admits_sex(sex, s)
         ],
     )[:limit]
 

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.test import Client
 
+from phasetransfer.allocation.compile import round_compile
 from phasetransfer.allocation.services import allocation_execute, allocation_request
 from phasetransfer.core.roles import Role
 from phasetransfer.models import (
@@ -199,3 +200,26 @@ def test_the_run_compares_its_policy_with_the_other_and_deferred_acceptance(clie
     assert "What each policy would mean for families" in page
     assert "Families&#x27; order first (this run)" in page
     assert 'id="policy-chart"' in page
+
+
+@pytest.mark.django_db
+def test_the_nearest_mainstream_fallback_is_one_the_child_could_attend() -> None:
+    round_ = RoundFactory()
+    _setting(round_, "Boys Grammar", 5, km_north=1, gender="boys", admissions_policy="selective")
+    _setting(round_, "Boys School", 5, km_north=2, gender="boys")
+    _setting(round_, "Girls Grammar", 5, km_north=3, gender="girls", admissions_policy="selective")
+    mixed = _setting(round_, "Mixed School", 5, km_north=4, gender="mixed")
+    girls = _setting(round_, "Girls School", 5, km_north=5, gender="girls")
+    named = _setting(round_, "Named Special", 0, km_north=9, kind=SettingKind.SPECIAL)
+    girl = _case(round_, named)
+    girl.child.sex = "female"
+    girl.child.save()
+    unknown = _case(round_, named)
+    compiled = round_compile(round_=round_)
+    fallbacks = {
+        key: [o.setting for o in child.options if compiled.options[(key, o.setting)].rank is None]
+        for key, child in ((c.id, c) for c in compiled.problem.children)
+    }
+    assert fallbacks[str(girl.pk)][0] == str(mixed.pk)  # nearest she could attend
+    assert str(girls.pk) not in fallbacks[str(unknown.pk)]  # sex not recorded: mixed only
+    assert fallbacks[str(unknown.pk)][0] == str(mixed.pk)
