@@ -33,6 +33,8 @@ from phasetransfer.models import (
 
 ANSWERED = (ConsultationStatus.CAN_MEET, ConsultationStatus.CANNOT_MEET)
 CHASER_KIND = "consultation_chaser"
+# Open cases no round send has consulted yet (the sources of "start consultation").
+WAITING_STATES = (CaseState.IDENTIFIED, CaseState.INVITED, CaseState.PREFERENCES_RECEIVED)
 
 
 def due_day(consultation: Consultation) -> dt.date:
@@ -300,4 +302,13 @@ def other_preferences(*, round_: Round) -> QuerySet[Preference]:
         .exclude(case__state=CaseState.WITHDRAWN)
         .select_related("case__child")
         .order_by("case__reference", "rank")
+    )
+
+
+def cases_waiting(*, round_: Round) -> QuerySet[Case]:
+    """Open cases of the round not yet consulted: what "send consultations for these" offers."""
+    return (
+        Case.objects.filter(round=round_, state__in=WAITING_STATES)
+        .select_related("child")
+        .order_by("reference")
     )

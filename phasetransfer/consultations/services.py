@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -169,7 +169,9 @@ def _targets(case: Case, candidates: list[Setting] | None = None) -> list[_Targe
     return list(targets.values())
 
 
-def _plan(round_: Round, report: SendReport) -> list[tuple[Case, list[_Target]]]:
+def _plan(
+    round_: Round, report: SendReport, only: Collection[int] | None = None
+) -> list[tuple[Case, list[_Target]]]:
     """Read-only: what to consult for each case (done before the write transaction)."""
     preferences = Preference.objects.select_related("setting").order_by("rank")
     cases = (
@@ -178,6 +180,8 @@ def _plan(round_: Round, report: SendReport) -> list[tuple[Case, list[_Target]]]
         .prefetch_related(Prefetch("preferences", queryset=preferences))
         .order_by("reference")
     )
+    if only is not None:
+        cases = cases.filter(pk__in=only)
     plan = []
     candidates = phase_settings(round_.phase)  # once for the round, not once per child
     for case in cases:
@@ -206,10 +210,24 @@ def round_check_sendable(*, round_: Round, now: dt.datetime) -> None:
         )
 
 
+def consultations_planned(
+    *, round_: Round, only: Collection[int]
+) -> list[tuple[Case, list[Setting]]]:
+    """What sending for the cases ``only`` would consult, case by case: the confirmation
+    page shows the same plan the send then follows."""
+    plan = _plan(round_, SendReport(), only)
+    return [(case, [target.setting for target in targets]) for case, targets in plan]
+
+
 def consultations_send_round(
-    *, round_: Round, actor: User | None, now: dt.datetime | None = None
+    *,
+    round_: Round,
+    actor: User | None,
+    now: dt.datetime | None = None,
+    only: Collection[int] | None = None,
 ) -> SendReport:
-    """Consult every named setting and the nearest mainstream for each open case of ``round``.
+    """Consult every named setting and the nearest mainstream for each open case of ``round``
+    (or only for the cases whose ids are in ``only``: a caseworker's selection).
 
     Safe to run any number of times: a (case, setting) pair that has ever been
     consulted is not consulted again here (withdrawn ones included: someone decided
@@ -219,7 +237,7 @@ def consultations_send_round(
     moment = now or clock.now()
     round_check_sendable(round_=round_, now=moment)
     report = SendReport()
-    plan = _plan(round_, report)
+    plan = _plan(round_, report, only)
     created: dict[int, list[Consultation]] = defaultdict(list)
     with transaction.atomic():
         # One send per round at a time: a second one waits here, then finds the work done.

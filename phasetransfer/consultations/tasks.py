@@ -22,11 +22,15 @@ def chase_consultations() -> int:
 
 
 @shared_task(name="phasetransfer.send_round_consultations")
-def send_round_consultations(round_id: int, actor_id: int | None = None) -> int:
-    """The staff page's "Send consultations" button: the round send, off the web request."""
+def send_round_consultations(
+    round_id: int, actor_id: int | None = None, case_ids: list[int] | None = None
+) -> int:
+    """The staff page's "Send consultations" button (``case_ids``: for a selection of cases),
+    off the web request."""
     from phasetransfer.consultations.services import consultations_send_round
     from phasetransfer.models import Round, User
 
     round_ = Round.objects.get(pk=round_id)
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
-    return consultations_send_round(round_=round_, actor=actor).consultations_created
+    only = set(case_ids) if case_ids is not None else None
+    return consultations_send_round(round_=round_, actor=actor, only=only).consultations_created

@@ -23,6 +23,16 @@ urlpatterns: list[URLPattern] = [
         name="staff-consultations-send",
     ),
     path(
+        "staff/rounds/<int:round_id>/consultations/waiting/",
+        consultations.round_waiting,
+        name="staff-consultations-waiting",
+    ),
+    path(
+        "staff/rounds/<int:round_id>/consultations/send-selected/",
+        consultations.round_send_selected,
+        name="staff-consultations-send-selected",
+    ),
+    path(
         "staff/rounds/<int:round_id>/consultations/overdue/",
         consultations.round_overdue,
         name="staff-consultations-overdue",

@@ -203,6 +203,34 @@ MILESTONE_LABELS: dict[MilestoneKind, str] = {
     MilestoneKind.ORDER: "Order to carry out by",
 }
 
+# What someone does about a milestone due this week, in the co-ordinator's words (the
+# week's digest). A case never invited has the preference window as its milestone, but
+# what it needs is an invitation, so that one is keyed by its stage too.
+ACTIONS: dict[MilestoneKind, str] = {
+    MilestoneKind.PREFERENCES: "Remind families who have not sent their preferences",
+    MilestoneKind.CONSULT_BY: "Send consultations in time for a panel",
+    MilestoneKind.CONSULTATIONS: "Chase schools and colleges that have not answered",
+    MilestoneKind.PANEL: "Check the panel has its papers and sits",
+    MilestoneKind.PANEL_BY: "Book a panel date before the last panel day",
+    MilestoneKind.OFFER_DAY: "Decide and sign off before SEN offer day",
+    MilestoneKind.DEADLINE: "Name a placement before the statutory deadline",
+    MilestoneKind.START_OF_YEAR: "Name a school or college before the school year starts",
+    MilestoneKind.MEDIATION_BY: "Hold the mediation",
+    MilestoneKind.CERTIFICATE: "Record the mediation certificate",
+    MilestoneKind.APPROVAL: "Approve the agreed change",
+    MilestoneKind.RESPONSE: "Send the council's response to the Tribunal",
+    MilestoneKind.HEARING: "Record the hearing's outcome",
+    MilestoneKind.ORDER: "Carry out the order",
+}
+NOT_INVITED_ACTION = "Invite the family: they have never been asked for their preferences"
+
+
+def action_for(stage: BoardStage, kind: MilestoneKind) -> str:
+    if stage == Stage.NOT_INVITED:
+        return NOT_INVITED_ACTION
+    return ACTIONS[kind]
+
+
 # After offer day: the most pressing first on a tie, and the stage each one puts a case in.
 AFTER_OFFER_ORDER: tuple[MilestoneKind, ...] = (
     MilestoneKind.ORDER,

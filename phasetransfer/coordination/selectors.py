@@ -19,12 +19,15 @@ from django.db.models import Count, Max, Q, QuerySet
 from phasetransfer.consultations.selectors import consultations_live
 from phasetransfer.coordination.milestones import (
     BOARD_STAGES,
+    PRESSING,
     STATUS_ORDER,
     BoardStage,
     CaseFacts,
     Milestone,
+    MilestoneKind,
     RoundFacts,
     Status,
+    action_for,
     next_milestone,
     risk_reason,
     stage_of_case,
@@ -39,6 +42,7 @@ from phasetransfer.coordination.providers import (
     panel_dates,
     releases,
 )
+from phasetransfer.core import clock
 from phasetransfer.core.roles import Role
 from phasetransfer.models import Case, ConsultationStatus, Round, User
 
@@ -321,3 +325,43 @@ def stages_present(rows: list[ProgressRow]) -> list[BoardStage]:
     """The stages that have at least one case, in pipeline order."""
     seen = {row.stage for row in rows}
     return [stage for stage in BOARD_STAGES if stage in seen]
+
+
+@dataclass(frozen=True)
+class WeekLine:
+    """Cases of one stage whose next milestone of one kind falls on one day: a line of the
+    co-ordinator's week, with what to do about it."""
+
+    due: dt.date  # the London day
+    stage: BoardStage
+    milestone: MilestoneKind
+    status: Status
+    cases: int
+    at_risk: int
+    action: str
+
+
+def week_lines(rows: Iterable[ProgressRow]) -> list[WeekLine]:
+    """What a co-ordinator acts on this week: every case overdue, due within 7 days or at
+    risk, grouped by stage, milestone and day, what is due first at the top."""
+    groups: dict[tuple[dt.date, BoardStage, MilestoneKind, Status], list[ProgressRow]] = (
+        defaultdict(list)
+    )
+    for row in rows:
+        if row.milestone is None or not (row.status in PRESSING or row.at_risk):
+            continue
+        day = row.milestone.due.astimezone(clock.LONDON).date()
+        groups[(day, row.stage, row.milestone.kind, row.status)].append(row)
+    lines = [
+        WeekLine(
+            due=day,
+            stage=stage,
+            milestone=kind,
+            status=status,
+            cases=len(members),
+            at_risk=sum(member.at_risk for member in members),
+            action=action_for(stage, kind),
+        )
+        for (day, stage, kind, status), members in groups.items()
+    ]
+    return sorted(lines, key=lambda line: (line.due, BOARD_STAGES.index(line.stage)))

@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern] = [
         views.progress_export,
         name="coordination-progress-export",
     ),
+    path("rounds/<int:round_id>/week/", views.week, name="coordination-week"),
     path("rounds/<int:round_id>/workload/", views.workload_view, name="coordination-workload"),
     path("rounds/<int:round_id>/figures/", views.figures_view, name="coordination-figures"),
 ]

@@ -22,6 +22,7 @@ from phasetransfer.coordination.selectors import (
     filter_options,
     round_progress,
     stages_present,
+    week_lines,
     workload,
 )
 from phasetransfer.coordination.services import ReassignRefused, cases_reassign
@@ -94,6 +95,27 @@ def progress(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
             "counts": _status_counts(everything),
             "query": form.query() if form.is_valid() else "",
             "school_year_starts_on": dt.date(round_.entry_year, 9, 1),
+            "now": now,
+        },
+    )
+
+
+@role_required(*READERS)
+def week(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
+    """The co-ordinator's week: what is overdue, due in the next 7 days or at risk, by day."""
+    round_ = get_object_or_404(Round, pk=round_id)
+    now = clock.now()
+    everything = round_progress(round_=round_, now=now)
+    today = now.astimezone(clock.LONDON).date()
+    return render(
+        request,
+        "phasetransfer/coordination/week.html",
+        {
+            "round": round_,
+            "lines": week_lines(everything),
+            "counts": _status_counts(everything),
+            "today": today,
+            "week_end": today + dt.timedelta(days=7),
             "now": now,
         },
     )

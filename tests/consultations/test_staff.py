@@ -239,3 +239,76 @@ def test_the_case_page_lists_settings_not_ruling_out(
     assert "No School" not in section
     case.refresh_from_db()
     assert case.state == CaseState.CONSULTING
+
+
+def test_consultations_go_for_a_selection_after_a_confirmation_naming_each_case(
+    client: Client,
+    db: None,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    round_ = RoundFactory()
+    school = SettingContactFactory(setting__name="Selected Academy").setting
+    chosen = CaseFactory(round=round_)
+    PreferenceFactory(case=chosen, rank=1, setting=school)
+    other = CaseFactory(round=round_)
+    PreferenceFactory(case=other, rank=1, setting=SettingFactory(name="Left Alone School"))
+    already = CaseFactory(round=round_)
+    case_start_consultation(case=already, actor=None, now=CONSULTATIONS_SENT)
+    worker = UserFactory(roles=[Role.CASEWORKER])
+    signed_in(client, worker)
+    waiting = client.get(f"/staff/rounds/{round_.pk}/consultations/waiting/").content.decode()
+    assert chosen.reference in waiting
+    assert other.reference in waiting
+    assert already.reference not in waiting  # consulted already: not offered again
+
+    url = f"/staff/rounds/{round_.pk}/consultations/send-selected/"
+    confirm = client.post(url, {"case": [str(chosen.pk), str(already.pk)]})
+    html = confirm.content.decode()
+    assert "Send consultations for 1 case?" in html  # the consulted one is dropped
+    assert chosen.reference in html
+    assert "Selected Academy" in html
+    assert other.reference not in html
+    assert Consultation.objects.count() == 0  # nothing sent before "Yes"
+
+    queued: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(send_round_consultations, "delay", lambda *args: queued.append(args))
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(url, {"case": [str(chosen.pk)], "confirm": "yes"}, follow=True)
+        again = client.post(url, {"case": [str(chosen.pk)], "confirm": "yes"}, follow=True)
+    assert "Sending consultations for 1 case." in done.content.decode()
+    assert again.status_code == 200
+    for args in queued:  # a double click queues twice; the second send finds nothing to do
+        send_round_consultations(*args)
+    assert queued[0] == (round_.pk, worker.pk, [chosen.pk])
+    assert consulted_names(chosen) == ["Selected Academy"]
+    assert Consultation.objects.filter(case=other).count() == 0
+    assert Case.objects.get(pk=chosen.pk).state == CaseState.CONSULTING
+
+
+def consulted_names(case: Case) -> list[str]:
+    return list(Consultation.objects.filter(case=case).values_list("setting__name", flat=True))
+
+
+def test_a_selection_with_nothing_chosen_or_before_the_window_closes_sends_nothing(
+    client: Client, db: None
+) -> None:
+    round_ = RoundFactory()
+    case = CaseFactory(round=round_)
+    PreferenceFactory(case=case, rank=1, setting=SettingContactFactory().setting)
+    signed_in(client, UserFactory(roles=[Role.CASEWORKER]))
+    url = f"/staff/rounds/{round_.pk}/consultations/send-selected/"
+    empty = client.post(url, {"confirm": "yes"}, follow=True).content.decode()
+    assert "Select at least one case to consult" in empty
+    with time_machine.travel(WINDOW_OPEN, tick=False):
+        early = client.post(url, {"case": [str(case.pk)], "confirm": "yes"}, follow=True)
+        page = client.get(f"/staff/rounds/{round_.pk}/consultations/waiting/").content.decode()
+    assert "The preference window closes at 17:00 on 11 December 2026" in early.content.decode()
+    assert 'id="send-selected"' not in page  # no checkboxes to tick while it cannot be sent
+    assert Consultation.objects.count() == 0
+
+
+def test_a_panel_chair_cannot_send_for_a_selection(client: Client, case: Case) -> None:
+    signed_in(client, UserFactory(roles=[Role.PANEL_CHAIR]))
+    url = f"/staff/rounds/{case.round_id}/consultations/send-selected/"
+    assert client.post(url, {"case": [str(case.pk)], "confirm": "yes"}).status_code == 403

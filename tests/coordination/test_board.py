@@ -165,3 +165,57 @@ def test_a_coordinator_finds_and_exports_the_cases_at_risk_in_two_clicks(client:
         link = re.search(r'href="([^"]+progress\.csv\?at_risk=1)" id="export-link"', board)
         assert link is not None
         assert _export_references(client, link.group(1).replace("&amp;", "&")) == [late.reference]
+
+
+def _week_lines(html: str) -> list[tuple[str, str, str]]:
+    """(milestone, stage, cases) of each line of the week's table, top to bottom."""
+    return re.findall(
+        r'data-milestone="([^"]+)" data-stage="([^"]+)">.*?app-table-figure"><a[^>]*>(\d+)<',
+        html,
+        flags=re.S,
+    )
+
+
+def test_the_week_lists_what_is_due_first_with_what_to_do(coordinator: Client) -> None:
+    """20 January: never invited and invited (window closed: overdue), preferences in
+    (schools must be consulted by 23 January), a panel booked for the 22nd; the rest later."""
+    round_ = many_cases(count=60, workers=caseworkers(2))
+    html = coordinator.get(f"/staff/rounds/{round_.pk}/week/").content.decode()
+    lines = _week_lines(html)
+    counts = {(milestone, stage): int(n) for milestone, stage, n in lines}
+    cases = Case.objects.filter(round=round_)
+    assert counts[("preferences", "not_invited")] == cases.filter(state="identified").count()
+    assert counts[("preferences", "invited")] == cases.filter(state="invited").count()
+    assert (
+        counts[("consult_by", "preferences_in")]
+        == cases.filter(state="preferences_received").count()
+    )
+    # Overdue (the window closed on 10 January) comes before what is due on the 23rd.
+    order = [(milestone, stage) for milestone, stage, _ in lines]
+    assert order.index(("preferences", "invited")) < order.index(("consult_by", "preferences_in"))
+    # Each line says what to do, and never-invited families need an invitation, not a reminder.
+    assert "Invite the family" in html
+    assert "Remind families who have not sent their preferences" in html
+    assert "Send consultations in time for a panel" in html
+    assert f'href="/staff/rounds/{round_.pk}/consultations/"' in html
+    # Every number leads to exactly those cases on the board.
+    link = re.search(r'href="([^"]*stage=invited&amp;status=overdue)"', html)
+    assert link is not None
+    board = _board_references(coordinator, link.group(1).replace("&amp;", "&"))
+    assert sorted(board) == sorted(
+        cases.filter(state="invited").values_list("reference", flat=True)
+    )
+
+
+def test_a_quiet_week_says_so(coordinator: Client) -> None:
+    round_ = RoundFactory()
+    Case.objects.filter(pk=CaseFactory(round=round_).pk).update(state="offer_approved")
+    html = coordinator.get(f"/staff/rounds/{round_.pk}/week/").content.decode()
+    assert 'id="nothing-due"' in html
+    assert _week_lines(html) == []
+
+
+def test_families_and_schools_cannot_see_the_week(client: Client, frozen: None) -> None:
+    round_ = RoundFactory()
+    signed_in(client, UserFactory(email="school@example.org", roles=[Role.SCHOOL_CONTACT]))
+    assert client.get(f"/staff/rounds/{round_.pk}/week/").status_code == 403

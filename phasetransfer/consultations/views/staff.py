@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from phasetransfer.consultations.emails import consultations_chase
 from phasetransfer.consultations.forms import AddConsultationForm, OnBehalfResponseForm, ReasonForm
 from phasetransfer.consultations.selectors import (
+    cases_waiting,
     consultation_row,
     consultations_overdue,
     due_day,
@@ -34,6 +35,7 @@ from phasetransfer.consultations.services import (
     consultation_resend,
     consultation_respond,
     consultation_withdraw,
+    consultations_planned,
     round_check_sendable,
 )
 from phasetransfer.consultations.tasks import send_round_consultations
@@ -62,6 +64,7 @@ def round_consultations(request: AuthenticatedRequest, round_id: int) -> HttpRes
         "cases_total": len(progress),
         "cases_complete": sum(1 for p in progress if p.complete),
         "overdue_total": consultations_overdue(now=now, round_=round_).count(),
+        "waiting_total": cases_waiting(round_=round_).count(),
         "other_preferences": other_preferences(round_=round_),
         "window_closed": now >= round_.preference_closes_at,
         "can_act": has_role(request.user, *ACTORS),
@@ -91,6 +94,69 @@ def round_send(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
             "to see them arrive.",
         )
     return redirect("staff-consultations-round", round_id=round_.pk)
+
+
+@role_required(*STAFF)
+def round_waiting(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
+    """Cases not yet consulted, to send consultations for a selection of them."""
+    round_ = get_object_or_404(Round, pk=round_id)
+    waiting = cases_waiting(round_=round_)
+    page = Paginator(waiting, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    cases_access_record(request=request, case_ids=[case.pk for case in page])
+    try:
+        round_check_sendable(round_=round_, now=clock.now())
+    except ConsultationRefused as exc:
+        not_yet = str(exc)
+    else:
+        not_yet = ""
+    context = {
+        "round": round_,
+        "page": page,
+        "not_yet": not_yet,
+        "can_act": has_role(request.user, *ACTORS),
+    }
+    return render(request, "phasetransfer/consultations/waiting.html", context)
+
+
+@role_required(*ACTORS)
+@require_POST
+def round_send_selected(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
+    """Send consultations for the cases ticked on the waiting list, after a confirmation
+    that names each case and what it will consult; the send itself is the round send's
+    task (idempotent, one per round at a time), limited to those cases."""
+    round_ = get_object_or_404(Round, pk=round_id)
+    back = redirect("staff-consultations-waiting", round_id=round_.pk)
+    try:
+        round_check_sendable(round_=round_, now=clock.now())
+    except ConsultationRefused as exc:
+        messages.warning(request, str(exc))
+        return back
+    wanted = {int(v) for v in request.POST.getlist("case") if v.isdigit()}
+    chosen = list(cases_waiting(round_=round_).filter(pk__in=wanted).values_list("pk", flat=True))
+    if not chosen:
+        messages.error(
+            request,
+            "Select at least one case to consult. Cases already consulted are not on this list.",
+        )
+        return back
+    if request.POST.get("confirm") != "yes":
+        plan = consultations_planned(round_=round_, only=chosen)
+        cases_access_record(request=request, case_ids=chosen)
+        return render(
+            request,
+            "phasetransfer/consultations/send_confirm.html",
+            {"round": round_, "plan": plan, "chosen": chosen},
+        )
+    actor_id = request.user.pk
+    transaction.on_commit(
+        lambda: send_round_consultations.delay(round_.pk, actor_id, sorted(chosen))
+    )
+    messages.success(
+        request,
+        f"Sending consultations for {len(chosen)} case{'s' if len(chosen) != 1 else ''}. "
+        "Refresh this page in a minute: they leave this list once sent.",
+    )
+    return back
 
 
 @role_required(*STAFF)
