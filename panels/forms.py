@@ -181,10 +181,16 @@ class DecisionForm(forms.Form):
         *args: Any,
         changing: bool = False,
         options: list[tuple[str, str]] | None = None,
+        has_proposal: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.changing = changing
+        if not has_proposal:
+            # Nothing to agree: the chair is not offered an answer the service would refuse.
+            outcome = self.fields["outcome"]
+            assert isinstance(outcome, forms.ChoiceField)
+            outcome.choices = [c for c in Outcome.choices if c[0] != Outcome.AGREE]
         if not changing:
             del self.fields["change_reason"]
         choice = self.fields["setting_choice"]

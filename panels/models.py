@@ -7,7 +7,9 @@ import datetime as dt
 from django.conf import settings as django_settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
+from phasetransfer.core.clock import LONDON
 from phasetransfer.models.allocation import RunStatus
 from phasetransfer.models.choices import ConsultationGround
 
@@ -47,7 +49,9 @@ class PanelSession(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.send_area} panel, {self.starts_at:%d %b %Y %H:%M}"
+        # London time, as every page shows it (starts_at is stored in UTC).
+        local = timezone.localtime(self.starts_at, LONDON)
+        return f"{self.send_area} panel, {local:%A} {local.day} {local:%B %Y, %H:%M}"
 
     @property
     def is_signed_off(self) -> bool:

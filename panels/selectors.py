@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -19,12 +20,14 @@ from panels.models import (
     FINAL_OUTCOMES,
     NAMING_OUTCOMES,
     Decision,
+    Ground,
     PanelCase,
     PanelMember,
     PanelSession,
     PanelSettings,
     Recusal,
 )
+from phasetransfer.allocation import codes
 from phasetransfer.core import clock
 from phasetransfer.core.roles import Role, has_role
 from phasetransfer.models import Case, CaseState, Round, Setting, SettingPlaces, User
@@ -252,3 +255,27 @@ def setting_options(panel_case: PanelCase) -> list[tuple[str, str]]:
     if proposal is not None and proposal.setting is not None:
         add(proposal.setting, "The proposal")
     return options
+
+
+# Which s39(4) ground the model's reason for passing over the first preference points to:
+# a chair's starting point, which they change where the panel sees it otherwise. A setting
+# that said on consultation it cannot meet the need gave its own ground; a full setting
+# could take this child only at the expense of the children it has placed (the efficient
+# education of others); an independent place that fails the cost test is the efficient use
+# of resources. Other reasons (not listed, wrong phase, no places recorded) suggest nothing.
+GROUND_OF_REASON = {
+    codes.FULL_CAME_FIRST: Ground.OTHERS,
+    codes.FULL_PLACING_OTHERS: Ground.OTHERS,
+    codes.COST_TEST: Ground.RESOURCES,
+}
+
+
+def suggested_ground(reasons: list[dict[str, Any]]) -> str:
+    """The ground to start the decision form with, from the proposal's reasons; "" (none:
+    the first preference is named) when the model passed over no first preference."""
+    first = next((reason for reason in reasons if reason.get("rank") == 1), None)
+    if first is None:
+        return ""
+    if first.get("grounds"):
+        return str(first["grounds"][0])
+    return str(GROUND_OF_REASON.get(first.get("code", ""), ""))

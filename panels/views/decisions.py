@@ -18,6 +18,7 @@ from panels.selectors import (
     session_for_user,
     setting_options,
     sign_off_readiness,
+    suggested_ground,
 )
 from panels.services.decisions import (
     DecisionInput,
@@ -90,6 +91,10 @@ def _record(
     return decision, None
 
 
+def _proposes_a_setting(panel_case: PanelCase) -> bool:
+    return panel_case.proposal is not None and panel_case.proposal.setting_id is not None
+
+
 @role_required(*CHAIRS)
 def decide(request: AuthenticatedRequest, session_id: int, case_id: int) -> HttpResponse:
     session = _chaired(request, session_id)
@@ -110,7 +115,11 @@ def decide(request: AuthenticatedRequest, session_id: int, case_id: int) -> Http
         request.POST or None,
         changing=changing,
         options=setting_options(panel_case),
-        initial={"reasons": "\n".join(reason["text"] for reason in proposed)},
+        has_proposal=_proposes_a_setting(panel_case),
+        initial={
+            "reasons": "\n".join(reason["text"] for reason in proposed),
+            "ground": suggested_ground(proposed),
+        },
     )
     over = None
     # The page sends which decision it showed; a form posted without it is checked as before.
@@ -189,6 +198,7 @@ def change(request: AuthenticatedRequest, decision_id: int) -> HttpResponse:
         request.POST or None,
         changing=True,
         options=setting_options(panel_case) if panel_case else None,
+        has_proposal=panel_case is not None and _proposes_a_setting(panel_case),
     )
     if request.method == "POST" and form.is_valid():
         try:

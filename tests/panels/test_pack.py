@@ -85,7 +85,7 @@ def test_the_session_page_summarises_and_each_case_page_shows_everything_the_pan
     assert "Unsuitable for the child&#x27;s age, ability, aptitude or SEN" in text
     assert "The family&#x27;s preference 2" in text
     assert "Higher preference had no places left." in text
-    assert "3.2 km" in text
+    assert "2.0 miles (straight line)" in text  # 3.2 km, in the miles families read
     assert "Mainstream school (academy or free school) (cost band 0)" in text
     assert "Pat Member does not take part: Works at the school" in text
     assert reverse("panels-decide", args=[session.pk, case.pk]) in text

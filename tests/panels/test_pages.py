@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from panels.models import Decision, PanelMember, PanelSession, PanelSettings
-from panels.selectors import current_decision
+from panels.selectors import current_decision, suggested_ground
 from panels.tasks import schedule_round
 from phasetransfer.core.roles import Role, has_role
 from phasetransfer.models import CaseState, Proposal, Round, User
@@ -269,6 +269,24 @@ def test_the_decision_form_starts_from_the_models_reasons(client: Client, round_
     )
     page = _get(client, pc.session.chair, _decide_url(pc), at=PANEL_HAS_SAT).content.decode()
     assert re.search(r'<textarea[^>]*name="reasons"[^>]*>\s*Oak Independent would cost', page)
+    # The ground the reason points to is chosen to start with: the cost test's.
+    assert re.search(r'name="ground"[^>]*value="resources"[^>]*checked', page)
+
+
+@pytest.mark.parametrize(
+    ("reason", "ground"),
+    [
+        ({"rank": 1, "code": "full"}, "others"),
+        ({"rank": 1, "code": "full_placing_others"}, "others"),
+        ({"rank": 1, "code": "ruled_out", "grounds": ["unsuitable"]}, "unsuitable"),
+        ({"rank": 1, "code": "not_listed"}, ""),  # nothing to go on: the chair chooses
+        ({"rank": 2, "code": "full"}, ""),  # the first preference was not passed over
+    ],
+)
+def test_the_suggested_ground_follows_the_first_preferences_reason(
+    reason: dict[str, object], ground: str
+) -> None:
+    assert suggested_ground([reason]) == ground
 
 
 def test_naming_a_full_setting_warns_and_needs_confirmation(client: Client, round_: Round) -> None:
@@ -343,3 +361,19 @@ def test_members_of_a_panel_that_has_decided_cannot_be_removed(
     remove = reverse("panels-member-remove", args=[pc.session.pk, member.pk])
     _post(client, officer, remove, {}, at=PANEL_HAS_SAT)
     assert PanelMember.objects.filter(pk=member.pk).exists()
+
+
+def test_a_case_with_no_proposed_setting_is_not_offered_agree(
+    client: Client, round_: Round
+) -> None:
+    pc = at_panel(round_)
+    Proposal.objects.filter(pk=pc.proposal.pk).update(setting=None)
+    page = _get(client, pc.session.chair, _decide_url(pc), at=PANEL_HAS_SAT).content.decode()
+    assert 'value="agree"' not in page
+    assert 'value="other_setting"' in page
+    # A form posted with it anyway (an old page) is refused, with the form shown again.
+    data = {"outcome": "agree", "reasons": "Agreed.", "shown_decision": ""}
+    refused = _post(client, pc.session.chair, _decide_url(pc), data, at=PANEL_HAS_SAT)
+    assert refused.status_code == 400
+    assert "There is a problem" in refused.content.decode()
+    assert Decision.objects.filter(case=pc.case).count() == 0
