@@ -14,6 +14,7 @@ from panels.selectors import (
     PlacesLeft,
     current_decision,
     is_chair,
+    panel_cases_for_user,
     places_left,
     session_for_user,
     setting_options,
@@ -27,6 +28,7 @@ from panels.services.decisions import (
     decision_record,
     session_sign_off,
 )
+from phasetransfer.core import clock
 from phasetransfer.core.access import AuthenticatedRequest, role_required
 from phasetransfer.core.roles import Role
 from phasetransfer.security.access_log import case_access_record
@@ -91,6 +93,26 @@ def _record(
     return decision, None
 
 
+def _after_decision(
+    request: AuthenticatedRequest, session: PanelSession, panel_case: PanelCase
+) -> HttpResponse:
+    """Back to the case; a case that has left the session (deferred, or sent for a further
+    consultation) has no page here any more, so on to the next case, or the session."""
+    live = panel_cases_for_user(request.user, session)
+    if live.filter(pk=panel_case.pk).exists():
+        return redirect("panels-pack-case", session_id=session.pk, case_id=panel_case.case_id)
+    messages.info(request, f"{panel_case.case.reference} has left this session.")
+    following = (
+        live.filter(case__reference__gt=panel_case.case.reference)
+        .order_by("case__reference")
+        .values_list("case_id", flat=True)
+        .first()
+    )
+    if following is None:
+        return redirect("panels-pack", session_id=session.pk)
+    return redirect("panels-pack-case", session_id=session.pk, case_id=following)
+
+
 def _proposes_a_setting(panel_case: PanelCase) -> bool:
     return panel_case.proposal is not None and panel_case.proposal.setting_id is not None
 
@@ -141,7 +163,7 @@ def decide(request: AuthenticatedRequest, session_id: int, case_id: int) -> Http
                 f"Decision recorded for {panel_case.case.reference}: "
                 f"{decision.get_outcome_display()}",
             )
-            return redirect("panels-pack-case", session_id=session.pk, case_id=case_id)
+            return _after_decision(request, session, panel_case)
     entry = pack_entries(PanelCase.objects.filter(pk=panel_case.pk))[0]
     return render(
         request,
@@ -177,6 +199,7 @@ def sign_off(request: AuthenticatedRequest, session_id: int) -> HttpResponse:
             "session": session,
             "readiness": sign_off_readiness(session),
             "error": error,
+            "not_met_yet": clock.now() < session.starts_at,
         },
         status=400 if error else 200,
     )

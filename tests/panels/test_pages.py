@@ -18,7 +18,7 @@ from phasetransfer.models import CaseState, Proposal, Round, User
 from tests.conftest import signed_in
 from tests.factories import RoundFactory, SettingFactory, SettingPlacesFactory, UserFactory
 from tests.factories.consultations import SettingContactFactory
-from tests.factories.panels import PanelSessionFactory, at_panel, proposed_case, signed_off
+from tests.factories.panels import PanelSessionFactory, agree, at_panel, proposed_case, signed_off
 from tests.moments import BEFORE_PANELS, PANEL_HAS_SAT
 
 pytestmark = pytest.mark.django_db
@@ -377,3 +377,35 @@ def test_a_case_with_no_proposed_setting_is_not_offered_agree(
     assert refused.status_code == 400
     assert "There is a problem" in refused.content.decode()
     assert Decision.objects.filter(case=pc.case).count() == 0
+
+
+def test_a_deferred_case_leads_on_to_the_next_case_of_the_session(
+    client: Client, round_: Round
+) -> None:
+    first = at_panel(round_)
+    second = at_panel(round_, session=first.session)
+    first_pc, second_pc = sorted([first, second], key=lambda pc: pc.case.reference)
+    data = {"outcome": "defer", "reasons": "The EP report is due next week.", "shown_decision": ""}
+    response = _post(client, first_pc.session.chair, _decide_url(first_pc), data, at=PANEL_HAS_SAT)
+    # The deferred case has left the session: no page of it here, so on to the next one.
+    assert response["Location"] == reverse(
+        "panels-pack-case", args=[second_pc.session.pk, second_pc.case.pk]
+    )
+    last = _post(client, second_pc.session.chair, _decide_url(second_pc), data, at=PANEL_HAS_SAT)
+    assert last["Location"] == reverse("panels-pack", args=[second_pc.session.pk])
+
+
+def test_sign_off_says_when_it_can_be_done_instead_of_offering_a_button_that_fails(
+    client: Client, round_: Round
+) -> None:
+    pc = at_panel(round_)
+    url = reverse("panels-sign-off", args=[pc.session.pk])
+    before = _get(client, pc.session.chair, url).content.decode()  # before the panel sits
+    assert 'id="not-met-yet"' in before
+    assert "Sign off the session</button>" not in before
+    waiting = _get(client, pc.session.chair, url, at=PANEL_HAS_SAT).content.decode()
+    assert "1 case still has no decision" in waiting
+    assert "Sign off the session</button>" not in waiting
+    agree(pc)
+    ready = _get(client, pc.session.chair, url, at=PANEL_HAS_SAT).content.decode()
+    assert "Sign off the session</button>" in ready
