@@ -13,6 +13,7 @@ import random
 from collections import Counter
 
 from panels.models import Ground, Outcome, PanelCase, PanelSession, SettingType
+from panels.selectors import suggested_ground
 from panels.services.decisions import DecisionInput, decision_record, session_sign_off
 from panels.services.scheduling import panels_schedule
 from panels.services.sessions import SessionDetails, member_seat, session_create
@@ -27,8 +28,6 @@ PLACES = {
     "South": "Ashford Gateway",
     "West": "Sessions House, Maidstone",
 }
-# The reason a proposal did not meet the family's first preference, as a statutory ground.
-GROUND_FOR_REASON = {"full": Ground.OTHERS, "cost": Ground.RESOURCES}
 
 
 def demo_sessions(
@@ -111,8 +110,8 @@ def _decision_for(panel_case: PanelCase, rng: random.Random) -> DecisionInput:
     if proposal.preference_rank == 1:
         return DecisionInput(outcome=Outcome.AGREE)
     reason = proposal.reasons[0] if proposal.reasons else {}
-    grounds = reason.get("grounds") or []
-    ground = grounds[0] if grounds else GROUND_FOR_REASON.get(reason.get("code", ""), "resources")
+    # As the decision form suggests it; "resources" where the reason suggests none.
+    ground = suggested_ground(proposal.reasons) or Ground.RESOURCES
     return DecisionInput(
         outcome=Outcome.AGREE,
         ground=ground,
@@ -120,10 +119,35 @@ def _decision_for(panel_case: PanelCase, rng: random.Random) -> DecisionInput:
     )
 
 
-def demo_decide(*, round_: Round, chair: User, before: dt.datetime, rng: random.Random) -> int:
-    """Decide every case of the sessions that sat before ``before``, then sign them off."""
+def _sat_yesterday(sessions: list[PanelSession], today: dt.date) -> PanelSession | None:
+    """One session moved to the last working day before ``today``: it has sat, and its chair
+    has its decisions to record and the session to sign off (the chair's day in the demo)."""
+    to_come = [s for s in sessions if s.starts_at.astimezone(clock.LONDON).date() > today]
+    if not to_come:
+        return None
+    session = min(to_come, key=lambda s: s.starts_at)
+    day = today - dt.timedelta(days=1)
+    while not is_working_day(day):
+        day -= dt.timedelta(days=1)
+    session.starts_at = dt.datetime.combine(day, dt.time(10), tzinfo=clock.LONDON)
+    session.save(update_fields=["starts_at"])
+    return session
+
+
+def demo_decide(
+    *,
+    round_: Round,
+    chair: User,
+    before: dt.datetime,
+    rng: random.Random,
+    leave: PanelSession | None = None,
+) -> int:
+    """Decide every case of the sessions that sat before ``before`` (but ``leave``), then
+    sign them off."""
     decided = 0
     sessions = PanelSession.objects.filter(round=round_, starts_at__lt=before).order_by("starts_at")
+    if leave is not None:
+        sessions = sessions.exclude(pk=leave.pk)
     for session in sessions:
         sitting = session.starts_at + dt.timedelta(hours=1)
         live = PanelCase.objects.filter(session=session, removed_at__isnull=True).select_related(
@@ -156,11 +180,12 @@ def demo_panels(
     sat = (start + dt.timedelta(days=3), today - dt.timedelta(days=2))
     to_come = (today + dt.timedelta(days=3), today + dt.timedelta(days=20))
     spans = [sat] if all_decided else [sat, to_come]
-    demo_sessions(round_=round_, chair=chair, members=members, spans=spans, rng=rng)
+    sessions = demo_sessions(round_=round_, chair=chair, members=members, spans=spans, rng=rng)
+    unsigned = None if all_decided else _sat_yesterday(sessions, today)
     scheduled_at = dt.datetime.combine(
         start + dt.timedelta(days=1), dt.time(9), tzinfo=clock.LONDON
     )
     report = panels_schedule(round_=round_, actor=chair, now=scheduled_at)
     before = dt.datetime.combine(today, dt.time(0), tzinfo=clock.LONDON)
-    decided = demo_decide(round_=round_, chair=chair, before=before, rng=rng)
+    decided = demo_decide(round_=round_, chair=chair, before=before, rng=rng, leave=unsigned)
     return {"scheduled": report.scheduled, "unplaced": len(report.unplaced), "decided": decided}

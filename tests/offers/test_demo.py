@@ -59,6 +59,14 @@ def test_the_default_demo_has_every_stage_for_someone_to_work_on() -> None:
     assert {CaseState.AT_PANEL, CaseState.OFFER_APPROVED} <= post16_states
     assert Consultation.objects.filter(status="pending").exists()  # a school still to answer
     assert Consultation.objects.filter(status="cannot_meet").exists()
+    # The chair's day: one session sat on the last working day and waits for its decisions
+    # and sign-off; every earlier one is signed off.
+    sat = PanelSession.objects.filter(
+        starts_at__date__lt=TODAY, signed_off_at__isnull=True, panel_cases__isnull=False
+    ).distinct()
+    assert sat.count() == 1
+    assert sat.get().starts_at.date() == dt.date(2026, 11, 26)  # Thursday, before Friday 27th
+    assert not Decision.objects.filter(session=sat.get()).exists()
 
 
 @pytest.mark.django_db
