@@ -33,10 +33,11 @@ from offers.services.letters import (
 from panels.models import FINAL_OUTCOMES, Decision
 from phasetransfer.cases.state import UNDECIDED, case_release_no_decision, case_release_offer
 from phasetransfer.core import clock
+from phasetransfer.core.channels import channels_for
 from phasetransfer.core.locks import lease
 from phasetransfer.core.outbox import email_enqueue, site_url
 from phasetransfer.core.visibility import outcome_visible
-from phasetransfer.models import Case, CaseState, Contact, OutboundEmail, Round, User
+from phasetransfer.models import Case, CaseState, Channel, Contact, OutboundEmail, Round, User
 
 EMAIL_TEMPLATE_VERSION = 1
 RELEASE_LEASE = "offers.release"
@@ -110,6 +111,14 @@ def _email_body(case: Case, *, amended: bool) -> str:
             "sign_in_url": site_url("login"),
             "local_authority_name": settings.LOCAL_AUTHORITY_NAME,
         },
+    )
+
+
+def _text_body(*, amended: bool) -> str:
+    news = "has changed" if amended else "is ready"
+    return (
+        f"{settings.LOCAL_AUTHORITY_NAME}: your SEN phase transfer outcome {news}. "
+        f"Sign in to see it: {site_url('login')}"
     )
 
 
@@ -257,6 +266,18 @@ def _tell(release: Release, contact: Contact, *, now: dt.datetime) -> bool:
     officer's page lists the case.
     """
     case = release.case
+    if Channel.SMS in channels_for("offer_day", email=contact.email, mobile=contact.mobile):
+        # As well as the email or the letter: "sign in", no name, no outcome.
+        email_enqueue(
+            key=_email_key(release, contact.pk).replace(":email:", ":text:"),
+            kind="offer_day",
+            channel=Channel.SMS,
+            to=contact.mobile,
+            subject="",
+            body=_text_body(amended=release.is_amended),
+            case=case,
+            now=now,
+        )
     if contact.email:
         # Only a link to sign in: no outcome or personal data in the email itself.
         email_enqueue(

@@ -12,8 +12,9 @@ from phasetransfer.cohort.invitations import invitation_issue
 from phasetransfer.cohort.selectors import cases_to_remind, primary_contact
 from phasetransfer.core import clock
 from phasetransfer.core.audit import audit_record
+from phasetransfer.core.channels import channels_for
 from phasetransfer.core.outbox import email_enqueue, site_url
-from phasetransfer.models import AuditEvent, Case, InvitationChannel, Round, User
+from phasetransfer.models import AuditEvent, Case, Channel, InvitationChannel, Round, User
 
 
 def _reminded_today(case: Case, now: dt.datetime) -> bool:
@@ -42,9 +43,29 @@ def reminders_send(*, round_: Round, actor: User | None, now: dt.datetime | None
                 )
             else:
                 _email_signed_up_reminder(case, contact.email, moment)
+            if Channel.SMS in channels_for("reminder", email="", mobile=contact.mobile):
+                _text_reminder(case, contact.mobile, moment)
             audit_record(case=case, action="reminder.sent", actor=actor, now=moment)
         sent += 1
     return sent
+
+
+def _text_reminder(case: Case, mobile: str, now: dt.datetime) -> None:
+    """The same nudge by text message: no name, no detail, a link to sign in."""
+    closes = case.round.preference_closes_at.astimezone(clock.LONDON)
+    email_enqueue(
+        key=f"reminder:{case.pk}:{now.astimezone(clock.LONDON).date().isoformat()}:text",
+        kind="reminder",
+        channel=Channel.SMS,
+        to=mobile,
+        subject="",
+        body=(
+            f"{settings.LOCAL_AUTHORITY_NAME}: please name your preferred schools or "
+            f"colleges by {closes:%-d %B}. Sign in: {site_url('login')}"
+        ),
+        case=case,
+        now=now,
+    )
 
 
 def _email_signed_up_reminder(case: Case, to: str, now: dt.datetime) -> None:

@@ -220,6 +220,29 @@ EMAIL_BACKOFF_SECONDS = [
     )
 ]
 EMAIL_STALE_CLAIM_SECONDS = envint("EMAIL_STALE_CLAIM_SECONDS", 600, minimum=1)
+
+# --- GOV.UK Notify (README "GOV.UK Notify") ----------------------------------
+# With an API key, every message (email, text, letter) goes through Notify; without one,
+# email goes by SMTP (or to files in var/mail/), texts are not sent and letters are
+# printed in batches. NOTIFY_BASE_URL points elsewhere for a council's proxy or a test.
+NOTIFY_API_KEY = envstr("NOTIFY_API_KEY", "") or ""
+NOTIFY_BASE_URL = envstr("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
+NOTIFY_TIMEOUT_SECONDS = envint("NOTIFY_TIMEOUT_SECONDS", 10, minimum=1)
+# One email template with ((subject)) and ((body)); one text template with ((body)).
+NOTIFY_TEMPLATE_EMAIL = envstr("NOTIFY_TEMPLATE_EMAIL", "") or ""
+NOTIFY_TEMPLATE_SMS = envstr("NOTIFY_TEMPLATE_SMS", "") or ""
+# The bearer token the council sets for its delivery-status callback in Notify.
+NOTIFY_CALLBACK_TOKEN = envstr("NOTIFY_CALLBACK_TOKEN", "") or ""
+NOTIFY_LETTER_POSTAGE = envstr("NOTIFY_LETTER_POSTAGE", "second")
+# Which families get offer-day letters through Notify: those with no email ("no-email"),
+# or every family as well as the email ("all").
+NOTIFY_LETTERS = envstr("NOTIFY_LETTERS", "no-email")
+if NOTIFY_LETTERS not in {"no-email", "all"}:
+    raise ImproperlyConfiguredEnv(f"NOTIFY_LETTERS={NOTIFY_LETTERS!r}: use no-email or all")
+if NOTIFY_API_KEY and not (NOTIFY_TEMPLATE_EMAIL and NOTIFY_TEMPLATE_SMS):
+    raise ImproperlyConfiguredEnv(
+        "NOTIFY_API_KEY is set: set NOTIFY_TEMPLATE_EMAIL and NOTIFY_TEMPLATE_SMS too"
+    )
 OFFERS_REDISPATCH_SECONDS = envint("OFFERS_REDISPATCH_SECONDS", 120, minimum=1)
 # Days after an offer is released before a family that has not answered is contacted.
 OFFERS_NO_ANSWER_DAYS = envint("OFFERS_NO_ANSWER_DAYS", 14, minimum=1)

@@ -39,6 +39,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("phasetransfer.allocation.urls")),
     path("staff/", include("phasetransfer.coordination.urls")),
     path("", include("phasetransfer.consultations.urls")),
+    path("", include("phasetransfer.delivery.urls")),
     path("api/", include(api_pages)),
     path("panels/", include("panels.urls")),
     path("", include("offers.urls")),

@@ -42,12 +42,22 @@ from django.urls import reverse
 
 from phasetransfer.core import clock
 from phasetransfer.core.audit import audit_record_bulk
-from phasetransfer.models import Case, EmailStatus, OutboundEmail, User
+from phasetransfer.core.notify import notify_enabled, notify_lookup, notify_send
+from phasetransfer.models import (
+    Case,
+    Channel,
+    DeliveryStatus,
+    EmailStatus,
+    OutboundEmail,
+    Provider,
+    User,
+)
 
 logger = logging.getLogger(__name__)
 
 # What a flush writes on a claim whose worker stopped after handing the message over.
 STOPPED_AFTER_HANDOVER = "worker stopped after handing the message over: outcome unknown"
+STOPPED_ASK_NOTIFY = "worker stopped after handing the message to Notify: Notify is asked first"
 # What a person's Retry leaves on the row (and in the case's audit trail).
 RETRIED_AFTER_FAILURE = "Sent again by a person after a failure"
 RESENT_AFTER_UNKNOWN = (
@@ -79,12 +89,18 @@ def email_enqueue(
     body: str,
     case: Case | None = None,
     now: dt.datetime | None = None,
+    channel: str = Channel.EMAIL,
+    attachment: bytes | None = None,
 ) -> OutboundEmail:
+    """Owe someone a message (in the caller's transaction); ``channel`` and ``attachment``
+    for a text message or a letter's PDF (see ``phasetransfer.core.channels``)."""
     moment = now or clock.now()
     email, created = OutboundEmail.objects.get_or_create(
         key=key,
         defaults={
             "kind": kind,
+            "channel": channel,
+            "attachment": attachment,
             "to": to,
             "subject": subject,
             "body": body,
@@ -139,8 +155,14 @@ def recipient_allowed(address: str) -> bool:
     return any(domain == d or domain.endswith("." + d) for d in allowed)
 
 
+class ProviderFailed(Exception):
+    """A provider's answer, already in words safe to keep (no address in them)."""
+
+
 def _error(exc: BaseException) -> str:
     """The exception's class and SMTP code: its text may echo the address back."""
+    if isinstance(exc, ProviderFailed):
+        return str(exc)[:300]
     code = getattr(exc, "smtp_code", "")
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         code = ",".join(sorted({str(answer[0]) for answer in exc.recipients.values()}))
@@ -186,10 +208,16 @@ def _close_quietly(connection: BaseEmailBackend) -> None:
         connection.close()
 
 
-def _mark_handed_over(email_id: int, token: uuid.UUID, now: dt.datetime) -> bool:
-    """Phase 2 starts: committed (autocommit, its own statement) before the message leaves."""
+def _mark_handed_over(
+    email_id: int, token: uuid.UUID, now: dt.datetime, provider: str = Provider.SMTP
+) -> bool:
+    """Phase 2 starts: committed (autocommit, its own statement) before the message leaves.
+    The provider stays on the row: a later attempt knows whom to ask."""
     return (
-        _attempt(email_id, token).filter(status=EmailStatus.SENDING).update(handed_over_at=now) == 1
+        _attempt(email_id, token)
+        .filter(status=EmailStatus.SENDING)
+        .update(handed_over_at=now, provider=provider)
+        == 1
     )
 
 
@@ -198,24 +226,33 @@ def _hand_over(connection: BaseEmailBackend, message: EmailMessage) -> int:
     return connection.send_messages([message])
 
 
-def _record_sent(email_id: int, token: uuid.UUID) -> None:
+def _record_sent(email_id: int, token: uuid.UUID, notify_id: str = "") -> None:
     """Phase 3. UNKNOWN too: a flush may have given up on this attempt while it waited."""
+    notified: dict[str, object] = (
+        {"notify_id": notify_id, "delivery_status": DeliveryStatus.CREATED} if notify_id else {}
+    )
     recorded = (
         _attempt(email_id, token)
         .filter(status__in=[EmailStatus.SENDING, EmailStatus.UNKNOWN])
-        .update(status=EmailStatus.SENT, sent_at=clock.now(), last_error="")
+        .update(status=EmailStatus.SENT, sent_at=clock.now(), last_error="", **notified)
     )
     if not recorded:
         logger.warning("email %s was sent but its row had moved on (a person's retry)", email_id)
 
 
 def _record_failure(
-    email: OutboundEmail, token: uuid.UUID, exc: BaseException, now: dt.datetime
+    email: OutboundEmail,
+    token: uuid.UUID,
+    exc: BaseException,
+    now: dt.datetime,
+    *,
+    permanent: bool = False,
 ) -> None:
-    """Nothing was delivered: try again after the backoff, or give up after the last."""
+    """Nothing was delivered: try again after the backoff, or give up after the last (or at
+    once, when sending again cannot help)."""
     error = _error(exc)
     backoff = settings.EMAIL_BACKOFF_SECONDS
-    if email.attempts >= len(backoff):
+    if permanent or email.attempts >= len(backoff):
         status, next_attempt = EmailStatus.ABANDONED, now
     else:
         status = EmailStatus.FAILED
@@ -266,17 +303,49 @@ def _deliver(
     return True
 
 
+def _send_by_notify(email: OutboundEmail, token: uuid.UUID, now: dt.datetime) -> bool:
+    """One attempt through GOV.UK Notify. An earlier attempt that reached Notify may have
+    created the notification without our hearing back: Notify is asked for the row's key
+    (its ``reference``) first, and the message goes only if Notify has none. So an answer
+    that never came is settled by asking, not by a person guessing (docs/email-delivery.md)."""
+    if email.provider == Provider.NOTIFY:
+        found = notify_lookup(email)
+        if found.unknown:
+            _record_failure(email, token, ProviderFailed(found.error), now)
+            return False
+        if found.notify_id:
+            _record_sent(email.pk, token, notify_id=found.notify_id)
+            return False  # sent by the attempt whose answer was lost, not by this one
+    if not _mark_handed_over(email.pk, token, now, provider=Provider.NOTIFY):
+        return False
+    outcome = notify_send(email)
+    if outcome.notify_id:
+        _record_sent(email.pk, token, notify_id=outcome.notify_id)
+        return True
+    # Refused (nothing created), or no answer (the next attempt asks Notify first).
+    _record_failure(email, token, ProviderFailed(outcome.error), now, permanent=outcome.permanent)
+    return False
+
+
 def email_send(*, email_id: int, now: dt.datetime | None = None) -> bool:
-    """Send one email if it is due and nobody else holds it. True if this call sent it."""
+    """Send one message if it is due and nobody else holds it. True if this call sent it."""
     moment = now or clock.now()
     token = _claim(email_id, moment)
     if token is None:
         return False
     email = OutboundEmail.objects.get(pk=email_id)
-    if not recipient_allowed(email.to):
+    if email.channel == Channel.EMAIL and not recipient_allowed(email.to):
         _attempt(email_id, token).update(
             status=EmailStatus.SUPPRESSED,
             last_error="recipient not on this deployment's allow-list",
+        )
+        return False
+    if notify_enabled():
+        return _send_by_notify(email, token, moment)
+    if email.channel != Channel.EMAIL:
+        # Texts and Notify's letters need Notify; switched off, they cannot go.
+        _attempt(email_id, token).update(
+            status=EmailStatus.SUPPRESSED, last_error="GOV.UK Notify is not configured"
         )
         return False
     try:
@@ -297,11 +366,16 @@ def emails_settle_stale(*, now: dt.datetime | None = None) -> int:
     Returns how many rows were settled.
     """
     moment = now or clock.now()
-    settled = OutboundEmail.objects.filter(
+    stopped = OutboundEmail.objects.filter(
         status=EmailStatus.SENDING,
         handed_over_at__isnull=False,
         claimed_at__lt=moment - _stale_claim(),
-    ).update(status=EmailStatus.UNKNOWN, last_error=STOPPED_AFTER_HANDOVER)
+    )
+    # Notify can be asked whether it has the message: tried again, it asks first.
+    stopped.filter(provider=Provider.NOTIFY).update(
+        status=EmailStatus.FAILED, last_error=STOPPED_ASK_NOTIFY, next_attempt_at=moment
+    )
+    settled = stopped.update(status=EmailStatus.UNKNOWN, last_error=STOPPED_AFTER_HANDOVER)
     if settled:
         logger.warning("%s emails stopped mid-send: may have been delivered", settled)
     return settled

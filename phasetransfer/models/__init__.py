@@ -22,7 +22,14 @@ from phasetransfer.models.choices import (
 from phasetransfer.models.consultations import Consultation, ConsultationStatus
 from phasetransfer.models.invitations import Invitation, InvitationChannel, LinkAttempt
 from phasetransfer.models.ops import Heartbeat, Lease
-from phasetransfer.models.outbox import EmailStatus, OutboundEmail
+from phasetransfer.models.outbox import (
+    UNDELIVERED,
+    Channel,
+    DeliveryStatus,
+    EmailStatus,
+    OutboundEmail,
+    Provider,
+)
 from phasetransfer.models.preferences import Preference, PreferenceSubmission
 from phasetransfer.models.rounds import Round, statutory_deadline_for
 from phasetransfer.models.settings import Setting, SettingContact, SettingPlaces, serving_phase
@@ -48,6 +55,8 @@ __all__ = [
     "ConsultationStatus",
     "Contact",
     "ContactRelationship",
+    "Channel",
+    "DeliveryStatus",
     "EmailStatus",
     "Heartbeat",
     "Invitation",
@@ -56,6 +65,8 @@ __all__ = [
     "LinkAttempt",
     "Need",
     "OutboundEmail",
+    "Provider",
+    "UNDELIVERED",
     "Phase",
     "Preference",
     "PreferenceSubmission",

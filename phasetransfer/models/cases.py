@@ -142,6 +142,11 @@ class Contact(models.Model):
     relationship = models.CharField(max_length=16, choices=ContactRelationship.choices)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=30, blank=True)
+    mobile = models.CharField(
+        max_length=16,
+        blank=True,
+        help_text="A UK mobile number for text messages (reminders, 'your outcome is ready').",
+    )
     address = models.TextField(blank=True)
     postcode = models.CharField(max_length=10, blank=True)
     is_primary = models.BooleanField(default=True)

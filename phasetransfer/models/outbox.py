@@ -25,10 +25,66 @@ class EmailStatus(models.TextChoices):
     SUPPRESSED = "suppressed", "Not sent: recipient not allowed in this deployment"
 
 
+class Channel(models.TextChoices):
+    """How a message reaches someone: the same outbox row, whichever way it goes."""
+
+    EMAIL = "email", "Email"
+    SMS = "sms", "Text message"
+    LETTER = "letter", "Posted letter"
+
+
+class Provider(models.TextChoices):
+    """Who was given the message: what "exactly once" can promise depends on it
+    (docs/email-delivery.md)."""
+
+    SMTP = "smtp", "SMTP server"
+    NOTIFY = "notify", "GOV.UK Notify"
+
+
+class DeliveryStatus(models.TextChoices):
+    """GOV.UK Notify's own statuses, as its delivery receipts report them."""
+
+    CREATED = "created", "Handed to Notify"
+    SENDING = "sending", "Sending"
+    DELIVERED = "delivered", "Delivered"
+    PERMANENT_FAILURE = "permanent-failure", "Not delivered: the address or number is wrong"
+    TEMPORARY_FAILURE = "temporary-failure", "Not delivered: inbox full or phone off"
+    TECHNICAL_FAILURE = "technical-failure", "Not delivered: a technical problem"
+    # Letters.
+    ACCEPTED = "accepted", "Letter accepted for printing"
+    RECEIVED = "received", "Letter posted"
+    CANCELLED = "cancelled", "Letter cancelled"
+    VALIDATION_FAILED = "validation-failed", "Letter refused: it does not meet Notify's rules"
+
+
+# What did not reach the person, for the caseworker's list.
+UNDELIVERED = (
+    DeliveryStatus.PERMANENT_FAILURE,
+    DeliveryStatus.TEMPORARY_FAILURE,
+    DeliveryStatus.TECHNICAL_FAILURE,
+    DeliveryStatus.VALIDATION_FAILED,
+)
+
+
 class OutboundEmail(models.Model):
+    """One message the service owes someone: an email, a text message or a posted letter
+    (``channel``). The name stays from when email was the only channel."""
+
     key = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=40)
-    to = models.EmailField(help_text="One recipient per message, never CC.")
+    channel = models.CharField(max_length=6, choices=Channel.choices, default=Channel.EMAIL)
+    to = models.CharField(
+        max_length=254,
+        help_text="One recipient per message, never CC: an email address, a mobile number, "
+        "or for a letter the addressee's name (the address is in the PDF).",
+    )
+    attachment = models.BinaryField(
+        null=True, blank=True, help_text="A letter's PDF, as Notify prints and posts it."
+    )
+    provider = models.CharField(max_length=6, choices=Provider.choices, blank=True)
+    notify_id = models.UUIDField(null=True, blank=True, unique=True)
+    delivery_status = models.CharField(max_length=20, choices=DeliveryStatus.choices, blank=True)
+    delivery_updated_at = models.DateTimeField(null=True, blank=True)
     subject = models.CharField(max_length=200)
     body = models.TextField()
     case = models.ForeignKey(

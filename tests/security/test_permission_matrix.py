@@ -147,6 +147,11 @@ RULES: dict[str, Rule] = {
     "staff-consultations-send": only(*CASEWORK, method=POST),
     "staff-consultations-overdue": only(*READERS),
     "staff-consultations-chase": only(*CASEWORK, method=POST),
+    "staff-consultations-waiting": only(*READERS),
+    "staff-consultations-send-selected": only(*CASEWORK, method=POST),
+    "delivery-undelivered": only(*READERS),
+    # Notify's delivery receipts: only with the council's own bearer token, never a session.
+    "notify-callback": Rule(frozenset(), method=POST, everyone_gets=401),
     "staff-consultations-case": only(*READERS),
     "staff-consultations-add": only(*CASEWORK),
     "staff-consultations-respond": only(*CASEWORK),
@@ -179,6 +184,7 @@ RULES: dict[str, Rule] = {
     # The co-ordination board.
     "coordination-progress": only(*BOARD),
     "coordination-round-progress": only(*BOARD),
+    "coordination-week": only(*BOARD),
     "coordination-progress-export": only(*BOARD),
     "coordination-workload": only(*BOARD),
     "coordination-figures": only(*BOARD),
