@@ -29,6 +29,7 @@ from phasetransfer.coordination.services import ReassignRefused, cases_reassign
 from phasetransfer.core import clock
 from phasetransfer.core.access import AuthenticatedRequest, role_required
 from phasetransfer.core.roles import READ_ALL, Role, has_role
+from phasetransfer.delivery.selectors import undelivered_count
 from phasetransfer.models import AccessAction, Case, Round, User
 from phasetransfer.security.access_log import cases_access_record
 
@@ -93,6 +94,7 @@ def progress(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
             "page": page,
             "matching": len(rows),
             "counts": _status_counts(everything),
+            "undelivered": undelivered_count(round_),
             "query": form.query() if form.is_valid() else "",
             "school_year_starts_on": dt.date(round_.entry_year, 9, 1),
             "now": now,

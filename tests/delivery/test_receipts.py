@@ -148,3 +148,15 @@ def test_families_cannot_see_the_undelivered_list(client: Client) -> None:
     parent = UserFactory(roles=[Role.PARENT])
     response = signed_in(client, parent).get(f"/staff/rounds/{message.case.round_id}/undelivered/")
     assert response.status_code == 403
+
+
+def test_the_board_counts_the_messages_that_did_not_arrive(client: Client) -> None:
+    message = _sent()
+    _post(client, _receipt(message, "permanent-failure"))
+    coordinator = UserFactory(roles=[Role.COORDINATOR])
+    html = (
+        signed_in(client, coordinator)
+        .get(f"/staff/rounds/{message.case.round_id}/progress/")
+        .content.decode()
+    )
+    assert "Messages that did not arrive (1)" in html
