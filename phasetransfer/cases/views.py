@@ -39,5 +39,6 @@ def case_view(request: AuthenticatedRequest, reference: str) -> HttpResponse:
                 case.audit_events.select_related("actor").order_by("-at", "-id")[:50]
             ),
             "can_enter": has_role(request.user, Role.CASEWORKER),
+            "messages_sent": case.emails.order_by("-created_at", "-pk")[:30],
         },
     )

@@ -160,3 +160,12 @@ def test_the_board_counts_the_messages_that_did_not_arrive(client: Client) -> No
         .content.decode()
     )
     assert "Messages that did not arrive (1)" in html
+
+
+def test_the_case_page_shows_each_messages_delivery(client: Client) -> None:
+    message = _sent(channel=Channel.SMS)
+    _post(client, _receipt(message, "temporary-failure"))
+    worker = UserFactory(roles=[Role.CASEWORKER])
+    html = signed_in(client, worker).get(f"/staff/cases/{message.case.reference}/").content
+    assert "Not delivered: inbox full or phone off" in html.decode()
+    assert "Text message: reminder" in html.decode()
