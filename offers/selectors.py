@@ -24,7 +24,11 @@ from offers.models import (
 )
 from offers.services.letters import add_months, current_letters
 from panels.models import NAMING_OUTCOMES, Decision
-from phasetransfer.core.outbox_selectors import round_email_counts
+from phasetransfer.core.outbox_selectors import (
+    round_email_counts,
+    round_notify_letters,
+    round_texts_sent,
+)
 from phasetransfer.core.timescales import certificate_by, mediation_by
 from phasetransfer.models import (
     Case,
@@ -96,6 +100,10 @@ class ReleaseStatus:
     emails_unknown: int
     letters_to_post: int
     letters_posted: int
+    # Through GOV.UK Notify (README "GOV.UK Notify"): letters it prints and posts, and texts.
+    letters_to_notify: int = 0
+    letters_notify_posted: int = 0
+    texts_sent: int = 0
 
     @property
     def percent(self) -> int:
@@ -109,6 +117,7 @@ def release_status(round_: Round) -> ReleaseStatus:
     cases = Case.objects.filter(round=round_).exclude(state=CaseState.WITHDRAWN)
     releases = Release.objects.filter(round=round_)
     posts = LetterToPost.objects.filter(release__round=round_)
+    notified, notify_posted = round_notify_letters(round_id=round_.pk)
     return ReleaseStatus(
         cases=cases.count(),
         released=releases.filter(number=1, completed_at__isnull=False).count(),
@@ -122,6 +131,9 @@ def release_status(round_: Round) -> ReleaseStatus:
         emails_unknown=by_status[EmailStatus.UNKNOWN],
         letters_to_post=posts.count(),
         letters_posted=posts.filter(posted_at__isnull=False).count(),
+        letters_to_notify=notified,
+        letters_notify_posted=notify_posted,
+        texts_sent=round_texts_sent(round_id=round_.pk),
     )
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -30,10 +31,14 @@ from panels.models import FINAL_OUTCOMES, Decision
 from panels.selectors import current_decision
 from phasetransfer.cohort.selectors import primary_contact
 from phasetransfer.core import clock
-from phasetransfer.models import Case, CaseState, Round
+from phasetransfer.models import Case, CaseState, Contact, Round
 
 # 2: letters carry their date and say when they replace an earlier one.
-TEMPLATE_VERSION = 2
+# 3: laid out to GOV.UK Notify's precompiled letter specification (the recipient's name and
+#    address in the envelope window, nothing in the margins: offers/services/letter_spec.py).
+TEMPLATE_VERSION = 3
+# Notify reads at most 7 lines in the address window (offers/services/letter_spec.py).
+MAX_ADDRESS_LINES = 7
 # Final-decision states: the panel's decision is signed off.
 APPROVED = (CaseState.OFFER_APPROVED, CaseState.RELEASED, CaseState.ACCEPTED, CaseState.APPEALED)
 
@@ -97,12 +102,37 @@ def no_decision_reason(case: Case) -> str:
     return "the decision panel has not yet made a final decision"
 
 
+def address_lines(contact: Contact | None) -> list[str]:
+    """The lines printed in the envelope window: the contact's name, then the address.
+
+    The address is one free-text field, typed with newlines or commas ("1 High Street,
+    Maidstone"): each part is a line, and the postcode (a field of its own) the last one
+    unless the address already ends with it. Notify refuses more than 7 lines, so the first
+    parts are joined ("Flat 2, 14 Station Road") rather than any being lost.
+    """
+    if contact is None:
+        return []
+    parts = [part.strip() for part in re.split(r"[\r\n,]", contact.address) if part.strip()]
+    postcode = contact.postcode.strip()
+    if postcode and (not parts or _squashed(parts[-1]) != _squashed(postcode)):
+        parts.append(postcode)
+    while len(parts) > MAX_ADDRESS_LINES - 1:
+        parts[0:2] = [f"{parts[0]}, {parts[1]}"]
+    return [line for line in (contact.name.strip(), *parts) if line]
+
+
+def _squashed(text: str) -> str:
+    return "".join(text.split()).upper()
+
+
 def letter_context(case: Case, spec: LetterSpec) -> dict[str, object]:
+    contact = primary_contact(case)
     context: dict[str, object] = {
         "case": case,
         "child": case.child,
         "round": case.round,
-        "contact": primary_contact(case),
+        "contact": contact,
+        "address_lines": address_lines(contact),
         "dated": spec.dated,
         "amended": spec.amended,
         "replaces": spec.replaces,

@@ -32,8 +32,9 @@ from offers.services.letters import (
 )
 from panels.models import FINAL_OUTCOMES, Decision
 from phasetransfer.cases.state import UNDECIDED, case_release_no_decision, case_release_offer
+from phasetransfer.cohort.selectors import primary_contact
 from phasetransfer.core import clock
-from phasetransfer.core.channels import channels_for
+from phasetransfer.core.channels import channels_for, letter_by_notify
 from phasetransfer.core.locks import lease
 from phasetransfer.core.outbox import email_enqueue, site_url
 from phasetransfer.core.visibility import outcome_visible
@@ -260,7 +261,9 @@ def release_due(*, now: dt.datetime | None = None) -> ReleaseSummary:
 
 
 def _tell(release: Release, contact: Contact, *, now: dt.datetime) -> bool:
-    """Email the contact, or put the letter in the post; True if either was arranged.
+    """Email the contact, or put the letter in the post (with GOV.UK Notify: Notify posts
+    it, to families with no email or, where the council chooses, to all; texts go as well,
+    see ``channels_for``); True if any was arranged.
 
     A contact with neither an email address nor a postal address cannot be told: the
     officer's page lists the case.
@@ -293,11 +296,37 @@ def _tell(release: Release, contact: Contact, *, now: dt.datetime) -> bool:
             case=case,
             now=now,
         )
+    if not contact.address.strip():
+        return bool(contact.email)
+    if letter_by_notify(has_email=bool(contact.email)) and _addressed_to(release, contact):
+        # Notify prints and posts the letter itself: its PDF carries this contact's address
+        # in the envelope window (offers/services/letter_spec.py).
+        assert release.letter is not None
+        email_enqueue(
+            key=_letter_key(release, contact.pk),
+            kind="offer_day",
+            channel=Channel.LETTER,
+            to=contact.name,
+            subject="",
+            body="",
+            attachment=bytes(release.letter.pdf),
+            case=case,
+            now=now,
+        )
         return True
-    if contact.address.strip():
+    if not contact.email:
         LetterToPost.objects.get_or_create(release=release, contact=contact)
-        return True
-    return False
+    return True
+
+
+def _letter_key(release: Release, contact_id: int) -> str:
+    return _email_key(release, contact_id).replace(":email:", ":letter:")
+
+
+def _addressed_to(release: Release, contact: Contact) -> bool:
+    """The letter is addressed to the case's primary contact (letter_context)."""
+    primary = primary_contact(release.case)
+    return primary is not None and primary.pk == contact.pk
 
 
 def _previous(release: Release) -> Release | None:
@@ -410,6 +439,8 @@ def _contacts_added_since(round_: Round, now: dt.datetime) -> int:
             continue
         if not contact.email and (release.pk, contact.pk) in posted:
             continue
+        if not contact.email and _letter_key(release, contact.pk) in keys:
+            continue  # Notify has (or will have) its letter
         release.case = contact.case
         with transaction.atomic():
             if _tell(release, contact, now=now):
