@@ -18,6 +18,7 @@ from django.db import transaction
 
 from phasetransfer.cases.services import cases_open
 from phasetransfer.core import geo
+from phasetransfer.core.channels import is_uk_mobile
 from phasetransfer.core.csvfile import ImportReport, parse_float, read_rows
 from phasetransfer.core.roles import Role
 from phasetransfer.models import (
@@ -52,6 +53,7 @@ OPTIONAL_COLUMNS = [
     "home_latitude",
     "home_longitude",
     "contact_phone",
+    "contact_mobile",
     "contact_address",
     "caseworker_email",
     "looked_after",
@@ -182,11 +184,17 @@ def _contact(
         )
     if not row["contact_name"]:
         report.error(number, "contact name is missing", "contact_name")
+    mobile = row.get("contact_mobile", "").strip()
+    if mobile and not is_uk_mobile(mobile):
+        report.error(
+            number, f"{mobile!r} is not a UK mobile number (07... or +447...)", "contact_mobile"
+        )
     return {
         "name": row["contact_name"],
         "relationship": relationship,
         "email": email,
         "phone": row.get("contact_phone", ""),
+        "mobile": mobile,
         "address": address,
     }
 

@@ -34,3 +34,11 @@ def letter_by_notify(*, has_email: bool) -> bool:
     if not notify_enabled():
         return False
     return settings.NOTIFY_LETTERS == "all" or not has_email
+
+
+def is_uk_mobile(number: str) -> bool:
+    """A UK mobile number as Notify takes one: 07 and 9 digits, or +44 7 and 9 digits."""
+    digits = "".join(c for c in number if c.isdigit())
+    if number.strip().startswith("+"):
+        return digits.startswith("447") and len(digits) == 12
+    return digits.startswith("07") and len(digits) == 11

@@ -301,6 +301,8 @@ def _contact_for(ctx: _Context, round_: Round, child: Child, sequence: int) -> d
         "relationship": relationship,
         "email": f"family-{letter}{sequence:05d}@{FAMILY_DOMAIN}" if has_email else "",
         "phone": f"07700 9{sequence % 100000:05d}",
+        # Every other family gives a mobile for texts, in Ofcom's range kept for drama.
+        "mobile": f"07700 900{sequence % 1000:03d}" if sequence % 2 == 0 else "",
         "address": f"{ctx.rng.randint(1, 120)} Synthetic Road, {child.current_setting.town}"
         if child.current_setting
         else "1 Synthetic Road, Kent",

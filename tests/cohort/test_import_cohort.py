@@ -14,7 +14,13 @@ from phasetransfer.core.roles import Role
 from phasetransfer.models import AuditEvent, Case, CaseState, Child, Contact, Phase
 from tests.factories import RoundFactory, SettingFactory, UserFactory
 
-COLUMNS = [*REQUIRED_COLUMNS, "current_setting_urn", "caseworker_email", "contact_address"]
+COLUMNS = [
+    *REQUIRED_COLUMNS,
+    "current_setting_urn",
+    "caseworker_email",
+    "contact_address",
+    "contact_mobile",
+]
 
 
 def _row(n: int, **overrides: str) -> dict[str, str]:
@@ -31,6 +37,7 @@ def _row(n: int, **overrides: str) -> dict[str, str]:
         "current_setting_urn": "",
         "caseworker_email": "",
         "contact_address": "",
+        "contact_mobile": "",
     }
     row.update(overrides)
     return row
@@ -67,6 +74,14 @@ def test_a_valid_cohort_opens_one_case_per_child_with_a_primary_contact() -> Non
 
 
 @pytest.mark.django_db
+def test_a_mobile_number_is_kept_for_text_messages() -> None:
+    round_ = RoundFactory()
+    report = cohort_import(round_=round_, source=_csv([_row(1, contact_mobile="+44 7700 900123")]))
+    assert report.ok, report.errors
+    assert Contact.objects.get().mobile == "+44 7700 900123"
+
+
+@pytest.mark.django_db
 def test_reimport_updates_instead_of_duplicating() -> None:
     round_ = RoundFactory()
     cohort_import(round_=round_, source=_csv([_row(1), _row(2)]))
@@ -91,6 +106,7 @@ def test_reimport_updates_instead_of_duplicating() -> None:
         ({"contact_relationship": "young_person"}, "contact_relationship", "post-16"),
         ({"caseworker_email": "nobody@example.org"}, "caseworker_email", "no caseworker"),
         ({"first_name": ""}, "first_name", "first name is missing"),
+        ({"contact_mobile": "01622 123456"}, "contact_mobile", "is not a UK mobile number"),
     ],
 )
 @pytest.mark.django_db

@@ -717,7 +717,9 @@ class FakeNotify:
         rate_limit_per_minute: int = DEFAULT_RATE_LIMIT_PER_MINUTE,
         page_size: int = DEFAULT_PAGE_SIZE,
         allow_international_sms: bool = False,
+        port: int = 0,
     ) -> None:
+        self.port = port  # 0: the OS picks one
         self.service_id = str(uuid.UUID(str(service_id))) if service_id else str(uuid.uuid4())
         self.email_from = email_from
         self.sms_sender = sms_sender
@@ -1568,7 +1570,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, fake: FakeNotify) -> None:
-        super().__init__(("127.0.0.1", 0), _RequestHandler)
+        super().__init__(("127.0.0.1", fake.port), _RequestHandler)
         self.fake = fake
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -1622,3 +1624,32 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
 
 __all__ = ["FakeNotify", "FakeTemplate", "RecordedRequest"]
+
+
+def main() -> None:
+    """Run the fake on its own, to try the service with Notify switched on (README "GOV.UK
+    Notify"): prints the settings to export before ``make run``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--port", type=int, default=6011)
+    args = parser.parse_args()
+    fake = FakeNotify(port=args.port).start()
+    settings = {
+        "NOTIFY_API_KEY": fake.api_key("phase-transfer-demo"),
+        "NOTIFY_BASE_URL": fake.base_url,
+        "NOTIFY_TEMPLATE_EMAIL": fake.register_template(None, EMAIL, "((subject))", "((body))"),
+        "NOTIFY_TEMPLATE_SMS": fake.register_template(None, SMS, None, "((body))"),
+    }
+    for name, value in settings.items():
+        print(f"export {name}={value}")
+    print(f"# fake GOV.UK Notify listening on {fake.base_url}; Ctrl-C stops it", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        fake.stop()
+
+
+if __name__ == "__main__":
+    main()
