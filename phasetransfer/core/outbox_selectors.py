@@ -49,7 +49,7 @@ def round_notify_letters(*, round_id: int) -> tuple[int, int]:
     return handed, posted
 
 
-def round_texts_sent(*, round_id: int) -> int:
+def round_texts_sent(*, round_id: int, kind: str = "offer_day") -> int:
     return OutboundEmail.objects.filter(
-        case__round_id=round_id, channel=Channel.SMS, status=EmailStatus.SENT
+        case__round_id=round_id, kind=kind, channel=Channel.SMS, status=EmailStatus.SENT
     ).count()

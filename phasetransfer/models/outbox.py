@@ -150,3 +150,21 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.status})"
+
+    @property
+    def kind_label(self) -> str:
+        """What the message was about, in the words a caseworker uses."""
+        return KIND_LABELS.get(self.kind, self.kind.replace("_", " ").capitalize())
+
+
+KIND_LABELS = {
+    "invitation": "Invitation to name schools",
+    "reminder": "Reminder to name schools",
+    "preferences_receipt": "Receipt for the family's preferences",
+    "offer_day": "SEN offer day: outcome ready or changed",
+    "consultation_batch": "Consultation sent to the school",
+    "consultation_sent": "Consultation sent to the school",
+    "consultation_withdrawn": "Consultation withdrawn",
+    "consultation_chaser": "Reminder to the school to answer",
+    "two_factor_enrolment": "Setting up sign-in codes",
+}

@@ -168,4 +168,4 @@ def test_the_case_page_shows_each_messages_delivery(client: Client) -> None:
     worker = UserFactory(roles=[Role.CASEWORKER])
     html = signed_in(client, worker).get(f"/staff/cases/{message.case.reference}/").content
     assert "Not delivered: inbox full or phone off" in html.decode()
-    assert "Text message: reminder" in html.decode()
+    assert "Text message: Reminder to name schools" in html.decode()
