@@ -10,37 +10,18 @@ worker that runs what it queues) finds after the stale-claim time.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
-import sys
-import textwrap
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import time_machine
 from django.conf import settings
-from django.db import connection
 
 from phasetransfer.core import clock, tasks
 from phasetransfer.models import EmailStatus, OutboundEmail
+from tests.support.crash import InlineWorker, send_and_die_at
 from tests.support.smtp import RecordingHandler, smtp_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-DIED = 17  # the exit status of a process ended at its crash point
-
-
-class InlineWorker:
-    """Stands in for the broker and a worker: runs each queued send_email at once."""
-
-    def __init__(self, task: Any) -> None:
-        self.task = task
-        self.queued: list[int] = []
-
-    def delay(self, email_id: int) -> None:
-        self.queued.append(email_id)
-        self.task.apply(args=(email_id,))
 
 
 @pytest.fixture
@@ -78,35 +59,8 @@ def _email() -> OutboundEmail:
 
 def _send_and_die_at(point: str, email_id: int, port: int) -> None:
     """Send ``email_id`` in a worker process that dies when it reaches ``outbox.<point>``."""
-    script = textwrap.dedent(
-        f"""
-        import os
-        import django
-        django.setup()
-        from phasetransfer.core import outbox
-        def die(*args, **kwargs):
-            os._exit({DIED})
-        outbox.{point} = die
-        outbox.email_send(email_id={email_id})
-        """
-    )
-    env = {
-        **os.environ,
-        "DEBUG": "true",
-        "PHASETRANSFER_DB_NAME": str(connection.settings_dict["NAME"]),
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(port),
-        "EMAIL_TIMEOUT": "5",
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == DIED, result.stderr
+    smtp = {"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port), "EMAIL_TIMEOUT": "5"}
+    send_and_die_at(point, email_id, smtp)
 
 
 def _flush(at: dt.datetime) -> int:

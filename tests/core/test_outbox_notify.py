@@ -8,24 +8,18 @@ The worker deaths are real, as in test_outbox_crash_points: a separate process s
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
-import sys
-import textwrap
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import time_machine
 from django.conf import settings
-from django.db import connection
 
 from phasetransfer.core import clock, tasks
 from phasetransfer.core.outbox import email_send, emails_settle_stale
 from phasetransfer.models import Channel, DeliveryStatus, EmailStatus, OutboundEmail, Provider
 from tests.fakes.notify import FakeNotify
-
-DIED = 17
+from tests.support.crash import InlineWorker, send_and_die_at
 
 
 @pytest.fixture
@@ -157,51 +151,6 @@ def test_without_notify_a_text_message_is_not_sent(settings: Any) -> None:
     )
 
 
-class InlineWorker:
-    """Stands in for the broker and a worker: runs each queued send_email at once."""
-
-    def __init__(self, task: Any) -> None:
-        self.task = task
-        self.queued: list[int] = []
-
-    def delay(self, email_id: int) -> None:
-        self.queued.append(email_id)
-        self.task.apply(args=(email_id,))
-
-
-def _send_and_die_at(point: str, email_id: int) -> None:
-    script = textwrap.dedent(
-        f"""
-        import os
-        import django
-        django.setup()
-        from phasetransfer.core import outbox
-        def die(*args, **kwargs):
-            os._exit({DIED})
-        outbox.{point} = die
-        outbox.email_send(email_id={email_id})
-        """
-    )
-    env = {
-        **os.environ,
-        "DEBUG": "true",
-        "PHASETRANSFER_DB_NAME": str(connection.settings_dict["NAME"]),
-        "NOTIFY_API_KEY": settings.NOTIFY_API_KEY,
-        "NOTIFY_BASE_URL": settings.NOTIFY_BASE_URL,
-        "NOTIFY_TEMPLATE_EMAIL": settings.NOTIFY_TEMPLATE_EMAIL,
-        "NOTIFY_TEMPLATE_SMS": settings.NOTIFY_TEMPLATE_SMS,
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == DIED, result.stderr
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_between_notifys_answer_and_the_commit_sends_exactly_once(
     notify: FakeNotify, monkeypatch: pytest.MonkeyPatch
@@ -209,7 +158,16 @@ def test_a_worker_killed_between_notifys_answer_and_the_commit_sends_exactly_onc
     inline = InlineWorker(tasks.send_email)
     monkeypatch.setattr(tasks, "send_email", inline)
     message = _message()
-    _send_and_die_at("_record_sent", message.pk)  # Notify said 201; the worker died
+    notify_env = {
+        name: str(getattr(settings, name))
+        for name in (
+            "NOTIFY_API_KEY",
+            "NOTIFY_BASE_URL",
+            "NOTIFY_TEMPLATE_EMAIL",
+            "NOTIFY_TEMPLATE_SMS",
+        )
+    }
+    send_and_die_at("_record_sent", message.pk, notify_env)  # Notify said 201; the worker died
     assert len(notify.notifications) == 1
     message.refresh_from_db()
     assert (message.status, message.provider) == (EmailStatus.SENDING, Provider.NOTIFY)

@@ -11,7 +11,6 @@ test_outbox_crash_points.py.)
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
 import time_machine
@@ -24,6 +23,7 @@ from phasetransfer.models import EmailStatus, OutboundEmail
 from tests.factories import RoundFactory
 from tests.factories.offers import decided_case
 from tests.moments import JUST_AFTER_OFFER_DAY
+from tests.support.crash import InlineWorker
 from tests.support.smtp import RecordingHandler
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,18 +38,6 @@ class DiesBeforeQueueing:
 
     def delay(self, email_id: int) -> None:
         raise WorkerDied
-
-
-class InlineWorker:
-    """Stands in for the broker and a worker: runs each queued send_email at once."""
-
-    def __init__(self, task: Any) -> None:
-        self.task = task
-        self.queued: list[int] = []
-
-    def delay(self, email_id: int) -> None:
-        self.queued.append(email_id)
-        self.task.apply(args=(email_id,))
 
 
 def _flush(at: dt.datetime) -> int:
