@@ -228,14 +228,17 @@ def _hand_over(connection: BaseEmailBackend, message: EmailMessage) -> int:
 
 def _record_sent(email_id: int, token: uuid.UUID, notify_id: str = "") -> None:
     """Phase 3. UNKNOWN too: a flush may have given up on this attempt while it waited."""
-    notified: dict[str, object] = (
-        {"notify_id": notify_id, "delivery_status": DeliveryStatus.CREATED} if notify_id else {}
-    )
+    notified: dict[str, object] = {"notify_id": notify_id} if notify_id else {}
     recorded = (
         _attempt(email_id, token)
         .filter(status__in=[EmailStatus.SENDING, EmailStatus.UNKNOWN])
         .update(status=EmailStatus.SENT, sent_at=clock.now(), last_error="", **notified)
     )
+    if notify_id:
+        # A receipt may have come first (it finds the row by its reference): keep its news.
+        OutboundEmail.objects.filter(pk=email_id, delivery_status="").update(
+            delivery_status=DeliveryStatus.CREATED
+        )
     if not recorded:
         logger.warning("email %s was sent but its row had moved on (a person's retry)", email_id)
 
