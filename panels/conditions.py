@@ -203,3 +203,18 @@ def settle(condition: Condition, results: Iterable[Result]) -> Settlement:
     if passes < condition.count:
         return Settlement(Verdict.NOT_MET, f"{passes} of the {condition.count} passes needed")
     return Settlement(Verdict.MET, f"{passes} passes, {condition.count} needed")
+
+
+def infer_scale(grade: str) -> Scale | None:
+    """The scale a grade written without one belongs to: "pass"/"fail" are Functional
+    Skills, a number or U is GCSE, D*/D/M/P (with or without a level) vocational."""
+    text = grade.strip().upper()
+    if text in _PASS_FAIL:
+        return Scale.PASS_FAIL
+    for scale in (Scale.GCSE, Scale.VOCATIONAL):
+        try:
+            normalise_grade(scale, grade)
+        except GradeRefused:
+            continue
+        return scale
+    return None

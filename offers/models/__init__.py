@@ -13,11 +13,13 @@ from offers.models.releases import (
     Release,
 )
 from offers.models.responses import FamilyResponse, FollowUp, FollowUpKind
+from offers.models.results import ExamResult
 
 __all__ = [
     "ACTIVE_JOB",
     "Appeal",
     "AppealOutcome",
+    "ExamResult",
     "FamilyResponse",
     "FollowUp",
     "FollowUpKind",

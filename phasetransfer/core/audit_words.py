@@ -40,6 +40,7 @@ ACTIONS = {
     "panel.decision_changed": "Panel decision changed",
     "outcome.family_response": "The family answered the offer",
     "follow_up.done": "Task done",
+    "results.imported": "Exam results imported",
 }
 STATUS_WORDS = {"can_meet": "can meet the needs", "cannot_meet": "cannot meet the needs"}
 
