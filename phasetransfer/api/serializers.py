@@ -159,6 +159,11 @@ class CohortRowSerializer(serializers.Serializer):
     home_latitude = serializers.CharField(required=False, allow_blank=True)
     home_longitude = serializers.CharField(required=False, allow_blank=True)
     contact_phone = serializers.CharField(required=False, allow_blank=True)
+    contact_mobile = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="A UK mobile number (07... or +447...) for text messages through GOV.UK Notify",
+    )
     contact_address = serializers.CharField(required=False, allow_blank=True)
     caseworker_email = serializers.CharField(required=False, allow_blank=True)
     looked_after = serializers.CharField(
