@@ -225,9 +225,14 @@ ACTIONS: dict[MilestoneKind, str] = {
 NOT_INVITED_ACTION = "Invite the family: they have never been asked for their preferences"
 
 
-def action_for(stage: BoardStage, kind: MilestoneKind) -> str:
+PANEL_SAT_ACTION = "Ask the chair to record the panel's decisions and sign it off"
+
+
+def action_for(stage: BoardStage, kind: MilestoneKind, *, overdue: bool = False) -> str:
     if stage == Stage.NOT_INVITED:
         return NOT_INVITED_ACTION
+    if kind == MilestoneKind.PANEL and overdue:
+        return PANEL_SAT_ACTION  # it has sat: what is missing is its decisions
     return ACTIONS[kind]
 
 

@@ -360,7 +360,7 @@ def week_lines(rows: Iterable[ProgressRow]) -> list[WeekLine]:
             status=status,
             cases=len(members),
             at_risk=sum(member.at_risk for member in members),
-            action=action_for(stage, kind),
+            action=action_for(stage, kind, overdue=status == Status.OVERDUE),
         )
         for (day, stage, kind, status), members in groups.items()
     ]

@@ -14,6 +14,7 @@ from phasetransfer.coordination.milestones import (
     RoundFacts,
     Stage,
     Status,
+    action_for,
     at_risk,
     next_milestone,
     panel_cutoff,
@@ -257,3 +258,13 @@ def test_consultation_due_is_the_latest_of_the_live_ones_while_any_is_pending() 
     (row,) = round_progress(round_=round_, now=sent)
     assert row.milestone is not None
     assert row.milestone.kind == MilestoneKind.PANEL_BY
+
+
+def test_the_weeks_action_for_a_panel_follows_whether_it_has_sat() -> None:
+    assert action_for(Stage.AT_PANEL, MilestoneKind.PANEL) == (
+        "Check the panel has its papers and sits"
+    )
+    assert "record the panel's decisions" in action_for(
+        Stage.AT_PANEL, MilestoneKind.PANEL, overdue=True
+    )
+    assert action_for(Stage.NOT_INVITED, MilestoneKind.PREFERENCES).startswith("Invite")
