@@ -57,6 +57,10 @@ class PanelSession(models.Model):
     def is_signed_off(self) -> bool:
         return self.signed_off_at is not None
 
+    def has_met(self, now: dt.datetime) -> bool:
+        """Sign-off waits for the panel to sit (the service refuses, the page says so)."""
+        return now >= self.starts_at
+
 
 class PanelMember(models.Model):
     session = models.ForeignKey(PanelSession, on_delete=models.CASCADE, related_name="members")

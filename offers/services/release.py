@@ -272,7 +272,7 @@ def _tell(release: Release, contact: Contact, *, now: dt.datetime) -> bool:
     if Channel.SMS in channels_for("offer_day", email=contact.email, mobile=contact.mobile):
         # As well as the email or the letter: "sign in", no name, no outcome.
         email_enqueue(
-            key=_email_key(release, contact.pk).replace(":email:", ":text:"),
+            key=_text_key(release, contact.pk),
             kind="offer_day",
             channel=Channel.SMS,
             to=contact.mobile,
@@ -317,6 +317,10 @@ def _tell(release: Release, contact: Contact, *, now: dt.datetime) -> bool:
     if not contact.email:
         LetterToPost.objects.get_or_create(release=release, contact=contact)
     return True
+
+
+def _text_key(release: Release, contact_id: int) -> str:
+    return _email_key(release, contact_id).replace(":email:", ":text:")
 
 
 def _letter_key(release: Release, contact_id: int) -> str:

@@ -406,7 +406,7 @@ def session_sign_off(*, session: PanelSession, actor: User, now: dt.datetime | N
         locked = PanelSession.objects.select_for_update().get(pk=session.pk)
         if locked.is_signed_off:
             raise DecisionRefused("This session is already signed off.")
-        if moment < locked.starts_at:
+        if not locked.has_met(moment):
             raise DecisionRefused("The panel has not met yet: sign it off after it sits.")
         _check_not_publishing(locked.round, moment)
         readiness = sign_off_readiness(locked)

@@ -199,7 +199,7 @@ def sign_off(request: AuthenticatedRequest, session_id: int) -> HttpResponse:
             "session": session,
             "readiness": sign_off_readiness(session),
             "error": error,
-            "not_met_yet": clock.now() < session.starts_at,
+            "not_met_yet": not session.has_met(clock.now()),
         },
         status=400 if error else 200,
     )

@@ -223,8 +223,6 @@ ACTIONS: dict[MilestoneKind, str] = {
     MilestoneKind.ORDER: "Carry out the order",
 }
 NOT_INVITED_ACTION = "Invite the family: they have never been asked for their preferences"
-
-
 PANEL_SAT_ACTION = "Ask the chair to record the panel's decisions and sign it off"
 
 

@@ -34,11 +34,10 @@ def _client() -> NotificationsAPIClient:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What an attempt learnt. ``notify_id`` when Notify has the message; ``refused`` when
-    Notify answered "no" (nothing was created); ``unknown`` when no answer came."""
+    """What an attempt learnt. ``notify_id`` when Notify has the message; ``unknown`` when
+    no answer came; neither: Notify answered "no" and created nothing."""
 
     notify_id: str = ""
-    refused: bool = False
     permanent: bool = False  # a "no" that sending again cannot change (400)
     unknown: bool = False
     error: str = ""
@@ -94,7 +93,7 @@ def notify_send(message: OutboundEmail) -> Outcome:
     except APIError as exc:
         if exc.response is None:
             return Outcome(unknown=True, error=_error(exc) + ": no answer")
-        return Outcome(refused=True, permanent=exc.status_code == 400, error=_error(exc))
+        return Outcome(permanent=exc.status_code == 400, error=_error(exc))
     return Outcome(notify_id=str(created["id"]))
 
 
