@@ -71,6 +71,7 @@ def _check(
     seen: dict[tuple[int, str, str], tuple[int, str]],
     report: ImportReport,
 ) -> _Row | None:
+    faults = len(report.errors)
     case = cases.get(row["candidate"].upper())
     if not row["candidate"]:
         report.error(number, "the candidate is missing", "candidate")
@@ -87,8 +88,8 @@ def _check(
             grade = normalise_grade(scale, row["grade"])
         except GradeRefused as refused:
             report.error(number, str(refused), "grade")
-            return None
-    if case is None or scale is None or not row["subject"] or len(row["subject"]) > SUBJECT_MAX:
+    # Every fault of the row is reported above; a row with any goes no further.
+    if len(report.errors) > faults or case is None or scale is None:
         return None
     key = (case.pk, normalise_subject(row["subject"]), scale.value)
     if key in seen and seen[key][1] != grade:
