@@ -27,6 +27,7 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 
 from offers.models import Letter, LetterKind, Release
+from offers.services.letter_spec import MAX_ADDRESS_LINES
 from panels.models import FINAL_OUTCOMES, Decision
 from panels.selectors import current_decision
 from phasetransfer.cohort.selectors import primary_contact
@@ -37,8 +38,6 @@ from phasetransfer.models import Case, CaseState, Contact, Round
 # 3: laid out to GOV.UK Notify's precompiled letter specification (the recipient's name and
 #    address in the envelope window, nothing in the margins: offers/services/letter_spec.py).
 TEMPLATE_VERSION = 3
-# Notify reads at most 7 lines in the address window (offers/services/letter_spec.py).
-MAX_ADDRESS_LINES = 7
 # Final-decision states: the panel's decision is signed off.
 APPROVED = (CaseState.OFFER_APPROVED, CaseState.RELEASED, CaseState.ACCEPTED, CaseState.APPEALED)
 
