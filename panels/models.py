@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from phasetransfer.core.clock import LONDON
+from phasetransfer.core.conditions import Condition
 from phasetransfer.models.allocation import RunStatus
 from phasetransfer.models.choices import ConsultationGround
 
@@ -134,14 +135,28 @@ class Outcome(models.TextChoices):
     TYPE_ONLY = "type_only", "Name a type of setting only (school to follow)"
     DEFER = "defer", "Defer to a later session"
     FURTHER_CONSULTATION = "further_consultation", "Request a further consultation"
+    # Post-16 (issue 19): one setting and programme if the entry requirements are met,
+    # otherwise another (or another programme at the same setting); settled on results day.
+    CONDITIONAL = "conditional", "Make a conditional offer (post-16)"
 
 
 # The one statement of which outcomes are final: the family is told of each on offer day
 # (a setting, or a type of setting with the school to follow). Deferrals and further
 # consultations are not final.
-FINAL_OUTCOMES = frozenset({Outcome.AGREE, Outcome.OTHER_SETTING, Outcome.TYPE_ONLY})
-# The final outcomes that name a setting, so take one of its places.
+FINAL_OUTCOMES = frozenset(
+    {Outcome.AGREE, Outcome.OTHER_SETTING, Outcome.TYPE_ONLY, Outcome.CONDITIONAL}
+)
+# The final outcomes that name one setting, so take one of its places. A conditional offer
+# names two and holds places as the round's allocation policy says
+# (phasetransfer/allocation/reservation.py).
 NAMING_OUTCOMES = frozenset({Outcome.AGREE, Outcome.OTHER_SETTING})
+
+
+class Settled(models.TextChoices):
+    """How a conditional offer was settled (on the decision that settles it)."""
+
+    MET = "met", "Entry requirements met"
+    NOT_MET = "not_met", "Entry requirements not met"
 
 
 class SettingType(models.TextChoices):
@@ -179,6 +194,22 @@ class Decision(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
     )
     change_reason = models.TextField(blank=True)
+    # The course or programme at ``setting`` (post-16), free text or one the provider gave
+    # in its consultation answer; for a conditional offer, the branch taken if met.
+    programme = models.CharField(max_length=200, blank=True)
+    # A conditional offer (outcome "conditional"): ``setting``/``programme`` if ``condition``
+    # (phasetransfer.core.conditions.Condition.to_json) is met, otherwise these.
+    condition = models.JSONField(null=True, blank=True)
+    otherwise_setting = models.ForeignKey(
+        "phasetransfer.Setting", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    otherwise_programme = models.CharField(max_length=200, blank=True)
+    likely_met = models.BooleanField(
+        default=True,
+        help_text="The panel's judgement from predicted grades: which branch is likely.",
+    )
+    # On the decision that settles a conditional offer (it supersedes the offer).
+    settled = models.CharField(max_length=8, choices=Settled.choices, blank=True)
 
     class Meta:
         ordering = ["case", "decided_at", "id"]
@@ -198,6 +229,17 @@ class Decision(models.Model):
                 condition=Q(supersedes__isnull=True) | ~Q(change_reason=""),
                 name="decision_change_has_reason",
             ),
+            models.CheckConstraint(
+                condition=~Q(outcome="conditional")
+                | Q(
+                    setting__isnull=False, otherwise_setting__isnull=False, condition__isnull=False
+                ),
+                name="decision_conditional_names_branches",
+            ),
+            models.CheckConstraint(
+                condition=Q(settled="") | Q(supersedes__isnull=False, setting__isnull=False),
+                name="decision_settlement_supersedes",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -206,6 +248,13 @@ class Decision(models.Model):
     @property
     def is_final_placement(self) -> bool:
         return self.outcome in FINAL_OUTCOMES
+
+    @property
+    def is_conditional(self) -> bool:
+        return self.outcome == Outcome.CONDITIONAL
+
+    def the_condition(self) -> Condition | None:
+        return Condition.from_json(self.condition) if self.condition else None
 
 
 class PanelSettings(models.Model):

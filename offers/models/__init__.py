@@ -13,7 +13,7 @@ from offers.models.releases import (
     Release,
 )
 from offers.models.responses import FamilyResponse, FollowUp, FollowUpKind
-from offers.models.results import ExamResult
+from offers.models.results import ExamResult, ProviderConfirmation, SettlementRun
 
 __all__ = [
     "ACTIVE_JOB",
@@ -30,6 +30,8 @@ __all__ = [
     "MediationOutcome",
     "OfferDayChange",
     "PrintBatch",
+    "ProviderConfirmation",
     "RehearsalRun",
     "Release",
+    "SettlementRun",
 ]

@@ -2,7 +2,8 @@
 
 The file is a CSV with a header: ``candidate`` (the case reference, 27P-00214, or the
 young person's EHCP reference), ``subject``, ``grade``, and optionally ``scale`` (gcse,
-vocational or pass_fail; without it the grade says which: panels.conditions.infer_scale).
+vocational or pass_fail; without it the grade says which:
+phasetransfer.core.conditions.infer_scale).
 All or nothing, as every import: each row is checked first and the file is refused with
 the row and the reason of every fault; only a clean file writes. A row for a subject the
 young person already has a result in (on the same scale) replaces it: a corrected file.
@@ -18,9 +19,15 @@ from django.db import transaction
 from django.db.models import Q
 
 from offers.models import ExamResult
-from panels.conditions import GradeRefused, Scale, infer_scale, normalise_grade, normalise_subject
 from phasetransfer.core import clock
 from phasetransfer.core.audit import audit_record
+from phasetransfer.core.conditions import (
+    GradeRefused,
+    Scale,
+    infer_scale,
+    normalise_grade,
+    normalise_subject,
+)
 from phasetransfer.core.csvfile import ImportReport, read_rows
 from phasetransfer.models import Case, Round, User
 

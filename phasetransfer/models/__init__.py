@@ -2,6 +2,8 @@ from phasetransfer.models.access_log import AccessAction, AuditRetention, CaseAc
 from phasetransfer.models.allocation import (
     AllocationPolicy,
     AllocationRun,
+    ConditionalHold,
+    ConditionalPlaces,
     Objective,
     OversubscriptionRule,
     Proposal,
@@ -19,7 +21,7 @@ from phasetransfer.models.choices import (
     SettingKind,
     Sex,
 )
-from phasetransfer.models.consultations import Consultation, ConsultationStatus
+from phasetransfer.models.consultations import Consultation, ConsultationStatus, ProgrammeAnswer
 from phasetransfer.models.invitations import Invitation, InvitationChannel, LinkAttempt
 from phasetransfer.models.ops import Heartbeat, Lease
 from phasetransfer.models.outbox import (
@@ -40,6 +42,8 @@ __all__ = [
     "AllocationPolicy",
     "AdmissionsPolicy",
     "AllocationRun",
+    "ConditionalHold",
+    "ConditionalPlaces",
     "Objective",
     "OversubscriptionRule",
     "ApiCall",
@@ -53,6 +57,7 @@ __all__ = [
     "Consultation",
     "ConsultationGround",
     "ConsultationStatus",
+    "ProgrammeAnswer",
     "Contact",
     "ContactRelationship",
     "Channel",

@@ -48,6 +48,13 @@ class OversubscriptionRule(models.TextChoices):
     DISTANCE = "distance", "The children who live nearest"
 
 
+class ConditionalPlaces(models.TextChoices):
+    """How a post-16 conditional offer holds places (issue 19)."""
+
+    EACH_BRANCH = "each_branch", "Hold a place in each branch's setting"
+    LIKELY_BRANCH = "likely_branch", "Hold a place in the likely branch's setting, plus a margin"
+
+
 class AllocationPolicy(models.Model):
     """How the model weighs a family's order, distance and cost. Officers can see and change it.
 
@@ -105,6 +112,22 @@ class AllocationPolicy(models.Model):
         help_text="The council's annual cost of a place by kind of setting, in pounds "
         "(top-up or fees), where the round's places do not give a fee for the setting.",
     )
+    conditional_places = models.CharField(
+        "Places for conditional offers",
+        max_length=14,
+        choices=ConditionalPlaces.choices,
+        default=ConditionalPlaces.EACH_BRANCH,
+        help_text="A conditional offer names two settings (if the entry requirements are met, "
+        "otherwise). Holding a place in each is safe but ties places up until results day; "
+        "holding one in the likely branch's setting frees them, with a margin for young people "
+        "who land in the other branch.",
+    )
+    conditional_margin = models.PositiveSmallIntegerField(
+        "Margin for the other branch (per cent)",
+        default=20,
+        help_text="With 'likely branch': the share of conditional offers whose other branch is "
+        "a setting for which it also holds a place there (rounded up).",
+    )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         django_settings.AUTH_USER_MODEL,
@@ -116,6 +139,11 @@ class AllocationPolicy(models.Model):
 
     class Meta:
         verbose_name_plural = "allocation policies"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(conditional_margin__lte=100), name="policy_conditional_margin_range"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Allocation policy for {self.round}"
@@ -199,3 +227,30 @@ class Proposal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} -> {self.setting_id}"
+
+
+class ConditionalHold(models.Model):
+    """The two settings a post-16 case's current conditional offer names, for the places the
+    allocation holds (``phasetransfer.allocation.reservation``).
+
+    Panels owns the decision; this is its projection into the allocation stage, which must
+    not depend on panels (import-linter), kept by the panel's decision service: written when
+    a conditional offer is the case's current decision, removed when it is superseded
+    (settled on results day, or changed).
+    """
+
+    case = models.OneToOneField(
+        "phasetransfer.Case", on_delete=models.CASCADE, related_name="conditional_hold"
+    )
+    met_setting = models.ForeignKey(
+        "phasetransfer.Setting", on_delete=models.PROTECT, related_name="+"
+    )
+    otherwise_setting = models.ForeignKey(
+        "phasetransfer.Setting", on_delete=models.PROTECT, related_name="+"
+    )
+    likely_met = models.BooleanField(
+        default=True, help_text="The panel's judgement: the entry requirements are likely met."
+    )
+
+    def __str__(self) -> str:
+        return f"conditional hold for {self.case_id}"

@@ -82,3 +82,31 @@ class Consultation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} -> {self.setting_id} ({self.status})"
+
+
+class ProgrammeAnswer(models.Model):
+    """A post-16 provider's answer for one of its programmes (courses) in a consultation: its
+    entry requirements, structured as a conditional offer's condition is
+    (``phasetransfer.core.conditions``), and whether it can meet the young person's needs on
+    it. The panel names a programme from these when it makes a conditional offer."""
+
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="programmes"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    name = models.CharField(max_length=200, help_text="As the provider names it")
+    entry_requirements = models.JSONField(
+        null=True, blank=True, help_text="A condition (core.conditions); none: open entry"
+    )
+    can_meet_need = models.BooleanField()
+
+    class Meta:
+        ordering = ["consultation", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultation", "name"], name="programme_answer_unique_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

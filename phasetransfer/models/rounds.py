@@ -41,6 +41,10 @@ class Round(models.Model):
     # told. Between the moment and this, the round's decisions are frozen (nothing may change
     # what is being published); afterwards every change reaches families as an amendment.
     offer_day_published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Post-16: the day exam results reach young people (GCSE results day, in August), when
+    # the round's conditional offers are settled (offers/services/settlement.py). Settling
+    # may start on it; the figures count what was settled that day.
+    results_day = models.DateField(null=True, blank=True)
     is_synthetic = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -147,6 +147,34 @@ class Condition:
         if self.including_grade:
             normalise_grade(self.scale, self.including_grade)
 
+    def to_json(self) -> dict[str, object]:
+        """As the decision stores it (``Decision.condition``)."""
+        if self.provider_confirms:
+            return {"provider_confirms": True}
+        return {
+            "scale": self.scale.value,
+            "count": self.count,
+            "min_grade": normalise_grade(self.scale, self.min_grade),
+            "including": [normalise_subject(s) for s in self.including],
+            "including_grade": (
+                normalise_grade(self.scale, self.including_grade) if self.including_grade else ""
+            ),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Condition:
+        if data.get("provider_confirms"):
+            return cls(provider_confirms=True)
+        count = data.get("count", 0)
+        including = data.get("including", [])
+        return cls(
+            scale=Scale(str(data.get("scale", Scale.GCSE.value))),
+            count=count if isinstance(count, int) else 0,
+            min_grade=str(data.get("min_grade", "")),
+            including=tuple(str(s) for s in including) if isinstance(including, list) else (),
+            including_grade=str(data.get("including_grade", "")),
+        )
+
     def describe(self) -> str:
         """The condition in plain English, as the letter states it."""
         if self.provider_confirms:

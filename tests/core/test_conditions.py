@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from panels.conditions import (
+from phasetransfer.core.conditions import (
     Condition,
     GradeRefused,
     Result,
