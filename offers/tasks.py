@@ -14,6 +14,7 @@ from offers.services.letters import cases_needing_letters, letter_render, offer_
 from offers.services.posting import print_batch_build
 from offers.services.rehearsal import rehearsal_execute
 from offers.services.release import release_complete, release_due
+from offers.services.settlement import settlement_execute
 from phasetransfer.core import clock
 from phasetransfer.core.locks import lease
 from phasetransfer.models import Case, Round
@@ -80,3 +81,11 @@ def build_print_batch(batch_id: int) -> None:
 @shared_task(name="offers.follow_ups_no_answer")
 def follow_ups_no_answer_task() -> int:
     return follow_ups_no_answer()
+
+
+@shared_task(name="offers.settle_round")
+def settle_round(run_id: int) -> None:
+    """Results day: settle the round's conditional offers, then hand the amended releases
+    out now rather than at the next minute's run."""
+    if settlement_execute(run_id=run_id) is not None:
+        release_due_task.delay()

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from offers.views import after, family, officer
+from offers.views import after, family, officer, results
 
 urlpatterns: list[URLPattern] = [
     path("staff/rounds/<int:round_id>/offer-day/", officer.officer_page, name="offers-officer"),
@@ -103,5 +103,41 @@ urlpatterns: list[URLPattern] = [
         "staff/cases/<str:reference>/after-offer-day/follow-ups/<int:follow_up_id>/done/",
         after.follow_up_mark_done,
         name="offers-follow-up-done",
+    ),
+    # Results day (post-16 conditional offers).
+    path(
+        "staff/rounds/<int:round_id>/results-day/",
+        results.results_day_page,
+        name="offers-results-day",
+    ),
+    path(
+        "staff/rounds/<int:round_id>/results-day/import/",
+        results.results_upload,
+        name="offers-results-import",
+    ),
+    path(
+        "staff/rounds/<int:round_id>/results-day/date/",
+        results.results_day_save,
+        name="offers-results-day-date",
+    ),
+    path("staff/rounds/<int:round_id>/results-day/settle/", results.settle, name="offers-settle"),
+    path(
+        "staff/rounds/<int:round_id>/results-day/offers/<int:decision_id>/confirm/",
+        results.confirm_on_behalf,
+        name="offers-confirm-on-behalf",
+    ),
+    path(
+        "staff/rounds/<int:round_id>/results-day/demo-results.csv",
+        results.demo_results,
+        name="offers-demo-results",
+    ),
+    path("school/results-day/", results.provider_page, name="offers-results-provider"),
+    path(
+        "school/results-day/import/", results.provider_upload, name="offers-results-provider-import"
+    ),
+    path(
+        "school/results-day/offers/<int:decision_id>/confirm/",
+        results.provider_confirm_view,
+        name="offers-results-provider-confirm",
     ),
 ]

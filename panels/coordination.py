@@ -37,7 +37,11 @@ def panel_cutoff(round_: Round) -> dt.datetime:
 
 
 def decided_settings(round_: Round) -> dict[int, int | None]:
-    """case id -> the setting its current final decision names (None: a type of setting only)."""
+    """case id -> the setting its current final decision names (None: a type of setting only).
+
+    A conditional offer (post-16) names the setting of its first branch, the one the young
+    person asked for and will take if the entry requirements are met: the preference figures
+    count it as naming that preference, as its letter does."""
     named: dict[int, int | None] = {}
     current = (
         Decision.objects.filter(case__round=round_, superseded_by__isnull=True)
@@ -45,7 +49,7 @@ def decided_settings(round_: Round) -> dict[int, int | None]:
         .values_list("case_id", "outcome", "setting_id")
     )
     for case_id, outcome, setting_id in current:
-        if outcome in NAMING_OUTCOMES:
+        if outcome in NAMING_OUTCOMES or outcome == Outcome.CONDITIONAL:
             named[case_id] = setting_id
         elif outcome == Outcome.TYPE_ONLY:
             named[case_id] = None

@@ -11,6 +11,7 @@ from panels.models import Ground, Outcome, PanelSession, SettingType
 from panels.services.decisions import DecisionInput
 from panels.services.sessions import SessionDetails
 from phasetransfer.core import clock, geo
+from phasetransfer.core.conditions import Condition, GradeRefused, Scale, normalise_grade
 from phasetransfer.core.forms import set_choices, setting_for_urn
 from phasetransfer.core.roles import Role
 from phasetransfer.models import Setting, User
@@ -124,6 +125,24 @@ class SettingsForm(forms.Form):
 
 
 OTHER_URN = "other"
+SAME_SETTING = "same"
+CONDITION_FROM_PROGRAMME = "programme"
+CONDITION_PASSES = "passes"
+CONDITION_PROVIDER = "provider"
+POST16_FIELDS = [
+    "programme",
+    "condition_kind",
+    "passes",
+    "scale",
+    "min_grade",
+    "including_english",
+    "including_maths",
+    "including_grade",
+    "otherwise_choice",
+    "otherwise_urn",
+    "otherwise_programme",
+    "likely",
+]
 
 
 class DecisionForm(forms.Form):
@@ -175,6 +194,69 @@ class DecisionForm(forms.Form):
     over_capacity = forms.BooleanField(
         label="Name it even though it has no places left", required=False
     )
+    # Post-16 only (removed otherwise): the programme, and a conditional offer's condition and
+    # other branch. The service checks the branches; this parses them.
+    programme = forms.CharField(
+        label="Programme or course",
+        required=False,
+        max_length=200,
+        help_text="For a conditional offer, the one taken if the entry requirements are met. "
+        "Choose one the provider gave in its consultation answer, or type it.",
+    )
+    condition_kind = forms.ChoiceField(
+        label="The condition",
+        required=False,
+        widget=forms.RadioSelect,
+        choices=[
+            (
+                CONDITION_FROM_PROGRAMME,
+                "The entry requirements the provider gave for this programme",
+            ),
+            (CONDITION_PASSES, "Passes at a grade"),
+            (CONDITION_PROVIDER, "The provider confirms (an audition, interview or portfolio)"),
+        ],
+    )
+    passes = forms.IntegerField(label="Number of passes", required=False, min_value=1, max_value=15)
+    scale = forms.ChoiceField(
+        label="Grade scale",
+        required=False,
+        choices=[
+            (Scale.GCSE.value, "GCSE (9 to 1)"),
+            (Scale.VOCATIONAL.value, "Vocational (D*, D, M, P)"),
+            (Scale.PASS_FAIL.value, "Pass or fail (Functional Skills)"),
+        ],
+    )
+    min_grade = forms.CharField(
+        label="At grade, or above", required=False, max_length=10, help_text="For example 4, or M"
+    )
+    including_english = forms.BooleanField(label="Including English", required=False)
+    including_maths = forms.BooleanField(label="Including maths", required=False)
+    including_grade = forms.CharField(
+        label="Grade needed in English and maths, if higher",
+        required=False,
+        max_length=10,
+    )
+    otherwise_choice = forms.ChoiceField(
+        label="Otherwise (the entry requirements are not met), the setting is",
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    otherwise_urn = forms.IntegerField(
+        label="URN of the other setting",
+        required=False,
+        min_value=1,
+        help_text="Its 6-digit unique reference number, from Get Information about Schools",
+    )
+    otherwise_programme = forms.CharField(
+        label="Otherwise, the programme or course", required=False, max_length=200
+    )
+    likely = forms.ChoiceField(
+        label="Which is likely, from the predicted grades?",
+        required=False,
+        widget=forms.RadioSelect,
+        choices=[("met", "The entry requirements will be met"), ("not_met", "They will not")],
+        help_text="The allocation may hold the likely branch's place only (its policy says).",
+    )
 
     def __init__(
         self,
@@ -182,15 +264,37 @@ class DecisionForm(forms.Form):
         changing: bool = False,
         options: list[tuple[str, str]] | None = None,
         has_proposal: bool = True,
+        post16: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.changing = changing
-        if not has_proposal:
-            # Nothing to agree: the chair is not offered an answer the service would refuse.
-            outcome = self.fields["outcome"]
-            assert isinstance(outcome, forms.ChoiceField)
-            outcome.choices = [c for c in Outcome.choices if c[0] != Outcome.AGREE]
+        self.post16 = post16
+        # Nothing to agree without a proposal, and conditional offers are for post-16: the
+        # chair is not offered an answer the service would refuse.
+        set_choices(
+            self,
+            "outcome",
+            [
+                (value, label)
+                for value, label in Outcome.choices
+                if (has_proposal or value != Outcome.AGREE)
+                and (post16 or value != Outcome.CONDITIONAL)
+            ],
+        )
+        if not post16:
+            for name in POST16_FIELDS:
+                del self.fields[name]
+        else:
+            set_choices(
+                self,
+                "otherwise_choice",
+                [
+                    (SAME_SETTING, "The same setting (another programme)"),
+                    *(options or []),
+                    (OTHER_URN, "Another setting: enter its URN"),
+                ],
+            )
         if not changing:
             del self.fields["change_reason"]
         choice = self.fields["setting_choice"]
@@ -201,16 +305,76 @@ class DecisionForm(forms.Form):
         urn = self.cleaned_data.get("setting_urn")
         return setting_for_urn(urn) if urn else None
 
+    def clean_otherwise_urn(self) -> Setting | None:
+        urn = self.cleaned_data.get("otherwise_urn")
+        return setting_for_urn(urn) if urn else None
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         choice = data.get("setting_choice")
         if choice and choice != OTHER_URN:
             # One of the case's own settings: no URN to type.
             data["setting_urn"] = setting_for_urn(int(choice))
+        if data.get("outcome") == Outcome.CONDITIONAL:
+            self._clean_conditional(data)
         return data
+
+    def _clean_conditional(self, data: dict[str, Any]) -> None:
+        otherwise = data.get("otherwise_choice")
+        if otherwise == SAME_SETTING:
+            data["otherwise_urn"] = data.get("setting_urn")
+        elif otherwise and otherwise != OTHER_URN:
+            data["otherwise_urn"] = setting_for_urn(int(otherwise))
+        kind = data.get("condition_kind")
+        data["condition"] = None
+        if kind == CONDITION_PROVIDER:
+            data["condition"] = Condition(provider_confirms=True)
+        elif kind == CONDITION_PASSES:
+            data["condition"] = self._passes(data)
+        elif not kind:
+            self.add_error("condition_kind", "Choose the condition")
+
+    def _passes(self, data: dict[str, Any]) -> Condition | None:
+        count = data.get("passes")
+        grade = (data.get("min_grade") or "").strip()
+        if not count:
+            if "passes" not in self.errors:
+                self.add_error("passes", "Enter the number of passes, from 1 to 15")
+            return None
+        if not grade:
+            self.add_error("min_grade", "Enter the grade needed")
+            return None
+        including = tuple(
+            subject
+            for subject, wanted in (
+                ("English", data.get("including_english")),
+                ("maths", data.get("including_maths")),
+            )
+            if wanted
+        )
+        scale = Scale(data.get("scale") or Scale.GCSE.value)
+        try:
+            normalise_grade(scale, grade)
+        except GradeRefused as refused:
+            self.add_error("min_grade", str(refused))
+            return None
+        higher = (data.get("including_grade") or "").strip()
+        if higher:
+            try:
+                normalise_grade(scale, higher)
+            except GradeRefused as refused:
+                self.add_error("including_grade", str(refused))
+                return None
+        if count < len(including):
+            self.add_error("passes", "Enter at least one pass for each subject named")
+            return None
+        return Condition(
+            scale=scale, count=count, min_grade=grade, including=including, including_grade=higher
+        )
 
     def decision_input(self) -> DecisionInput:
         data = self.cleaned_data
+        conditional = data["outcome"] == Outcome.CONDITIONAL
         return DecisionInput(
             outcome=data["outcome"],
             setting=data.get("setting_urn"),
@@ -218,4 +382,11 @@ class DecisionForm(forms.Form):
             ground=data.get("ground", ""),
             reasons=data.get("reasons", ""),
             change_reason=data.get("change_reason", ""),
+            programme=data.get("programme", "") or "",
+            condition=data.get("condition") if conditional else None,
+            condition_from_programme=conditional
+            and data.get("condition_kind") == CONDITION_FROM_PROGRAMME,
+            otherwise_setting=data.get("otherwise_urn") if conditional else None,
+            otherwise_programme=(data.get("otherwise_programme", "") or "") if conditional else "",
+            likely_met=data.get("likely") != "not_met",
         )

@@ -28,9 +28,12 @@ from panels.models import (
     Recusal,
 )
 from phasetransfer.allocation import codes
+from phasetransfer.allocation.reservation import conditional_reserved
+from phasetransfer.consultations.selectors import programmes_offered
 from phasetransfer.core import clock
+from phasetransfer.core.conditions import Condition
 from phasetransfer.core.roles import Role, has_role
-from phasetransfer.models import Case, CaseState, Round, Setting, SettingPlaces, User
+from phasetransfer.models import Case, CaseState, Proposal, Round, Setting, SettingPlaces, User
 
 SEES_ALL = (Role.CASEWORKER, Role.ADMINISTRATOR)
 
@@ -109,10 +112,13 @@ class PlacesLeft:
     places: int | None  # None: no places recorded for the round
     decided: int  # latest decisions naming it (agree or another setting), signed off or not
     at_panel: int  # cases at a panel, not yet decided, whose proposal is this setting
+    # places held here for conditional offers, by the round's rule (both branches, or the
+    # likely one with a margin: phasetransfer.allocation.reservation)
+    conditional: int = 0
 
     @property
     def left(self) -> int:
-        return (self.places or 0) - self.decided - self.at_panel
+        return (self.places or 0) - self.decided - self.at_panel - self.conditional
 
     @property
     def over_if_named(self) -> bool:
@@ -124,9 +130,10 @@ def places_left(*, round_: Round, setting: Setting, exclude_case: Case | None = 
 
     Counted against the places recorded for the round: every case whose latest decision
     names the setting (withdrawn cases do not count), and every case at a panel but not
-    yet decided whose proposal is the setting. Cases still only proposed are not
-    counted: their proposals change with each allocation run. ``exclude_case`` is the
-    case being decided, so its own proposal or earlier decision is not counted twice.
+    yet decided whose proposal is the setting; and the places held for conditional offers
+    by the round's rule, as the allocation model holds them. Cases still only proposed
+    are not counted: their proposals change with each allocation run. ``exclude_case`` is
+    the case being decided, so its own proposal or earlier decision is not counted twice.
     """
     row = SettingPlaces.objects.filter(round=round_, setting=setting).first()
     skip = exclude_case.pk if exclude_case else None
@@ -153,7 +160,10 @@ def places_left(*, round_: Round, setting: Setting, exclude_case: Case | None = 
     )
     if exclude_case is not None:
         at_panel = at_panel.exclude(case=exclude_case)
-    return PlacesLeft(setting, row.places if row else None, decided, at_panel.count())
+    # A case whose current decision is conditional holds places by the reservation only.
+    at_panel = at_panel.exclude(case__conditional_hold__isnull=False)
+    conditional = conditional_reserved(round_, exclude_case=exclude_case)[setting.pk]
+    return PlacesLeft(setting, row.places if row else None, decided, at_panel.count(), conditional)
 
 
 def current_decision(case: Case, session: PanelSession | None = None) -> Decision | None:
@@ -279,3 +289,40 @@ def suggested_ground(reasons: list[dict[str, Any]]) -> str:
     if first.get("grounds"):
         return str(first["grounds"][0])
     return str(GROUND_OF_REASON.get(first.get("code", ""), ""))
+
+
+@dataclass(frozen=True)
+class ProgrammeOffered:
+    setting: Setting
+    name: str
+    requirements: str  # in words: the condition, or "Open entry"
+    can_meet_need: bool
+
+
+def programmes_of_case(case: Case) -> list[ProgrammeOffered]:
+    """The programmes the case's post-16 providers gave in their consultation answers (its
+    preferences' and its proposal's), for the chair to name one in a decision."""
+    settings: list[Setting] = []
+    for preference in case.preferences.select_related("setting").order_by("rank"):
+        if preference.setting is not None and preference.setting not in settings:
+            settings.append(preference.setting)
+    proposal = (
+        Proposal.objects.filter(case=case, setting__isnull=False)
+        .select_related("setting")
+        .order_by("-run__requested_at", "-run_id")
+        .first()
+    )
+    if proposal is not None and proposal.setting is not None and proposal.setting not in settings:
+        settings.append(proposal.setting)
+    offered = []
+    for setting in settings:
+        for programme in programmes_offered(case, setting):
+            requirements = (
+                Condition.from_json(programme.entry_requirements).describe()
+                if programme.entry_requirements
+                else "Open entry"
+            )
+            offered.append(
+                ProgrammeOffered(setting, programme.name, requirements, programme.can_meet_need)
+            )
+    return offered

@@ -377,6 +377,9 @@ def demo_after_offer_day(
     lodged = families.appeal[: len(families.appeal) * 2 // 3]
     _appeals(lodged, offer_day.date(), today, rng)
     _tasks_done(round_, today)
+    # A demo cannot wait for August: its results day is today, for a new user to import the
+    # demo's results file (the results-day page offers it) and watch the offers settle.
+    Round.objects.filter(pk=round_.pk).update(results_day=today)
     return {
         "released": released,
         "accepted": len(families.accepted),

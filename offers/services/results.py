@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from offers.models import ExamResult
 from phasetransfer.core import clock
@@ -43,10 +43,12 @@ class _Row:
     grade: str
 
 
-def _cases(round_: Round) -> dict[str, Case]:
-    """The round's cases by reference and by EHCP reference (upper case)."""
+def _cases(round_: Round, within: QuerySet[Case] | None) -> dict[str, Case]:
+    """The round's cases (``within`` them, if given) by reference and by EHCP reference
+    (upper case)."""
     found: dict[str, Case] = {}
-    for case in Case.objects.filter(round=round_).select_related("child"):
+    cases = Case.objects.filter(round=round_) if within is None else within.filter(round=round_)
+    for case in cases.select_related("child"):
         found[case.reference.upper()] = case
         found[case.child.ehcp_reference.upper()] = case
     return found
@@ -77,13 +79,15 @@ def _check(
     cases: dict[str, Case],
     seen: dict[tuple[int, str, str], tuple[int, str]],
     report: ImportReport,
+    scope: str,
 ) -> _Row | None:
     faults = len(report.errors)
     case = cases.get(row["candidate"].upper())
     if not row["candidate"]:
         report.error(number, "the candidate is missing", "candidate")
     elif case is None:
-        report.error(number, f"no case {row['candidate']!r} in this round", "candidate")
+        # Said the same way whether the case is another provider's or none at all.
+        report.error(number, f"no young person {row['candidate']!r} {scope}", "candidate")
     if not row["subject"]:
         report.error(number, "the subject is missing", "subject")
     elif len(row["subject"]) > SUBJECT_MAX:
@@ -117,17 +121,20 @@ def results_import(
     source: Path | str | bytes,
     actor: User | None = None,
     now: dt.datetime | None = None,
+    within: QuerySet[Case] | None = None,
 ) -> ImportReport:
     """Check every row, then write every result, or nothing (CsvRejected for a file that
-    cannot be read at all)."""
+    cannot be read at all). ``within``: the only cases the file may name (a provider's own
+    students); any other candidate is a fault of its row."""
     moment = now or clock.now()
     report = ImportReport()
-    cases = _cases(round_)
+    cases = _cases(round_, within)
+    scope = "in this round" if within is None else "with a conditional offer from you"
     seen: dict[tuple[int, str, str], tuple[int, str]] = {}
     checked: list[_Row] = []
     for number, row in read_rows(source, required=REQUIRED_COLUMNS):
         report.rows += 1
-        found = _check(number, row, cases, seen, report)
+        found = _check(number, row, cases, seen, report, scope)
         if found is not None:
             checked.append(found)
     if report.rows == 0:

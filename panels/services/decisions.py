@@ -27,6 +27,16 @@ the next release tells the family), and a case the family was told had no decisi
 decided by its panel as any other (it is "before the panel" like one at panel) and, once
 signed off, published.
 
+Conditional offers (post-16). Colleges and sixth forms decide on courses by exam results in
+August, but the council must name a placement by 31 March. So a post-16 panel may make a
+conditional offer: one setting and programme if a structured condition is met (passes at a
+grade, or "the provider confirms"), otherwise another setting or programme. It is a final
+decision, published on offer day like any other (the young person has an answer, and the
+appeal rights attach to it as made); ``offers/services/settlement.py`` settles it on results
+day with a change that names the branch (``settled``), which reaches the family as an
+amended release. While a conditional offer is a case's current decision, its
+``ConditionalHold`` tells the allocation which places it holds.
+
 Grounds. Naming any setting other than the family's first preference (agreeing a
 proposal that is not it, or naming another setting) needs a statutory ground, s39(4)
 Children and Families Act 2014, and the panel's reasons in words. Naming the family's
@@ -61,7 +71,7 @@ from phasetransfer.cases.state import (
     case_unschedule,
     cases_move_bulk,
 )
-from phasetransfer.consultations.selectors import consultations_current
+from phasetransfer.consultations.selectors import consultations_current, programmes_offered
 from phasetransfer.consultations.services import (
     ConsultationRefused,
     consultation_add,
@@ -69,10 +79,21 @@ from phasetransfer.consultations.services import (
 )
 from phasetransfer.core import clock
 from phasetransfer.core.audit import audit_record
+from phasetransfer.core.conditions import Condition
 from phasetransfer.core.visibility import offer_day_publishing
-from phasetransfer.models import Case, CaseState, Preference, Round, Setting, User
+from phasetransfer.models import (
+    Case,
+    CaseState,
+    ConditionalHold,
+    Phase,
+    Preference,
+    Round,
+    Setting,
+    User,
+)
 
 REASONS_MAX = 5000
+PROGRAMME_MAX = 200
 GROUND_NEEDED = "Select the ground for not naming the family's first preference"
 PUBLISHING = (
     "SEN offer day has begun and families are being told their outcomes now, so no decision "
@@ -105,6 +126,30 @@ class DecisionInput:
     # concession, a mediation agreement with the family): it refuses no preference on the
     # council's own grounds, so no statutory ground is asked for.
     carried_out: bool = False
+    # Post-16: the course or programme at the setting named (the "if met" branch's).
+    programme: str = ""
+    # A conditional offer (post-16): ``setting``/``programme`` if ``condition`` is met,
+    # otherwise ``otherwise_setting``/``otherwise_programme``. ``condition_from_programme``:
+    # the condition is the entry requirements the provider gave for ``programme`` in its
+    # consultation answer.
+    condition: Condition | None = None
+    condition_from_programme: bool = False
+    otherwise_setting: Setting | None = None
+    otherwise_programme: str = ""
+    likely_met: bool = True
+    # Settling a conditional offer on results day (Settled.MET / NOT_MET): names the branch's
+    # setting, carried out rather than chosen (the ground was given with the offer).
+    settled: str = ""
+
+
+@dataclass(frozen=True)
+class _Named:
+    """What a valid decision names: its setting (or the one consulted), and for a
+    conditional offer the other branch's setting and the condition resolved."""
+
+    setting: Setting | None
+    otherwise: Setting | None = None
+    condition: Condition | None = None
 
 
 def first_preference(case: Case) -> Preference | None:
@@ -128,7 +173,7 @@ def _named(panel_case: PanelCase, data: DecisionInput) -> Setting | None:
                 "outcome",
             )
         return proposal.setting
-    if data.outcome in (Outcome.OTHER_SETTING, Outcome.FURTHER_CONSULTATION):
+    if data.outcome in (Outcome.OTHER_SETTING, Outcome.FURTHER_CONSULTATION, Outcome.CONDITIONAL):
         if data.setting is None:
             raise DecisionRefused("Choose the setting, or enter the URN of another", "setting")
         if not data.setting.serves(panel_case.case.round.phase):
@@ -145,6 +190,7 @@ def _check_outcome(panel_case: PanelCase, data: DecisionInput, named: Setting | 
     proposal = panel_case.proposal
     if (
         data.outcome == Outcome.OTHER_SETTING
+        and not data.settled
         and proposal
         and named is not None
         and proposal.setting_id == named.pk
@@ -158,12 +204,85 @@ def _check_outcome(panel_case: PanelCase, data: DecisionInput, named: Setting | 
         raise DecisionRefused("Choose one of the grounds", "ground")
 
 
-def _check_reasons(panel_case: PanelCase, data: DecisionInput, named: Setting | None) -> None:
+def _condition(case: Case, data: DecisionInput, named: Setting) -> Condition:
+    """The conditional offer's condition: as entered, or the provider's entry requirements
+    for the programme named (from its consultation answer)."""
+    if not data.condition_from_programme:
+        if data.condition is None:
+            raise DecisionRefused(
+                "Enter the condition: the passes needed, or that the provider confirms",
+                "condition_kind",
+            )
+        return data.condition
+    wanted = data.programme.strip().casefold()
+    for programme in programmes_offered(case, named):
+        if programme.name.strip().casefold() == wanted:
+            if programme.entry_requirements is None:
+                raise DecisionRefused(
+                    f"{named.name} gave '{programme.name}' as open entry: there is no condition "
+                    "to meet, so make an offer without conditions, or enter the condition.",
+                    "condition_kind",
+                )
+            return Condition.from_json(programme.entry_requirements)
+    programme_name = data.programme.strip() or "this programme"
+    raise DecisionRefused(
+        f"{named.name} gave no entry requirements for '{programme_name}' "
+        "in its consultation answer: enter the condition instead.",
+        "condition_kind",
+    )
+
+
+def _conditional(panel_case: PanelCase, data: DecisionInput, named: Setting | None) -> _Named:
+    """Check a conditional offer's branches (module docstring, 'Conditional offers')."""
+    case = panel_case.case
+    if case.round.phase != Phase.POST16:
+        raise DecisionRefused("Conditional offers are for post-16 transfers only.", "outcome")
+    assert named is not None  # _named refuses a conditional offer without its setting
+    otherwise = data.otherwise_setting
+    if otherwise is None:
+        raise DecisionRefused(
+            "Choose the setting for when the entry requirements are not met", "otherwise_choice"
+        )
+    if not otherwise.serves(case.round.phase):
+        raise DecisionRefused(
+            f"{otherwise.name} does not take young people into this phase.", "otherwise_choice"
+        )
+    for field, text in (
+        ("programme", data.programme),
+        ("otherwise_programme", data.otherwise_programme),
+    ):
+        if len(text.strip()) > PROGRAMME_MAX:
+            raise DecisionRefused(f"A programme must be {PROGRAMME_MAX} characters or fewer", field)
+    if otherwise.pk == named.pk:
+        if not data.programme.strip() or not data.otherwise_programme.strip():
+            raise DecisionRefused(
+                "Both branches name the same setting: name the programme for each",
+                "otherwise_programme" if data.programme.strip() else "programme",
+            )
+        if data.programme.strip().casefold() == data.otherwise_programme.strip().casefold():
+            raise DecisionRefused(
+                "The two branches are the same programme at the same setting: make an offer "
+                "without conditions instead.",
+                "otherwise_programme",
+            )
+    return _Named(named, otherwise, _condition(case, data, named))
+
+
+def _check_reasons(panel_case: PanelCase, data: DecisionInput, named: _Named) -> None:
     reasons = data.reasons.strip()
     if len(reasons) > REASONS_MAX:
         raise DecisionRefused(f"Reasons must be {REASONS_MAX} characters or fewer", "reasons")
-    placement = data.outcome in NAMING_OUTCOMES
-    ground_needed = placement and not data.carried_out and needs_ground(panel_case.case, named)
+    placement = data.outcome in NAMING_OUTCOMES or data.outcome == Outcome.CONDITIONAL
+    # A conditional offer refuses the first preference if either branch does not name it.
+    branches = [named.setting]
+    if data.outcome == Outcome.CONDITIONAL:
+        branches.append(named.otherwise)
+    ground_needed = (
+        placement
+        and not data.carried_out
+        and not data.settled
+        and any(needs_ground(panel_case.case, s) for s in branches)
+    )
     if ground_needed and not data.ground:
         raise DecisionRefused(GROUND_NEEDED, "ground")
     explain = ground_needed or data.outcome != Outcome.AGREE
@@ -171,10 +290,15 @@ def _check_reasons(panel_case: PanelCase, data: DecisionInput, named: Setting | 
         raise DecisionRefused("Give the panel's reasons", "reasons")
 
 
-def decision_check(*, panel_case: PanelCase, data: DecisionInput) -> Setting | None:
-    """Validate a decision; returns the setting it names (or consults). Raises DecisionRefused."""
-    named = _named(panel_case, data)
-    _check_outcome(panel_case, data, named)
+def decision_check(*, panel_case: PanelCase, data: DecisionInput) -> _Named:
+    """Validate a decision; returns what it names (or consults). Raises DecisionRefused."""
+    setting = _named(panel_case, data)
+    _check_outcome(panel_case, data, setting)
+    named = (
+        _conditional(panel_case, data, setting)
+        if data.outcome == Outcome.CONDITIONAL
+        else _Named(setting)
+    )
     _check_reasons(panel_case, data, named)
     return named
 
@@ -183,20 +307,21 @@ def _row(
     *,
     panel_case: PanelCase,
     data: DecisionInput,
-    named: Setting | None,
+    named: _Named,
     actor: User,
     now: dt.datetime,
     supersedes: Decision | None,
 ) -> Decision:
-    placement = data.outcome in NAMING_OUTCOMES
+    conditional = data.outcome == Outcome.CONDITIONAL
+    placement = data.outcome in NAMING_OUTCOMES or conditional
     keeps_ground = placement or data.outcome == Outcome.TYPE_ONLY
     try:
         with transaction.atomic():
-            return Decision.objects.create(
+            decision = Decision.objects.create(
                 case=panel_case.case,
                 session=panel_case.session,
                 outcome=data.outcome,
-                setting=named,
+                setting=named.setting,
                 setting_type=data.setting_type if data.outcome == Outcome.TYPE_ONLY else "",
                 ground=data.ground if keeps_ground else "",
                 reasons=data.reasons.strip(),
@@ -204,9 +329,35 @@ def _row(
                 decided_at=now,
                 supersedes=supersedes,
                 change_reason=data.change_reason.strip() if supersedes else "",
+                programme=data.programme.strip() if placement else "",
+                condition=named.condition.to_json() if conditional and named.condition else None,
+                otherwise_setting=named.otherwise if conditional else None,
+                otherwise_programme=data.otherwise_programme.strip() if conditional else "",
+                likely_met=data.likely_met if conditional else True,
+                settled=data.settled,
             )
+            _keep_hold(decision)
+            return decision
     except IntegrityError:  # another change superseded the same decision first
         raise DecisionRefused("The decision changed meanwhile; reload and try again.") from None
+
+
+def _keep_hold(decision: Decision) -> None:
+    """The allocation's projection of the case's current decision (ConditionalHold): present
+    exactly while it is a conditional offer, so the places it holds follow every change."""
+    if decision.is_conditional:
+        assert decision.setting is not None
+        assert decision.otherwise_setting is not None
+        ConditionalHold.objects.update_or_create(
+            case_id=decision.case_id,
+            defaults={
+                "met_setting": decision.setting,
+                "otherwise_setting": decision.otherwise_setting,
+                "likely_met": decision.likely_met,
+            },
+        )
+    else:
+        ConditionalHold.objects.filter(case_id=decision.case_id).delete()
 
 
 def _audit(decision: Decision, *, actor: User, now: dt.datetime, action: str) -> None:
@@ -223,6 +374,16 @@ def _audit(decision: Decision, *, actor: User, now: dt.datetime, action: str) ->
             "setting_type": decision.setting_type,
             "ground": decision.ground,
             "supersedes": decision.supersedes_id,
+            **(
+                {
+                    "condition": decision.condition,
+                    "otherwise_setting": decision.otherwise_setting.urn,
+                    "likely_met": decision.likely_met,
+                }
+                if decision.is_conditional and decision.otherwise_setting
+                else {}
+            ),
+            **({"settled": decision.settled} if decision.settled else {}),
         },
         now=now,
     )

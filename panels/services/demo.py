@@ -18,9 +18,10 @@ from panels.services.decisions import DecisionInput, decision_record, session_si
 from panels.services.scheduling import panels_schedule
 from panels.services.sessions import SessionDetails, member_seat, session_create
 from phasetransfer.allocation.selectors import latest_run
+from phasetransfer.consultations.selectors import programmes_offered
 from phasetransfer.core import clock
 from phasetransfer.core.workdays import is_working_day
-from phasetransfer.models import Case, CaseState, Round, Setting, User, serving_phase
+from phasetransfer.models import Case, CaseState, Phase, Round, Setting, User, serving_phase
 
 PLACES = {
     "North": "Gravesend Civic Centre",
@@ -108,7 +109,9 @@ def _decision_for(panel_case: PanelCase, rng: random.Random) -> DecisionInput:
             reasons="No setting consulted can meet the needs; a special school will be named.",
         )
     if proposal.preference_rank == 1:
-        return DecisionInput(outcome=Outcome.AGREE)
+        return _conditional(panel_case, proposal.setting, rng) or DecisionInput(
+            outcome=Outcome.AGREE
+        )
     reason = proposal.reasons[0] if proposal.reasons else {}
     # As the decision form suggests it; "resources" where the reason suggests none.
     ground = suggested_ground(proposal.reasons) or Ground.RESOURCES
@@ -116,6 +119,42 @@ def _decision_for(panel_case: PanelCase, rng: random.Random) -> DecisionInput:
         outcome=Outcome.AGREE,
         ground=ground,
         reasons=reason.get("text") or "The proposed setting meets the child's needs.",
+    )
+
+
+# Of the post-16 cases whose first preference is a college that gave programmes with entry
+# requirements, the share the demo's panels offer conditionally (the rest wait for no one:
+# their offer names the setting alone, as before).
+CONDITIONAL_SHARE = 0.6
+
+
+def _conditional(
+    panel_case: PanelCase, setting: Setting, rng: random.Random
+) -> DecisionInput | None:
+    """A conditional offer at the proposed college, as a post-16 panel makes one: its first
+    programme with entry requirements if they are met, otherwise the next one it offered."""
+    if panel_case.case.round.phase != Phase.POST16 or rng.random() >= CONDITIONAL_SHARE:
+        return None
+    programmes = [p for p in programmes_offered(panel_case.case, setting) if p.can_meet_need]
+    demanding = [p for p in programmes if p.entry_requirements]
+    if not demanding:
+        return None
+    met = demanding[0]
+    rest = [p for p in programmes if p.position > met.position]
+    if not rest:
+        return None
+    return DecisionInput(
+        outcome=Outcome.CONDITIONAL,
+        setting=setting,
+        programme=met.name,
+        condition_from_programme=True,
+        otherwise_setting=setting,
+        otherwise_programme=rest[0].name,
+        likely_met=rng.random() < 0.7,
+        reasons=(
+            f"{setting.name} can meet the young person's needs on both programmes; which one "
+            "depends on the results in August."
+        ),
     )
 
 

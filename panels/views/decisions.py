@@ -16,6 +16,7 @@ from panels.selectors import (
     is_chair,
     panel_cases_for_user,
     places_left,
+    programmes_of_case,
     session_for_user,
     setting_options,
     sign_off_readiness,
@@ -31,6 +32,7 @@ from panels.services.decisions import (
 from phasetransfer.core import clock
 from phasetransfer.core.access import AuthenticatedRequest, role_required
 from phasetransfer.core.roles import Role
+from phasetransfer.models import Phase, Setting
 from phasetransfer.security.access_log import case_access_record
 
 CHAIRS = (Role.PANEL_CHAIR,)
@@ -56,16 +58,22 @@ def _places(panel_case: PanelCase) -> list[PlacesLeft]:
 
 
 def _over_capacity(panel_case: PanelCase, data: DecisionInput) -> PlacesLeft | None:
-    """The places of the setting named, when naming it would go over them."""
-    named = None
-    if data.outcome == Outcome.OTHER_SETTING:
-        named = data.setting
-    elif data.outcome == Outcome.AGREE and panel_case.proposal:
-        named = panel_case.proposal.setting
-    if named is None:
-        return None
-    places = places_left(round_=panel_case.case.round, setting=named, exclude_case=panel_case.case)
-    return places if places.over_if_named else None
+    """The places of a setting named, when naming it would go over them. A conditional
+    offer names two: either may be the one the young person takes."""
+    named: list[Setting] = []
+    if data.outcome in (Outcome.OTHER_SETTING, Outcome.CONDITIONAL) and data.setting:
+        named.append(data.setting)
+    elif data.outcome == Outcome.AGREE and panel_case.proposal and panel_case.proposal.setting:
+        named.append(panel_case.proposal.setting)
+    if data.outcome == Outcome.CONDITIONAL and data.otherwise_setting not in (None, *named):
+        assert data.otherwise_setting is not None
+        named.append(data.otherwise_setting)
+    case = panel_case.case
+    for setting in named:
+        places = places_left(round_=case.round, setting=setting, exclude_case=case)
+        if places.over_if_named:
+            return places
+    return None
 
 
 def _refused(form: DecisionForm, refused: DecisionRefused) -> None:
@@ -138,6 +146,7 @@ def decide(request: AuthenticatedRequest, session_id: int, case_id: int) -> Http
         changing=changing,
         options=setting_options(panel_case),
         has_proposal=_proposes_a_setting(panel_case),
+        post16=panel_case.case.round.phase == Phase.POST16,
         initial={
             "reasons": "\n".join(reason["text"] for reason in proposed),
             "ground": suggested_ground(proposed),
@@ -175,6 +184,7 @@ def decide(request: AuthenticatedRequest, session_id: int, case_id: int) -> Http
             "current": current,
             "places": _places(panel_case),
             "over": over,
+            "programmes": programmes_of_case(panel_case.case),
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -222,6 +232,7 @@ def change(request: AuthenticatedRequest, decision_id: int) -> HttpResponse:
         changing=True,
         options=setting_options(panel_case) if panel_case else None,
         has_proposal=panel_case is not None and _proposes_a_setting(panel_case),
+        post16=decision.case.round.phase == Phase.POST16,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -239,6 +250,11 @@ def change(request: AuthenticatedRequest, decision_id: int) -> HttpResponse:
     return render(
         request,
         "panels/change.html",
-        {"session": session, "decision": decision, "form": form},
+        {
+            "session": session,
+            "decision": decision,
+            "form": form,
+            "programmes": programmes_of_case(decision.case),
+        },
         status=400 if request.method == "POST" else 200,
     )

@@ -31,17 +31,16 @@ from phasetransfer.allocation.codes import (
     WRONG_PHASE,
 )
 from phasetransfer.allocation.engine import ChildSpec, GroupSpec, Option, Problem, SettingSpec
-from phasetransfer.allocation.selectors import ALLOCATABLE, policy_for
+from phasetransfer.allocation.reservation import conditional_reserved
+from phasetransfer.allocation.selectors import ALLOCATABLE, held_by_proposals, policy_for
 from phasetransfer.core.geo import EARTH_RADIUS_KM
 from phasetransfer.models import (
     AllocationPolicy,
     Case,
-    CaseState,
     Consultation,
     ConsultationStatus,
     Objective,
     OversubscriptionRule,
-    Proposal,
     Round,
     Setting,
     SettingKind,
@@ -49,16 +48,6 @@ from phasetransfer.models import (
     Sex,
 )
 from phasetransfer.preferences.nearest import could_attend
-
-HOLDING = (
-    CaseState.AT_PANEL,
-    CaseState.DECIDED,
-    CaseState.OFFER_APPROVED,
-    CaseState.RELEASED,
-    CaseState.ACCEPTED,
-    CaseState.APPEALED,
-)
-
 
 # The annual-cost figure that applies to each kind of setting (AllocationPolicy.annual_costs).
 COST_KEY: dict[str, str] = {
@@ -130,17 +119,12 @@ def band_cost(policy: AllocationPolicy, setting: Setting) -> int:
     return bands.get(kind, policy.band_mainstream)
 
 
-def places_held(round_: Round) -> Counter[int]:
-    """Places already taken by cases before a panel or decided (their latest proposal)."""
-    held: Counter[int] = Counter()
-    latest: dict[int, int | None] = {}
-    for case_id, setting_id in (
-        Proposal.objects.filter(case__round=round_, case__state__in=HOLDING, run__status="done")
-        .order_by("case_id", "run__requested_at", "run_id")
-        .values_list("case_id", "setting_id")
-    ):
-        latest[case_id] = setting_id
-    held.update(setting_id for setting_id in latest.values() if setting_id is not None)
+def places_held(round_: Round, policy: AllocationPolicy | None = None) -> Counter[int]:
+    """Places already taken by cases before a panel or decided: by their latest proposal,
+    or, for a conditional offer, by the round's rule for conditional places (both
+    branches' settings, or the likely one's with a margin for the other)."""
+    held = held_by_proposals(round_)
+    held.update(conditional_reserved(round_, policy=policy))
     return held
 
 
@@ -225,7 +209,7 @@ class _Compiler:
     def __init__(self, round_: Round, policy: AllocationPolicy) -> None:
         self.round = round_
         self.policy = policy
-        self.held = places_held(round_)
+        self.held = places_held(round_, policy)
         self.places, self.groups, self.group_of = _capacities(round_, self.held)
         self.ruled_out = _ruled_out(round_)
         settings = [row.setting for row in self.places.values()]

@@ -47,6 +47,19 @@ class PolicyForm(forms.ModelForm):
         max_value=1_000_000,
         help_text="Used where the round's places give no fee for the setting.",
     )
+    conditional_margin = forms.IntegerField(
+        label="Margin for the other branch, per cent",
+        min_value=0,
+        max_value=100,
+        help_text="With 'likely branch' only: for each setting, this share of the conditional "
+        "offers whose other branch is there is also held there (rounded up). From 0 to 100.",
+        error_messages={
+            "required": "Enter the margin for the other branch, from 0 to 100",
+            "invalid": "Enter the margin as a whole number, like 20",
+            "min_value": "The margin must be 0 or more",
+            "max_value": "The margin must be 100 or less",
+        },
+    )
 
     class Meta:
         model = AllocationPolicy
@@ -55,12 +68,21 @@ class PolicyForm(forms.ModelForm):
             "oversubscription_rule",
             "independent_threshold",
             "transport_per_km",
+            "conditional_places",
+            "conditional_margin",
             *WEIGHTS,
         ]
 
         widgets = {
             "objective": forms.RadioSelect,
             "oversubscription_rule": forms.RadioSelect,
+            "conditional_places": forms.RadioSelect,
+        }
+        error_messages = {
+            "conditional_places": {
+                "required": "Select how conditional offers hold places",
+                "invalid_choice": "Select how conditional offers hold places",
+            },
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

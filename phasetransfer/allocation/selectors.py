@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from phasetransfer.allocation.codes import FULL_CODES
@@ -17,6 +18,15 @@ from phasetransfer.models import (
 # Cases the model (re)allocates. Cases already before a panel or decided keep their
 # place, which is taken out of the capacity the model sees.
 ALLOCATABLE = (CaseState.CONSULTING, CaseState.PROPOSED, CaseState.NO_DECISION_YET)
+# Cases that hold a place the model does not give to anyone else.
+HOLDING = (
+    CaseState.AT_PANEL,
+    CaseState.DECIDED,
+    CaseState.OFFER_APPROVED,
+    CaseState.RELEASED,
+    CaseState.ACCEPTED,
+    CaseState.APPEALED,
+)
 
 
 def policy_for(round_: Round) -> AllocationPolicy:
@@ -26,6 +36,21 @@ def policy_for(round_: Round) -> AllocationPolicy:
 
 def latest_run(round_: Round) -> AllocationRun | None:
     return AllocationRun.objects.filter(round=round_, status=RunStatus.DONE).first()
+
+
+def held_by_proposals(round_: Round) -> Counter[int]:
+    """Places taken by cases before a panel or decided, by their latest proposal; a case
+    with a conditional offer holds places by the reservation rule instead
+    (``reservation``), whatever it was proposed."""
+    latest: dict[int, int | None] = {}
+    for case_id, setting_id in (
+        Proposal.objects.filter(case__round=round_, case__state__in=HOLDING, run__status="done")
+        .exclude(case__conditional_hold__isnull=False)
+        .order_by("case_id", "run__requested_at", "run_id")
+        .values_list("case_id", "setting_id")
+    ):
+        latest[case_id] = setting_id
+    return Counter(setting_id for setting_id in latest.values() if setting_id is not None)
 
 
 def allocatable_count(round_: Round) -> int:

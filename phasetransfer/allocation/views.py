@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from phasetransfer.allocation.comparison import comparison_chart
 from phasetransfer.allocation.forms import PolicyForm
+from phasetransfer.allocation.reservation import places_committed, rule_sentence
 from phasetransfer.allocation.selectors import allocatable_count, holders_attach, policy_for
 from phasetransfer.allocation.services import AllocationBusy, allocation_request, policy_save
 from phasetransfer.core.access import AuthenticatedRequest, role_required
@@ -25,7 +26,9 @@ CHANGERS = (Role.PANEL_CHAIR, Role.ADMINISTRATOR, Role.CASEWORKER)
 def overview(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=round_id)
     policy = policy_for(round_)
-    form = PolicyForm(request.POST or None, instance=policy)
+    # The form gets its own copy: validating writes the posted values onto its instance,
+    # and the page must state the policy as saved, not as typed.
+    form = PolicyForm(request.POST or None, instance=policy_for(round_))
     if request.method == "POST" and form.is_valid():
         policy_save(round_=round_, values=form.policy_values(), actor=request.user)
         messages.success(request, "Allocation policy saved. Run the model to apply it.")
@@ -40,6 +43,8 @@ def overview(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
             "policy": policy,
             "runs": runs[:10],
             "allocatable": allocatable_count(round_),
+            "conditional_rule": rule_sentence(policy.conditional_places, policy.conditional_margin),
+            "committed": places_committed(round_, policy=policy),
             "active": runs.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).exists(),
         },
     )
@@ -55,6 +60,15 @@ def run(request: AuthenticatedRequest, round_id: int) -> HttpResponse:
         messages.error(request, str(busy))
         return redirect("staff-allocation", round_id=round_id)
     return redirect("staff-allocation-run", run_id=started.pk)
+
+
+def _run_rule(allocation_run: AllocationRun) -> str:
+    """The conditional-places rule as it was for the run (runs before it was a choice
+    have none)."""
+    snapshot = allocation_run.policy or {}
+    if "conditional_places" not in snapshot:
+        return ""
+    return rule_sentence(snapshot["conditional_places"], snapshot.get("conditional_margin", 0))
 
 
 @role_required(*OFFICERS)
@@ -81,6 +95,7 @@ def run_detail(request: AuthenticatedRequest, run_id: int) -> HttpResponse:
             "show": only,
             "policies": policies,
             "policy_chart": comparison_chart(policies) if policies else None,
+            "conditional_rule": _run_rule(allocation_run),
             "running": allocation_run.status in (RunStatus.QUEUED, RunStatus.RUNNING),
         },
     )

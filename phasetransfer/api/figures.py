@@ -28,10 +28,60 @@ def _share() -> serializers.FloatField:
 
 
 class AnsweredSerializer(serializers.Serializer):
-    count = serializers.IntegerField(help_text="Decisions released before the deadline ended.")
+    count = serializers.IntegerField(
+        help_text="Decisions released before the deadline ended; a conditional offer counts "
+        "(after)."
+    )
     share = _share()
     deadline = serializers.DateField(help_text="The statutory deadline (reg 18).")
     kent_share = _share()
+    conditional_at_deadline = serializers.IntegerField(
+        help_text="Of those, answers that were conditional offers still conditional when the "
+        "deadline ended."
+    )
+    count_without_conditional = serializers.IntegerField(
+        help_text="Before: the count less the answers still conditional at the deadline, as "
+        "the old process would have reported it."
+    )
+    share_without_conditional = _share()
+    decided = serializers.IntegerField(
+        help_text="Cohort cases with a current final panel decision (a conditional offer "
+        "too, released or not)."
+    )
+    decided_answered = serializers.IntegerField(
+        help_text="Of the decided cases, those answered by the deadline."
+    )
+    share_of_decided = _share()
+
+
+class ConditionalOffersSerializer(serializers.Serializer):
+    """Post-16 conditional offers (docs/coordination.md); all 0 for a round without any."""
+
+    made = serializers.IntegerField(
+        help_text="Cohort cases with a conditional offer in a published release."
+    )
+    awaiting_release = serializers.IntegerField(
+        help_text="Cohort cases whose current decision is conditional, not yet released."
+    )
+    results_day = serializers.DateField(allow_null=True)
+    settled = serializers.IntegerField(help_text="Made, and settled: met or not met.")
+    met = serializers.IntegerField()
+    not_met = serializers.IntegerField()
+    settled_on_results_day = serializers.IntegerField(
+        help_text="Settled by a decision taken on results day (London date)."
+    )
+    settled_on_results_day_share = _share()
+    settled_since_results_day = serializers.IntegerField()
+    replaced = serializers.IntegerField(
+        help_text="Changed by another decision without being settled (mediation, tribunal)."
+    )
+    still_open = serializers.IntegerField(
+        help_text="Made before the start of term and neither settled nor replaced by then "
+        "(by now, before it: still open so far)."
+    )
+    still_open_share = _share()
+    by = serializers.DateField(help_text="1 September of the entry year: the start of term.")
+    final = serializers.BooleanField(help_text="False before the start of term: open so far.")
 
 
 class PlacedSerializer(serializers.Serializer):
@@ -117,10 +167,12 @@ class RoundFiguresSerializer(serializers.Serializer):
     appeals = AppealsSerializer()
     mediations = MediationsSerializer()
     appealed_state = AppealedStateSerializer()
+    conditional_offers = ConditionalOffersSerializer()
 
 
 def figures_data(figures: RoundFigures, *, now: dt.datetime) -> dict[str, Any]:
     after = figures.after
+    conditional = figures.conditional
     return {
         "round": figures.round.pk,
         "as_at": now,
@@ -133,6 +185,12 @@ def figures_data(figures: RoundFigures, *, now: dt.datetime) -> dict[str, Any]:
             "share": figures.answered_share,
             "deadline": figures.round.statutory_deadline,
             "kent_share": figures.kent_answered,
+            "conditional_at_deadline": conditional.conditional_at_deadline,
+            "count_without_conditional": figures.answered_without_conditional,
+            "share_without_conditional": figures.answered_without_conditional_share,
+            "decided": figures.decided,
+            "decided_answered": figures.answered_decided,
+            "share_of_decided": figures.answered_decided_share,
         },
         "placed": {
             "count": after.placed,
@@ -171,5 +229,21 @@ def figures_data(figures: RoundFigures, *, now: dt.datetime) -> dict[str, Any]:
             "count": figures.appeals,
             "released": figures.released,
             "share": figures.appeal_share,
+        },
+        "conditional_offers": {
+            "made": conditional.made,
+            "awaiting_release": conditional.awaiting_release,
+            "results_day": conditional.results_day,
+            "settled": conditional.settled,
+            "met": conditional.met,
+            "not_met": conditional.not_met,
+            "settled_on_results_day": conditional.settled_on_results_day,
+            "settled_on_results_day_share": conditional.settled_on_results_day_share,
+            "settled_since_results_day": conditional.settled_since_results_day,
+            "replaced": conditional.replaced,
+            "still_open": conditional.still_open,
+            "still_open_share": conditional.still_open_share,
+            "by": after.school_year_starts_on,
+            "final": conditional.open_final,
         },
     }

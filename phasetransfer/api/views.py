@@ -187,9 +187,11 @@ def _rejected(problems: list[RowProblem]) -> Response:
 
 
 class RoundFigures(ApiDetailView):
-    """A round's figures, as on its round figures page: answered by the deadline, placed by
-    the start of the school year, preferences met, appeals (rate, independent settings,
-    outcomes) and mediations, beside Kent's reported figures. Any scope may read them."""
+    """A round's figures, as on its round figures page: answered by the deadline (with and
+    without conditional offers counting as answers, and of decided cases), placed by the
+    start of the school year, preferences met, appeals (rate, independent settings,
+    outcomes) and mediations, post-16 conditional offers (made, settled on results day, still
+    open by the start of term), beside Kent's reported figures. Any scope may read them."""
 
     required_scopes = tuple(ALL_SCOPES)
     serializer_class = RoundFiguresSerializer

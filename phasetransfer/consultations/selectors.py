@@ -16,6 +16,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import Combinable
 
 from phasetransfer.core import clock
+from phasetransfer.core.conditions import Condition
 from phasetransfer.core.roles import Role
 from phasetransfer.models import (
     Case,
@@ -25,6 +26,7 @@ from phasetransfer.models import (
     ConsultationStatus,
     OutboundEmail,
     Preference,
+    ProgrammeAnswer,
     Round,
     Setting,
     SettingContact,
@@ -125,6 +127,51 @@ def consultations_for_school_contact(*, user: User) -> QuerySet[Consultation]:
     )
 
 
+OPEN_ENTRY = "Open entry"
+
+
+@dataclass(frozen=True)
+class ProgrammeRow:
+    """A post-16 provider's programme as staff read it."""
+
+    name: str
+    can_meet_need: bool
+    requirements: str  # "Open entry", or the condition in the words a letter uses
+
+
+def entry_requirements_in_words(programme: ProgrammeAnswer) -> str:
+    if programme.entry_requirements is None:
+        return OPEN_ENTRY
+    words = Condition.from_json(programme.entry_requirements).describe()
+    return words[:1].upper() + words[1:]
+
+
+def programme_rows(consultation: Consultation) -> tuple[ProgrammeRow, ...]:
+    """The programmes of a consultation's answer; ``.all()`` so that a prefetch serves it."""
+    return tuple(
+        ProgrammeRow(p.name, p.can_meet_need, entry_requirements_in_words(p))
+        for p in consultation.programmes.all()
+    )
+
+
+def programmes_offered(case: Case, setting: Setting) -> list[ProgrammeAnswer]:
+    """The programmes ``setting`` gave for ``case`` in its latest answer, in its order: what
+    a panel may name in a conditional offer. Empty if it has not answered or gave none.
+
+    The latest answer counts even if the consultation was re-sent since and the new one is
+    not yet answered: until then it is the provider's last word. A withdrawn consultation's
+    answer no longer counts (``consultation_withdraw``).
+    """
+    latest = (
+        Consultation.objects.filter(case=case, setting=setting, status__in=ANSWERED)
+        .order_by("-responded_at", "-id")
+        .first()
+    )
+    if latest is None:
+        return []
+    return list(latest.programmes.order_by("position", "id"))
+
+
 @dataclass(frozen=True)
 class ConsultationRow:
     """A consultation with what its pages show about it, worked out once."""
@@ -136,6 +183,7 @@ class ConsultationRow:
     days_late: int  # calendar days since the due day (negative: not due yet)
     replaced: bool = False  # a re-sent consultation replaces this one
     last_chased: dt.date | None = None  # the London day of the last reminder
+    programmes: tuple[ProgrammeRow, ...] = ()  # a post-16 answer's, where the page shows them
 
 
 def consultation_row(
@@ -144,6 +192,7 @@ def consultation_row(
     now: dt.datetime,
     replaced: bool = False,
     last_chased: dt.date | None = None,
+    programmes: tuple[ProgrammeRow, ...] = (),
 ) -> ConsultationRow:
     day = due_day(consultation)
     return ConsultationRow(
@@ -154,6 +203,7 @@ def consultation_row(
         days_late=(now.astimezone(clock.LONDON).date() - day).days,
         replaced=replaced,
         last_chased=last_chased,
+        programmes=programmes,
     )
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -38,13 +38,16 @@ from phasetransfer.consultations.emails import notify_batch, notify_sent, notify
 from phasetransfer.consultations.selectors import ANSWERED, consultations_current
 from phasetransfer.core import clock
 from phasetransfer.core.audit import audit_record
+from phasetransfer.core.conditions import Condition
 from phasetransfer.models import (
     Case,
     CaseState,
     Consultation,
     ConsultationGround,
     ConsultationStatus,
+    Phase,
     Preference,
+    ProgrammeAnswer,
     Round,
     Setting,
     User,
@@ -56,6 +59,10 @@ REASON_MAX = 300  # Consultation.withdrawn_reason
 ON_BEHALF_CHANNELS = ("email", "phone", "letter", "meeting")
 NO_GROUND_MESSAGE = "Select at least one reason why the school cannot meet the child's needs"
 NO_EXPLANATION_MESSAGE = "Explain why the school cannot meet the child's needs"
+# A post-16 provider lists a few programmes (courses) with their entry requirements, for the
+# panel to name one in a conditional offer; a longer prospectus belongs in the explanation.
+PROGRAMMES_MAX = 3
+PROGRAMME_NAME_MAX = 200  # ProgrammeAnswer.name
 
 # Cases the round send may consult: before proposals are made. Cases further on are
 # re-consulted one by one, with a reason (``consultation_resend``, ``consultation_add``).
@@ -315,6 +322,82 @@ def _check_response(
         raise ConsultationRefused("Say how the school gave its response.", "channel")
 
 
+@dataclass(frozen=True)
+class ProgrammeOffer:
+    """A post-16 provider's answer for one of its programmes: whether it can meet the young
+    person's needs on it, and its entry requirements (``None``: open entry)."""
+
+    name: str
+    can_meet_need: bool
+    entry: Condition | None = None
+
+
+def programme_field(number: int, part: str) -> str:
+    """The response form's field for one part of programme ``number`` (1, 2, 3)."""
+    return f"programme_{number}_{part}"
+
+
+def programme_name_key(name: str) -> str:
+    """Names that differ only in case or spacing are the same programme to a reader."""
+    return " ".join(name.split()).casefold()
+
+
+def no_programme_name_message(number: int) -> str:
+    return f"Enter a name for programme {number}"
+
+
+def duplicate_programme_message(number: int, first: int) -> str:
+    return (
+        f"Programme {number} has the same name as programme {first}: "
+        "give each programme a different name"
+    )
+
+
+def meets_on_programme_message(number: int) -> str:
+    return (
+        "You said you cannot meet the young person's needs, so answer no for "
+        f"programme {number}, or change your answer to whether you can meet their needs"
+    )
+
+
+def _check_programmes(
+    consultation: Consultation, programmes: Sequence[ProgrammeOffer], *, can_meet: bool
+) -> list[ProgrammeOffer]:
+    """The programmes as stored (names tidied), or the first reason they cannot be."""
+    if not programmes:
+        return []
+    if consultation.case.round.phase != Phase.POST16:
+        raise ConsultationRefused("Programmes are given in post-16 consultations only.")
+    if len(programmes) > PROGRAMMES_MAX:
+        raise ConsultationRefused(f"Give at most {PROGRAMMES_MAX} programmes.")
+    seen: dict[str, int] = {}
+    tidy = []
+    for number, programme in enumerate(programmes, start=1):
+        name = " ".join(programme.name.split())
+        if not name:
+            raise ConsultationRefused(
+                no_programme_name_message(number), programme_field(number, "name")
+            )
+        if len(name) > PROGRAMME_NAME_MAX:
+            raise ConsultationRefused(
+                f"The name of programme {number} must be {PROGRAMME_NAME_MAX} characters or fewer",
+                programme_field(number, "name"),
+            )
+        key = programme_name_key(name)
+        if key in seen:
+            raise ConsultationRefused(
+                duplicate_programme_message(number, seen[key]), programme_field(number, "name")
+            )
+        seen[key] = number
+        # "Can meet need" on a programme is the overall answer's detail, never against it.
+        if programme.can_meet_need and not can_meet:
+            raise ConsultationRefused(
+                meets_on_programme_message(number), programme_field(number, "can_meet")
+            )
+        tidy.append(ProgrammeOffer(name, programme.can_meet_need, programme.entry))
+    return tidy
+
+
 def _already(consultation: Consultation) -> ConsultationRefused:
     consultation.refresh_from_db()
     if consultation.status == ConsultationStatus.WITHDRAWN:
@@ -336,12 +419,17 @@ def consultation_respond(
     actor: User,
     on_behalf: bool = False,
     channel: str = "",
+    programmes: Sequence[ProgrammeOffer] = (),
     now: dt.datetime | None = None,
 ) -> Consultation:
     """Record the setting's answer, once. Late answers are accepted and marked late.
 
     ``only_setting``: the setting says only it can meet the need (meaningful with
     ``can_meet`` only); the first claim under the council's oversubscription rule.
+
+    ``programmes`` (post-16 rounds only): the provider's programmes, each with its entry
+    requirements and whether it can meet the need on it, stored with the answer and in the
+    same transaction, so the answer and its programmes are never seen apart.
     """
     moment = now or clock.now()
     text = text.strip()
@@ -350,6 +438,7 @@ def consultation_respond(
     _check_response(
         can_meet=can_meet, grounds=chosen, text=text, on_behalf=on_behalf, channel=channel
     )
+    offered = _check_programmes(consultation, programmes, can_meet=can_meet)
     if consultation.case.state == CaseState.WITHDRAWN:
         raise ConsultationRefused("This child's case has been withdrawn. No response is needed.")
     status = ConsultationStatus.CAN_MEET if can_meet else ConsultationStatus.CANNOT_MEET
@@ -371,6 +460,17 @@ def consultation_respond(
         )
         if updated != 1:
             raise _already(consultation)
+        consultation.programmes.all().delete()
+        ProgrammeAnswer.objects.bulk_create(
+            ProgrammeAnswer(
+                consultation=consultation,
+                position=position,
+                name=programme.name,
+                entry_requirements=programme.entry.to_json() if programme.entry else None,
+                can_meet_need=programme.can_meet_need,
+            )
+            for position, programme in enumerate(offered, start=1)
+        )
         audit_record(
             case=consultation.case,
             action="consultation.answered_on_behalf" if on_behalf else "consultation.answered",
@@ -383,6 +483,7 @@ def consultation_respond(
                 "only_setting": can_meet and only_setting,
                 "late": moment >= consultation.due_at,
                 "channel": channel if on_behalf else "service",
+                "programmes": [p.name for p in offered],
             },
             now=moment,
         )

@@ -23,6 +23,30 @@ Definitions (docs/coordination.md):
 * **Mediations**: recorded for cohort cases; of those concluded (agreed, not agreed,
   withdrawn), the share that changed the decision.
 
+Post-16 conditional offers (issue 19; computed for every round, shown when a round has any).
+A conditional offer is made when a published release carries a conditional decision
+(:class:`~phasetransfer.coordination.providers.ConditionalRecord`); it stays open until a
+decision settles it (met or not met) or replaces it unsettled (a mediation, a tribunal).
+
+* **Answered by the deadline, after** (the figure above): a conditional offer counts as
+  an answer, because the family holds an offer naming each branch and its condition.
+* **Answered by the deadline, before**: the same rule with conditional offers not counting,
+  as the old process would have reported it when colleges waited for exam results: the
+  answered cases less those whose offer was still conditional at the deadline (made before
+  it, neither settled nor replaced before it).
+* **Answered by the deadline, of decided cases**: cohort cases with a current final panel
+  decision (a setting, a type of setting, or a conditional offer, released or not) whose
+  decision was released by the deadline (the rule above), as a share of those decided
+  cases. The issue's goal: 100% for post-16.
+* **Conditional offers made**: cohort cases with one (``awaiting release``: the current
+  decision is conditional, not yet released). **Settled on results day**: settled by a
+  decision taken on the round's results day (London date); **settled since**: after it
+  (without a results day, neither; settled counts them all). **Replaced**: changed by a
+  decision that did not settle them.
+* **Still open by the start of term**: made before the end of 1 September of the entry
+  year (London) and neither settled nor replaced by then. Before that moment the figure is
+  **still open so far** (as at now).
+
 Releases, mediations and appeals belong to offers: they come through the providers
 registered in :mod:`phasetransfer.coordination.providers`.
 """
@@ -31,6 +55,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.db.models import Min
@@ -41,9 +66,12 @@ from phasetransfer.coordination.milestones import BOARD_STAGES, Status, start_of
 from phasetransfer.coordination.providers import (
     AppealRecord,
     AppealResult,
+    ConditionalRecord,
     MediationRecord,
     MediationResult,
+    SettledResult,
     appeals,
+    conditional_offers,
     decided_settings,
     latest_releases,
     mediations,
@@ -120,6 +148,42 @@ class AfterOfferFigures:
 
 
 @dataclass(frozen=True)
+class ConditionalFigures:
+    """Post-16 conditional offers: made, settled, still open (definitions above)."""
+
+    results_day: dt.date | None
+    school_year_starts_at: dt.datetime
+    open_final: bool  # False: the school year has not started, "still open so far"
+    made: int
+    awaiting_release: int
+    # Answered cases whose offer was still conditional when the deadline ended.
+    conditional_at_deadline: int
+    met: int
+    not_met: int
+    settled_on_results_day: int
+    settled_since_results_day: int
+    replaced: int
+    still_open: int
+
+    @property
+    def settled(self) -> int:
+        return self.met + self.not_met
+
+    @property
+    def anything(self) -> bool:
+        """The round has a conditional offer to show, made or decided."""
+        return bool(self.made or self.awaiting_release)
+
+    @property
+    def settled_on_results_day_share(self) -> float | None:
+        return _share(self.settled_on_results_day, self.made)
+
+    @property
+    def still_open_share(self) -> float | None:
+        return _share(self.still_open, self.made)
+
+
+@dataclass(frozen=True)
 class RoundFigures:
     round: Round
     cohort: int
@@ -133,6 +197,9 @@ class RoundFigures:
     appeals: int
     consultations_overdue: int
     after: AfterOfferFigures
+    decided: int  # cohort cases with a current final decision (a conditional offer too)
+    answered_decided: int  # of those, answered by the deadline
+    conditional: ConditionalFigures
 
     @property
     def engaged_by_close_share(self) -> float | None:
@@ -140,7 +207,21 @@ class RoundFigures:
 
     @property
     def answered_share(self) -> float | None:
+        """After: a conditional offer counts as an answer."""
         return _share(self.answered_by_deadline, self.cohort)
+
+    @property
+    def answered_without_conditional(self) -> int:
+        """Before: answered less the answers still conditional at the deadline."""
+        return self.answered_by_deadline - self.conditional.conditional_at_deadline
+
+    @property
+    def answered_without_conditional_share(self) -> float | None:
+        return _share(self.answered_without_conditional, self.cohort)
+
+    @property
+    def answered_decided_share(self) -> float | None:
+        return _share(self.answered_decided, self.decided)
 
     @property
     def first_preference_share(self) -> float | None:
@@ -200,9 +281,48 @@ def after_offer_figures(*, round_: Round, live: set[int], now: dt.datetime) -> A
     )
 
 
-def _preference_matches(round_: Round, live: set[int]) -> tuple[int, int, int]:
+def conditional_figures(
+    *,
+    round_: Round,
+    records: list[ConditionalRecord],
+    answered: set[int],
+    now: dt.datetime,
+) -> ConditionalFigures:
+    """The conditional offers of cohort cases (``records``, already limited to them)."""
+    starts = start_of_school_year(round_.entry_year)
+    made = [r for r in records if r.first_released_at is not None]
+
+    results_day = round_.results_day
+    settled_days = [
+        r.settled_at.astimezone(clock.LONDON).date() for r in made if r.settled_at is not None
+    ]
+    return ConditionalFigures(
+        results_day=results_day,
+        school_year_starts_at=starts,
+        open_final=now >= starts,
+        made=len(made),
+        awaiting_release=len(records) - len(made),
+        conditional_at_deadline=sum(
+            r.case_id in answered and r.open_at(round_.statutory_deadline_at) for r in made
+        ),
+        met=sum(r.settled == SettledResult.MET for r in made),
+        not_met=sum(r.settled == SettledResult.NOT_MET for r in made),
+        settled_on_results_day=sum(
+            results_day is not None and d == results_day for d in settled_days
+        ),
+        settled_since_results_day=sum(
+            results_day is not None and d > results_day for d in settled_days
+        ),
+        replaced=sum(r.replaced_at is not None for r in made),
+        still_open=sum(r.open_at(min(now, starts)) for r in made),
+    )
+
+
+def _preference_matches(
+    decisions: Mapping[int, int | None], live: set[int]
+) -> tuple[int, int, int]:
     """(decided cases with preferences, decided as first preference, decided as any)."""
-    decisions = {k: v for k, v in decided_settings(round_).items() if k in live}
+    decisions = {k: v for k, v in decisions.items() if k in live}
     ranked: dict[int, list[tuple[int, int | None]]] = defaultdict(list)
     for case_id, rank, setting_id in Preference.objects.filter(
         case_id__in=list(decisions)
@@ -226,30 +346,38 @@ def round_figures(*, round_: Round, now: dt.datetime) -> RoundFigures:
         .filter(first__lte=round_.preference_closes_at)
         .count()
     )
-    answered = (
+    answered = set(
         AuditEvent.objects.filter(
             case__in=live_cases,
             action="state.release_offer",
             at__lt=round_.statutory_deadline_at,
-        )
-        .values("case_id")
-        .distinct()
-        .count()
+        ).values_list("case_id", flat=True)
     )
-    decided, first, any_ = _preference_matches(round_, live)
+    settings_named = decided_settings(round_)
+    with_preferences, first, any_ = _preference_matches(settings_named, live)
+    conditional = [r for r in conditional_offers(round_) if r.case_id in live]
+    # A current conditional decision is final, though panels' settings named leave it out.
+    decided = {k for k in settings_named if k in live} | {
+        r.case_id for r in conditional if r.closed_at is None
+    }
     return RoundFigures(
         round=round_,
         cohort=len(live),
         withdrawn=cases.filter(state=CaseState.WITHDRAWN).count(),
         engaged_by_close=engaged,
-        answered_by_deadline=answered,
+        answered_by_deadline=len(answered),
         released=live_cases.filter(state__in=RELEASED_STATES).count(),
-        decided_with_preferences=decided,
+        decided_with_preferences=with_preferences,
         first_preference=first,
         any_preference=any_,
         appeals=live_cases.filter(state=CaseState.APPEALED).count(),
         consultations_overdue=consultations_overdue(now=now, round_=round_).count(),
         after=after_offer_figures(round_=round_, live=live, now=now),
+        decided=len(decided),
+        answered_decided=len(decided & answered),
+        conditional=conditional_figures(
+            round_=round_, records=conditional, answered=answered, now=now
+        ),
     )
 
 

@@ -7,7 +7,8 @@ phasetransfer), so they register functions here when Django starts:
   the panel cut-off, and the setting each current decision names;
 * offers (``offers.apps.OffersConfig.ready``, from ``offers/coordination.py``): after offer
   day, what each family was told (published releases), mediations and SEND Tribunal
-  appeals, with the orders they led to.
+  appeals, with the orders they led to, and post-16 conditional offers with how and when
+  each was settled.
 
 Each provider answers for a whole round in one or two queries, as plain records defined
 here, so the rules (``milestones.py``, ``figures.py``) stay computation on facts that tests
@@ -110,6 +111,46 @@ class AppealRecord:
         return self.order_due_on is not None and self.implemented_on is None
 
 
+class SettledResult(StrEnum):
+    """How a conditional offer was settled (the values of ``panels.models.Settled``)."""
+
+    MET = "met"
+    NOT_MET = "not_met"
+    UNSETTLED = ""
+
+
+@dataclass(frozen=True)
+class ConditionalRecord:
+    """A case's post-16 conditional offer: when the family was first told it, and how it ended.
+
+    A case is recorded when a published release of it carried a conditional decision, or
+    when its current decision is conditional and not yet released (``first_released_at``
+    is None): the offer is decided, so it counts among decided cases, but it has not been
+    made to the family yet.
+    """
+
+    case_id: int
+    # completed_at of the first release publishing a conditional decision; None: not yet.
+    first_released_at: dt.datetime | None
+    # decided_at of the decision that settled it (``settled`` set, superseding it).
+    settled_at: dt.datetime | None = None
+    settled: SettledResult = SettledResult.UNSETTLED
+    # decided_at of a decision that replaced it without settling it (a mediation agreed, a
+    # tribunal's order, the panel changing its mind): no longer conditional, not settled.
+    replaced_at: dt.datetime | None = None
+
+    @property
+    def closed_at(self) -> dt.datetime | None:
+        """When the offer stopped being conditional: settled, or replaced."""
+        return self.settled_at or self.replaced_at
+
+    def open_at(self, moment: dt.datetime) -> bool:
+        """Made to the family before ``moment`` and still conditional at it."""
+        if self.first_released_at is None or self.first_released_at >= moment:
+            return False
+        return self.closed_at is None or self.closed_at >= moment
+
+
 # --- The registry ---------------------------------------------------------------------
 
 PanelDatesProvider = Callable[[Round], Mapping[int, dt.datetime]]
@@ -118,6 +159,7 @@ DecidedSettingsProvider = Callable[[Round], Mapping[int, int | None]]
 ReleasesProvider = Callable[[Round], Sequence[ReleaseRecord]]
 MediationsProvider = Callable[[Round], Sequence[MediationRecord]]
 AppealsProvider = Callable[[Round], Sequence[AppealRecord]]
+ConditionalOffersProvider = Callable[[Round], Sequence[ConditionalRecord]]
 
 
 @dataclass
@@ -128,6 +170,7 @@ class _Providers:
     releases: ReleasesProvider | None = None
     mediations: MediationsProvider | None = None
     appeals: AppealsProvider | None = None
+    conditional_offers: ConditionalOffersProvider | None = None
 
 
 _providers = _Providers()
@@ -167,6 +210,12 @@ def register_appeals(provider: AppealsProvider) -> None:
     _providers.appeals = provider
 
 
+def register_conditional_offers(provider: ConditionalOffersProvider) -> None:
+    """``provider(round)`` -> a record per case of the round with a conditional offer made
+    (released) or decided and not yet released (:class:`ConditionalRecord`)."""
+    _providers.conditional_offers = provider
+
+
 def panel_dates(round_: Round) -> Mapping[int, dt.datetime]:
     provider = _providers.panel_dates
     return provider(round_) if provider is not None else {}
@@ -197,6 +246,11 @@ def mediations(round_: Round) -> Sequence[MediationRecord]:
 
 def appeals(round_: Round) -> Sequence[AppealRecord]:
     provider = _providers.appeals
+    return provider(round_) if provider is not None else ()
+
+
+def conditional_offers(round_: Round) -> Sequence[ConditionalRecord]:
+    provider = _providers.conditional_offers
     return provider(round_) if provider is not None else ()
 
 

@@ -35,6 +35,10 @@ class Scale(StrEnum):
     PASS_FAIL = "pass_fail"
 
 
+# As people write them, in messages.
+SCALE_NAMES = {Scale.GCSE: "GCSE", Scale.VOCATIONAL: "vocational", Scale.PASS_FAIL: "pass or fail"}
+
+
 class GradeRefused(ValueError):
     """A grade that is not on its scale; the message says which are."""
 
@@ -64,6 +68,11 @@ _VOCATIONAL_WORDS = {
 }
 
 
+def grades_on(scale: Scale) -> list[str]:
+    """The scale's grades, lowest first."""
+    return list(_ORDER[scale])
+
+
 def grade_rank(scale: Scale, grade: str) -> int:
     """The grade's place on its scale (higher is better). Raises GradeRefused."""
     key = normalise_grade(scale, grade)
@@ -86,7 +95,9 @@ def normalise_grade(scale: Scale, grade: str) -> str:
         text = "U"
     if text not in _ORDER[scale]:
         allowed = ", ".join(_ORDER[scale])
-        raise GradeRefused(f"{grade!r} is not a grade on the {scale.value} scale ({allowed})")
+        raise GradeRefused(
+            f"{grade!r} is not a grade on the {SCALE_NAMES[scale]} scale ({allowed})"
+        )
     return text
 
 

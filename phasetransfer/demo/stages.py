@@ -13,12 +13,18 @@ import random
 
 from phasetransfer.allocation.services import allocation_execute, allocation_request
 from phasetransfer.cohort.invitations import invitation_letters_issue, invitations_send
-from phasetransfer.consultations.services import consultation_respond, consultations_send_round
+from phasetransfer.consultations.services import (
+    ProgrammeOffer,
+    consultation_respond,
+    consultations_send_round,
+)
+from phasetransfer.core.conditions import Condition
 from phasetransfer.demo import synthetic
 from phasetransfer.models import (
     Case,
     Consultation,
     ConsultationStatus,
+    Phase,
     Round,
     Setting,
     SettingKind,
@@ -117,6 +123,66 @@ def _can_meet(consultation: Consultation, rng: random.Random) -> bool:
     return rng.random() < chance
 
 
+PROGRAMME_SUBJECTS = [
+    "IT",
+    "Health and Social Care",
+    "Engineering",
+    "Business",
+    "Sport",
+    "Art and Design",
+    "Construction",
+    "Animal Care",
+    "Hospitality and Catering",
+    "Creative Media",
+]
+ENGLISH_AND_MATHS = ("English", "maths")
+
+
+def demo_programmes(consultation: Consultation) -> list[ProgrammeOffer]:
+    """What a college or school sixth form that can meet the need offers a young person: a
+    Level 3 course with GCSE entry requirements, a Level 2 one below it, and sometimes an
+    open-entry foundation course or one the provider must confirm (an audition). The
+    panel's conditional offers are made between these.
+
+    Drawn from the case and setting, not the demo's random stream, so every other draw of
+    the demo stays as it was."""
+    setting = consultation.setting
+    college = setting.kind == SettingKind.FE_COLLEGE
+    if consultation.case.round.phase != Phase.POST16 or not (
+        college or setting.kind in SettingKind.mainstream()
+    ):
+        return []
+    pick = random.Random(f"programmes:{consultation.case.reference}:{setting.urn}")
+    subject = pick.choice(PROGRAMME_SUBJECTS)
+    level2 = (
+        Condition(count=4, min_grade="3")
+        if pick.random() < 0.5
+        else Condition(count=2, min_grade="3", including=("English",))
+    )
+    programmes = [
+        ProgrammeOffer(
+            f"Level 3 {subject} (Extended Diploma)",
+            can_meet_need=True,
+            entry=Condition(count=5, min_grade="4", including=ENGLISH_AND_MATHS),
+        ),
+        ProgrammeOffer(f"Level 2 {subject}", can_meet_need=True, entry=level2),
+    ]
+    third = pick.random()
+    if third < 0.15:
+        programmes.append(
+            ProgrammeOffer(
+                "Level 3 Performing Arts (audition)",
+                can_meet_need=True,
+                entry=Condition(provider_confirms=True),
+            )
+        )
+    elif third < 0.6 and college:  # school sixth forms seldom run foundation courses
+        programmes.append(
+            ProgrammeOffer(f"Level 1 / Foundation {subject}", can_meet_need=True, entry=None)
+        )
+    return programmes
+
+
 def stage_consult(
     *, round_: Round, rng: random.Random, actor: User, answered: float, keep_pending: set[int]
 ) -> None:
@@ -126,7 +192,7 @@ def stage_consult(
     consultations_send_round(round_=round_, actor=actor, now=sent)
     pending = (
         Consultation.objects.filter(case__round=round_, status=ConsultationStatus.PENDING)
-        .select_related("case__child", "setting")
+        .select_related("case__child", "case__round", "setting")
         .order_by("pk")
     )
     for consultation in pending:
@@ -147,6 +213,7 @@ def stage_consult(
             actor=actor,
             on_behalf=True,
             channel="email",
+            programmes=demo_programmes(consultation) if can_meet else [],
             now=_moment(sent + dt.timedelta(hours=2), consultation.due_at, rng),
         )
 

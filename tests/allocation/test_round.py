@@ -223,6 +223,8 @@ def test_officers_change_the_policy_and_bad_weights_are_refused(client: Client) 
         "band_college": 0,
         "band_independent": 250,
         "unplaced_cost": 100000,
+        "conditional_places": "each_branch",
+        "conditional_margin": 20,
     }
     bad = client.post(
         f"/staff/rounds/{round_.pk}/allocation/", {**fields, "rank_weights": "0, 90, 30"}

@@ -7,7 +7,7 @@ import hashlib
 
 from offers.models import FamilyResponse, Letter, LetterKind, Release
 from offers.services.letters import TEMPLATE_VERSION
-from panels.models import Decision, Outcome
+from panels.models import Decision, Outcome, PanelCase, PanelSession
 from phasetransfer.core.roles import Role
 from phasetransfer.models import Case, CaseState, Child, Contact, Preference, Round, Setting
 from tests.factories.common import ContactFactory, SettingFactory, UserFactory
@@ -159,3 +159,56 @@ def bulk_round(round_: Round, *, decided: int, undecided: int) -> list[Case]:
         for case in cases[:decided]
     )
     return cases
+
+
+def conditional_case(
+    round_: Round,
+    *,
+    college: Setting | None = None,
+    otherwise: Setting | None = None,
+    condition: dict[str, object] | None = None,
+    email: str | None = "family@example.org",
+    **contact_fields: object,
+) -> Case:
+    """A post-16 case whose signed-off decision is a conditional offer (OFFER_APPROVED):
+    ``college`` (Level 3) if ``condition`` is met (five GCSEs at 4 including English and
+    maths unless said), otherwise ``otherwise`` (Level 2 at the same college unless said)."""
+    from phasetransfer.core.conditions import Condition, Scale
+    from phasetransfer.models import ConditionalHold
+
+    kwargs: dict[str, object] = {"case__round": round_, **contact_fields}
+    kwargs["email"] = email or ""
+    kwargs["address"] = "1 High Street, Maidstone"
+    contact = ContactFactory(**kwargs)
+    case = contact.case
+    named = college or SettingFactory(name="Test College")
+    other = otherwise or named
+    Preference.objects.create(case=case, rank=1, setting=named)
+    session = session_for(round_)
+    # Signed off: its placement in the session stays (a later change is made there).
+    PanelCase.objects.create(session=session, case=case, scheduled_at=DECIDED_AT)
+    PanelSession.objects.filter(pk=session.pk, signed_off_at=None).update(
+        signed_off_at=DECIDED_AT, signed_off_by=chair()
+    )
+    decision = Decision.objects.create(
+        case=case,
+        session=session,
+        outcome=Outcome.CONDITIONAL,
+        setting=named,
+        programme="Level 3 Extended Diploma in IT",
+        condition=condition
+        or Condition(
+            scale=Scale.GCSE, count=5, min_grade="4", including=("English", "maths")
+        ).to_json(),
+        otherwise_setting=other,
+        otherwise_programme="Level 2 Diploma in IT",
+        reasons="Both courses meet the need; results decide which.",
+        decided_by=chair(),
+        decided_at=DECIDED_AT,
+    )
+    ConditionalHold.objects.create(
+        case=case, met_setting=named, otherwise_setting=other, likely_met=decision.likely_met
+    )
+    Case.objects.filter(pk=case.pk).update(state=CaseState.OFFER_APPROVED)
+    case.refresh_from_db()
+    return case

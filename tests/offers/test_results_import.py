@@ -62,11 +62,11 @@ def test_a_corrected_file_replaces_a_grade_and_says_so(round_: Round) -> None:
 @pytest.mark.parametrize(
     ("row", "column", "message"),
     [
-        ("NOBODY-1,Maths,4,", "candidate", "no case 'NOBODY-1' in this round"),
+        ("NOBODY-1,Maths,4,", "candidate", "no young person 'NOBODY-1' in this round"),
         (",Maths,4,", "candidate", "the candidate is missing"),
         ("{ref},,4,", "subject", "the subject is missing"),
         ("{ref},Maths,A*,", "grade", "is not a grade"),
-        ("{ref},Maths,10,gcse", "grade", "is not a grade on the gcse scale"),
+        ("{ref},Maths,10,gcse", "grade", "is not a grade on the GCSE scale"),
         ("{ref},Maths,4,ib", "scale", "'ib' is not a scale"),
         ("{ref},Maths,5,", "grade", "is 5 here but 4 on row 2"),
     ],

@@ -181,6 +181,20 @@ RULES: dict[str, Rule] = {
     "offers-appeal-outcome": only(*OFFICERS, method=POST),
     "offers-appeal-carry-out": only(*OFFICERS, method=POST),
     "offers-follow-up-done": only(*OFFICERS, method=POST),
+    # Results day (post-16 conditional offers).
+    "offers-results-day": only(*READERS),
+    "offers-results-import": only(*OFFICERS, method=POST),
+    "offers-results-day-date": only(*OFFICERS, method=POST),
+    "offers-settle": only(*OFFICERS, method=POST),
+    "offers-confirm-on-behalf": only(*OFFICERS, method=POST),
+    # The world's round is not a demo: it has no demo results file for anyone (a demo
+    # round's is tested in tests/offers/test_settlement.py).
+    "offers-demo-results": only(),
+    # A provider's own students with conditional offers; the world's decision is not one,
+    # so no one may confirm it (tests/offers/test_settlement.py: a provider's own, allowed).
+    "offers-results-provider": only(SCHOOL_A, SCHOOL_B),
+    "offers-results-provider-import": only(SCHOOL_A, SCHOOL_B, method=POST),
+    "offers-results-provider-confirm": only(method=POST),
     # The co-ordination board.
     "coordination-progress": only(*BOARD),
     "coordination-round-progress": only(*BOARD),

@@ -17,6 +17,7 @@ from phasetransfer.consultations.selectors import (
     due_day,
     ground_labels,
     is_overdue,
+    programme_rows,
     school_list,
     settings_of_contact,
 )
@@ -24,7 +25,7 @@ from phasetransfer.consultations.services import ConsultationRefused, consultati
 from phasetransfer.core import clock
 from phasetransfer.core.access import AuthenticatedRequest, role_required
 from phasetransfer.core.roles import Role
-from phasetransfer.models import CaseState, Consultation, ConsultationStatus, User
+from phasetransfer.models import CaseState, Consultation, ConsultationStatus, Phase, User
 from phasetransfer.security.access_log import case_access_record, cases_access_record
 
 
@@ -48,6 +49,7 @@ def _summary_context(consultation: Consultation) -> dict[str, object]:
         "due_day": due_day(consultation),
         "overdue": is_overdue(consultation, clock.now()),
         "grounds": ground_labels(consultation),
+        "programmes": programme_rows(consultation),
     }
 
 
@@ -60,6 +62,7 @@ def _respond(form: ConsultationResponseForm, found: Consultation, user: User) ->
             grounds=form.cleaned_data["grounds"],
             only_setting=form.cleaned_data["only_setting"],
             text=form.cleaned_data["response_text"],
+            programmes=form.programmes,
             actor=user,
         )
     except ConsultationRefused as exc:
@@ -78,7 +81,10 @@ def consultation(request: AuthenticatedRequest, consultation_id: int) -> HttpRes
         return render(
             request, "phasetransfer/consultations/school/withdrawn.html", {"consultation": found}
         )
-    form = ConsultationResponseForm(request.POST if request.method == "POST" else None)
+    form = ConsultationResponseForm(
+        request.POST if request.method == "POST" else None,
+        programmes=found.case.round.phase == Phase.POST16,
+    )
     if request.method == "POST":
         if found.status != ConsultationStatus.PENDING:
             messages.info(request, "A response to this consultation has already been recorded")

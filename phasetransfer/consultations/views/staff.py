@@ -25,6 +25,7 @@ from phasetransfer.consultations.selectors import (
     due_day,
     last_chased,
     other_preferences,
+    programme_rows,
     round_case_progress,
     round_setting_counts,
     settings_not_ruling_out,
@@ -42,7 +43,7 @@ from phasetransfer.consultations.tasks import send_round_consultations
 from phasetransfer.core import clock
 from phasetransfer.core.access import AuthenticatedRequest, role_required
 from phasetransfer.core.roles import READ_ALL, Role, has_role
-from phasetransfer.models import Case, Consultation, ConsultationStatus, Round, User
+from phasetransfer.models import Case, Consultation, ConsultationStatus, Phase, Round, User
 from phasetransfer.security.access_log import case_access_record, cases_access_record
 
 STAFF = READ_ALL
@@ -203,11 +204,16 @@ def case_consultations(request: AuthenticatedRequest, reference: str) -> HttpRes
     case = get_object_or_404(Case.objects.select_related("child", "round"), reference=reference)
     case_access_record(request=request, case=case)
     consultations = list(
-        case.consultations.select_related("setting", "responded_by").order_by("sent_at", "id")
+        case.consultations.select_related("setting", "responded_by")
+        .prefetch_related("programmes")
+        .order_by("sent_at", "id")
     )
     replaced = {c.replaces_id for c in consultations if c.replaces_id}
     now = clock.now()
-    rows = [consultation_row(c, now=now, replaced=c.pk in replaced) for c in consultations]
+    rows = [
+        consultation_row(c, now=now, replaced=c.pk in replaced, programmes=programme_rows(c))
+        for c in consultations
+    ]
     context = {
         "case": case,
         "child": case.child,
@@ -238,7 +244,10 @@ def respond(request: AuthenticatedRequest, consultation_id: int) -> HttpResponse
     if found.status != ConsultationStatus.PENDING:
         messages.info(request, "This consultation is not awaiting a response")
         return _back_to_case(found)
-    form = OnBehalfResponseForm(request.POST if request.method == "POST" else None)
+    form = OnBehalfResponseForm(
+        request.POST if request.method == "POST" else None,
+        programmes=found.case.round.phase == Phase.POST16,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             consultation_respond(
@@ -250,6 +259,7 @@ def respond(request: AuthenticatedRequest, consultation_id: int) -> HttpResponse
                 actor=request.user,
                 on_behalf=True,
                 channel=form.cleaned_data["channel"],
+                programmes=form.programmes,
             )
         except ConsultationRefused as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc))
