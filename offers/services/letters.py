@@ -26,18 +26,31 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 
-from offers.models import Letter, LetterKind, Release
+from offers.models import Letter, LetterKind, ProviderConfirmation, Release
 from offers.services.letter_spec import MAX_ADDRESS_LINES
-from panels.models import FINAL_OUTCOMES, Decision
+from panels.models import FINAL_OUTCOMES, Decision, Settled
 from panels.selectors import current_decision
 from phasetransfer.cohort.selectors import primary_contact
 from phasetransfer.core import clock
-from phasetransfer.models import Case, CaseState, Contact, Round
+from phasetransfer.core.conditions import Condition, Scale
+from phasetransfer.models import (
+    Case,
+    CaseState,
+    Contact,
+    ContactRelationship,
+    Round,
+    Setting,
+)
 
 # 2: letters carry their date and say when they replace an earlier one.
 # 3: laid out to GOV.UK Notify's precompiled letter specification (the recipient's name and
 #    address in the envelope window, nothing in the margins: offers/services/letter_spec.py).
-TEMPLATE_VERSION = 3
+# 4: post-16 conditional offers (both branches and the condition in words, how the offer will
+#    be settled, the letter settling one) and the programme of any offer naming one. Bumping
+#    re-renders only letters not yet published: cases_needing_letters skips every case whose
+#    offer-day release exists, and a release keeps the letter it published. A letter of a
+#    conditional offer rendered before this version would not state its condition.
+TEMPLATE_VERSION = 4
 # Final-decision states: the panel's decision is signed off.
 APPROVED = (CaseState.OFFER_APPROVED, CaseState.RELEASED, CaseState.ACCEPTED, CaseState.APPEALED)
 
@@ -82,12 +95,154 @@ def offer_day_date(round_: Round) -> dt.date:
 
 
 def _unmet_preferences(case: Case, decision: Decision) -> list[dict[str, object]]:
-    named = decision.setting_id
-    return [
-        {"rank": p.rank, "name": p.display_name}
-        for p in case.preferences.select_related("setting").order_by("rank")
-        if p.setting_id != named or p.setting_id is None
-    ]
+    """The preferences the decision does not name for certain. A conditional offer whose
+    branches are different settings names each of them only if its branch is taken
+    (``only``: "met" or "not_met")."""
+    branches = {decision.setting_id: "met"}
+    if decision.is_conditional and decision.otherwise_setting_id != decision.setting_id:
+        branches[decision.otherwise_setting_id] = "not_met"
+    unmet: list[dict[str, object]] = []
+    for p in case.preferences.select_related("setting").order_by("rank"):
+        if p.setting_id is None or p.setting_id not in branches:
+            unmet.append({"rank": p.rank, "name": p.display_name, "only": ""})
+        elif len(branches) > 1:
+            unmet.append({"rank": p.rank, "name": p.display_name, "only": branches[p.setting_id]})
+    return unmet
+
+
+def _names_first_preference(case: Case, decision: Decision) -> bool:
+    """Is the family's first preference named whatever happens (in every branch)?"""
+    first = case.preferences.order_by("rank").first()
+    if first is None or first.setting_id != decision.setting_id:
+        return False
+    return not decision.is_conditional or first.setting_id == decision.otherwise_setting_id
+
+
+# --- What an offer names, in the words the letter and the family's page both use -------------
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A setting named, and the course or programme there (post-16), if the panel gave one."""
+
+    name: str
+    town: str = ""
+    programme: str = ""
+
+    @property
+    def where(self) -> str:
+        return f"{self.name}, {self.town}" if self.town else self.name
+
+    def __str__(self) -> str:
+        return f"{self.programme} at {self.where}" if self.programme else self.where
+
+
+def _placement(setting: Setting | None, programme: str) -> Placement | None:
+    if setting is None:
+        return None
+    return Placement(setting.name, setting.town.strip(), programme.strip())
+
+
+@dataclass(frozen=True)
+class OfferTerms:
+    """What a decision offers: the placement, and for a conditional offer the other branch,
+    the condition and how it will be settled; for the decision that settled one, which
+    branch was taken and why."""
+
+    placement: Placement | None  # None: a type of setting only; conditional: if met
+    otherwise: Placement | None = None  # a conditional offer's placement if not met
+    condition: str = ""  # the condition in words (of the offer, or of the offer settled)
+    settles_when: str = ""  # a conditional offer: when and how it will be settled
+    settled: str = ""  # Settled.MET / NOT_MET: this decision settled a conditional offer
+    settled_because: str = ""  # "your results meet the entry requirements"
+    settled_reason: str = ""  # the settlement's own words ("5 passes, 5 needed")
+    settled_offer: OfferTerms | None = None  # the conditional offer this one settled
+
+    @property
+    def conditional(self) -> bool:
+        return self.otherwise is not None
+
+
+# Condition.describe() speaks to the young person ("if you get ..."); a parent or carer
+# reads about them by name.
+_YOU_TO_THEM = (("you get ", "{} gets "), ("you pass ", "{} passes "), ("you meet ", "{} meets "))
+
+
+def condition_words(condition: Condition, about: str | None = None) -> str:
+    """The condition in plain English, to the young person, or about them by first name
+    ("if Zara gets 5 GCSEs ...") when ``about`` is given."""
+    words = condition.describe()
+    if about:
+        for you, them in _YOU_TO_THEM:
+            words = words.replace(you, them.format(about))
+    return words
+
+
+def _whose(about: str | None) -> str:
+    return f"{about}'s" if about else "your"
+
+
+def _settles_when(condition: Condition, round_: Round, about: str | None) -> str:
+    if condition.provider_confirms:
+        return "when the college or sixth form confirms it"
+    results_day = round_.results_day
+    if results_day is not None:
+        day = f"on results day, {results_day.day} {results_day:%B %Y}"
+    elif condition.scale == Scale.GCSE:
+        day = "usually on GCSE results day in August"
+    else:
+        day = "usually in August"
+    return (
+        f"when {_whose(about)} results are known, {day}; "
+        "the college or sixth form may confirm it instead"
+    )
+
+
+def _settled_because(decision: Decision, settled_offer: Decision | None, about: str | None) -> str:
+    met = decision.settled == Settled.MET
+    by_provider = (
+        settled_offer is not None
+        and ProviderConfirmation.objects.filter(decision=settled_offer).exists()
+    )
+    if by_provider:
+        they = f"{about} meets" if about else "you meet"
+        they_not = f"{about} does not meet" if about else "you do not meet"
+        return (
+            f"the college or sixth form has confirmed that {they} its entry requirements"
+            if met
+            else f"the college or sixth form has told us that {they_not} its entry requirements"
+        )
+    verb = "meet" if met else "do not meet"
+    return f"{_whose(about)} results {verb} the entry requirements"
+
+
+def offer_terms(decision: Decision, *, about: str | None = None) -> OfferTerms:
+    """What ``decision`` offers, in words to the young person, or (``about``: their first
+    name) to a parent or carer."""
+    placement = _placement(decision.setting, decision.programme)
+    if decision.is_conditional:
+        condition = decision.the_condition()
+        assert condition is not None  # the database refuses a conditional offer without one
+        return OfferTerms(
+            placement=placement,
+            otherwise=_placement(decision.otherwise_setting, decision.otherwise_programme),
+            condition=condition_words(condition, about),
+            settles_when=_settles_when(condition, decision.case.round, about),
+        )
+    if decision.settled in (Settled.MET, Settled.NOT_MET):
+        earlier = decision.supersedes
+        settled_offer = earlier if earlier is not None and earlier.is_conditional else None
+        condition = (settled_offer or decision).the_condition()
+        return OfferTerms(
+            placement=placement,
+            condition=condition_words(condition, about) if condition else "",
+            settled_offer=offer_terms(settled_offer, about=about) if settled_offer else None,
+            settled=decision.settled,
+            settled_because=_settled_because(decision, settled_offer, about),
+            # Quoted in brackets mid-sentence: without its own full stop.
+            settled_reason=decision.change_reason.strip().rstrip("."),
+        )
+    return OfferTerms(placement=placement)
 
 
 def no_decision_reason(case: Case) -> str:
@@ -144,10 +299,14 @@ def letter_context(case: Case, spec: LetterSpec) -> dict[str, object]:
     }
     decision = spec.decision
     if decision is not None:
-        first = case.preferences.order_by("rank").first()
+        to_young_person = contact is not None and contact.relationship == (
+            ContactRelationship.YOUNG_PERSON
+        )
         context.update(
             decision=decision,
-            named_first_preference=first is not None and first.setting_id == decision.setting_id,
+            terms=offer_terms(decision, about=None if to_young_person else case.child.first_name),
+            to_young_person=to_young_person,
+            named_first_preference=_names_first_preference(case, decision),
             unmet=_unmet_preferences(case, decision),
         )
     else:
@@ -156,7 +315,12 @@ def letter_context(case: Case, spec: LetterSpec) -> dict[str, object]:
 
 
 def render_html(case: Case, spec: LetterSpec) -> str:
-    template = "offers/letter_offer.html" if spec.decision else "offers/letter_no_decision.html"
+    if spec.decision is None:
+        template = "offers/letter_no_decision.html"
+    elif spec.decision.is_conditional:
+        template = "offers/letter_conditional.html"
+    else:
+        template = "offers/letter_offer.html"
     return render_to_string(template, letter_context(case, spec))
 
 

@@ -118,8 +118,7 @@ def _settled_input(decision: Decision, settlement: Settlement) -> DecisionInput:
     setting = decision.setting if met else decision.otherwise_setting
     programme = decision.programme if met else decision.otherwise_programme
     assert setting is not None
-    words = "met" if met else "not met"
-    reason = f"Results day: the entry requirements are {words} ({settlement.reason})."
+    reason = f"Results day: {settlement.reason}"
     return DecisionInput(
         outcome=Outcome.OTHER_SETTING,
         setting=setting,

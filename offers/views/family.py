@@ -14,6 +14,7 @@ from offers.selectors import (
     release_published,
     releases_published,
 )
+from offers.services.letters import offer_terms
 from offers.services.outcomes import ResponseRefused, family_respond
 from phasetransfer.cases.selectors import case_for_family
 from phasetransfer.core import clock
@@ -83,18 +84,23 @@ def outcome(request: AuthenticatedRequest, reference: str) -> HttpResponse:
         else:
             messages.success(request, "Thank you. We have recorded your answer.")
             return redirect("offers-outcome", reference=reference)
+    decision = current.decision if current else None
+    is_young_person = has_role(request.user, Role.YOUNG_PERSON)
+    # In the letter's words: to the young person, or to a parent or carer about them by name.
+    about = None if is_young_person else case.child.first_name
     return render(
         request,
         "offers/outcome.html",
         {
             "case": case,
             "release": current,
-            "decision": current.decision if current else None,
+            "decision": decision,
+            "terms": offer_terms(decision, about=about) if decision else None,
             "earlier": list(reversed(releases[:-1])),
             "responses": case.family_responses.filter(release=current) if current else [],
             "story": after_offer_day(case, clock.today_in_london()),
             "form": form,
-            "is_young_person": has_role(request.user, Role.YOUNG_PERSON),
+            "is_young_person": is_young_person,
         },
         status=400 if form.errors else 200,
     )
