@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from panels.models import Decision, Ground, PanelCase, PanelSession, Recusal, SettingType
 from phasetransfer.consultations.selectors import consultations_live, ground_labels
 from phasetransfer.core import clock
+from phasetransfer.core.conditions import Condition
 from phasetransfer.core.csv_safe import csv_text
 from phasetransfer.models import (
     Need,
@@ -35,6 +36,8 @@ class ConsultationLine:
     text: str
     responded_at: Any
     due_at: Any
+    # Post-16: (programme, can meet need, entry requirements in words), as answered.
+    programmes: list[tuple[str, bool, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -93,6 +96,7 @@ def _consultations(case_ids: list[int]) -> dict[int, list[ConsultationLine]]:
         consultations_live()
         .filter(case_id__in=case_ids)
         .select_related("setting")
+        .prefetch_related("programmes")
         .order_by("case_id", "sent_at", "id")
     )
     found: dict[int, list[ConsultationLine]] = defaultdict(list)
@@ -105,6 +109,16 @@ def _consultations(case_ids: list[int]) -> dict[int, list[ConsultationLine]]:
                 text=c.response_text,
                 responded_at=c.responded_at,
                 due_at=c.due_at,
+                programmes=[
+                    (
+                        p.name,
+                        p.can_meet_need,
+                        Condition.from_json(p.entry_requirements).describe()
+                        if p.entry_requirements
+                        else "open entry",
+                    )
+                    for p in c.programmes.all()
+                ],
             )
         )
     return found

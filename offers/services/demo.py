@@ -14,7 +14,10 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
+from django.db.models import Count
+
 from offers.services.demo_after import demo_after_offer_day, offer_day_weeks_before
+from panels.models import Decision, Outcome
 from panels.services.demo import demo_panels
 from phasetransfer.core import clock
 from phasetransfer.core.roles import Role, grant_role
@@ -151,4 +154,34 @@ def full_demo_seed(
         elif round_.phase == Phase.POST16 and through != "identified":
             _later_stages(round_, through, rng, day)
             result.stages[round_.name] = through
+            college = _college_contact(round_)
+            if college is not None:
+                base.logins.append(college)
     return result
+
+
+def _college_contact(round_: Round) -> tuple[str, str] | None:
+    """A login for the college with the most conditional offers: the provider's side of
+    results day (confirming entry, importing its own students' results)."""
+    busiest = (
+        Decision.objects.filter(
+            case__round=round_, outcome=Outcome.CONDITIONAL, superseded_by__isnull=True
+        )
+        .values("setting")
+        .annotate(offers=Count("id"))
+        .order_by("-offers", "setting")
+        .first()
+    )
+    if busiest is None:
+        return None
+    chair = User.objects.get(email="chair@kent-demo.example")
+    user = User.objects.create(
+        email="college@kent-demo.example",
+        full_name="Demo College Admissions",
+        password=chair.password,
+    )
+    grant_role(user, Role.SCHOOL_CONTACT)
+    setting = SettingContact.objects.create(
+        setting_id=busiest["setting"], user=user, job_title="Admissions and SEN"
+    ).setting
+    return (f"School contact ({setting.name}, conditional offers)", user.email)

@@ -132,15 +132,36 @@ def _conditional(
     panel_case: PanelCase, setting: Setting, rng: random.Random
 ) -> DecisionInput | None:
     """A conditional offer at the proposed college, as a post-16 panel makes one: its first
-    programme with entry requirements if they are met, otherwise the next one it offered."""
+    programme with entry requirements if they are met, otherwise the next one it offered;
+    now and then the other branch is the family's next college instead (so results day
+    frees a place somewhere else)."""
     if panel_case.case.round.phase != Phase.POST16 or rng.random() >= CONDITIONAL_SHARE:
         return None
-    programmes = [p for p in programmes_offered(panel_case.case, setting) if p.can_meet_need]
+    case = panel_case.case
+    programmes = [p for p in programmes_offered(case, setting) if p.can_meet_need]
     demanding = [p for p in programmes if p.entry_requirements]
     if not demanding:
         return None
     met = demanding[0]
     rest = [p for p in programmes if p.position > met.position]
+    elsewhere = _next_college(panel_case, setting) if rng.random() < ELSEWHERE_SHARE else None
+    if elsewhere is not None:
+        other, programme = elsewhere
+        return DecisionInput(
+            outcome=Outcome.CONDITIONAL,
+            setting=setting,
+            programme=met.name,
+            condition_from_programme=True,
+            otherwise_setting=other,
+            otherwise_programme=programme,
+            likely_met=rng.random() < 0.7,
+            ground=Ground.UNSUITABLE,
+            reasons=(
+                f"{setting.name} can meet the young person's needs on {met.name} only; if the "
+                f"entry requirements are not met, {other.name}, the family's next preference, "
+                "can meet them."
+            ),
+        )
     if not rest:
         return None
     return DecisionInput(
@@ -156,6 +177,22 @@ def _conditional(
             "depends on the results in August."
         ),
     )
+
+
+# Of the demo's conditional offers, the share whose other branch is another college.
+ELSEWHERE_SHARE = 0.25
+
+
+def _next_college(panel_case: PanelCase, first: Setting) -> tuple[Setting, str] | None:
+    """The family's next preferred setting with a programme that can meet the need."""
+    for preference in panel_case.case.preferences.select_related("setting").order_by("rank"):
+        other = preference.setting
+        if other is None or other.pk == first.pk:
+            continue
+        for programme in programmes_offered(panel_case.case, other):
+            if programme.can_meet_need:
+                return other, programme.name
+    return None
 
 
 def _sat_yesterday(sessions: list[PanelSession], today: dt.date) -> PanelSession | None:

@@ -35,9 +35,9 @@ class AnsweredSerializer(serializers.Serializer):
     share = _share()
     deadline = serializers.DateField(help_text="The statutory deadline (reg 18).")
     kent_share = _share()
-    conditional_at_deadline = serializers.IntegerField(
-        help_text="Of those, answers that were conditional offers still conditional when the "
-        "deadline ended."
+    answered_conditionally = serializers.IntegerField(
+        help_text="Of those, answers that were post-16 conditional offers (released before "
+        "the deadline, whenever they were settled)."
     )
     count_without_conditional = serializers.IntegerField(
         help_text="Before: the count less the answers still conditional at the deadline, as "
@@ -185,7 +185,7 @@ def figures_data(figures: RoundFigures, *, now: dt.datetime) -> dict[str, Any]:
             "share": figures.answered_share,
             "deadline": figures.round.statutory_deadline,
             "kent_share": figures.kent_answered,
-            "conditional_at_deadline": conditional.conditional_at_deadline,
+            "answered_conditionally": conditional.answered_conditionally,
             "count_without_conditional": figures.answered_without_conditional,
             "share_without_conditional": figures.answered_without_conditional_share,
             "decided": figures.decided,

@@ -32,8 +32,9 @@ decision settles it (met or not met) or replaces it unsettled (a mediation, a tr
   an answer, because the family holds an offer naming each branch and its condition.
 * **Answered by the deadline, before**: the same rule with conditional offers not counting,
   as the old process would have reported it when colleges waited for exam results: the
-  answered cases less those whose offer was still conditional at the deadline (made before
-  it, neither settled nor replaced before it).
+  answered cases less those answered by a conditional offer (released before the deadline,
+  whenever it was later settled: without it the young person would have waited for results;
+  one replaced before the deadline by a decision that did not settle it was answered by that).
 * **Answered by the deadline, of decided cases**: cohort cases with a current final panel
   decision (a setting, a type of setting, or a conditional offer, released or not) whose
   decision was released by the deadline (the rule above), as a share of those decided
@@ -157,7 +158,7 @@ class ConditionalFigures:
     made: int
     awaiting_release: int
     # Answered cases whose offer was still conditional when the deadline ended.
-    conditional_at_deadline: int
+    answered_conditionally: int
     met: int
     not_met: int
     settled_on_results_day: int
@@ -213,7 +214,7 @@ class RoundFigures:
     @property
     def answered_without_conditional(self) -> int:
         """Before: answered less the answers still conditional at the deadline."""
-        return self.answered_by_deadline - self.conditional.conditional_at_deadline
+        return self.answered_by_deadline - self.conditional.answered_conditionally
 
     @property
     def answered_without_conditional_share(self) -> float | None:
@@ -293,6 +294,7 @@ def conditional_figures(
     made = [r for r in records if r.first_released_at is not None]
 
     results_day = round_.results_day
+    deadline = round_.statutory_deadline_at
     settled_days = [
         r.settled_at.astimezone(clock.LONDON).date() for r in made if r.settled_at is not None
     ]
@@ -302,8 +304,15 @@ def conditional_figures(
         open_final=now >= starts,
         made=len(made),
         awaiting_release=len(records) - len(made),
-        conditional_at_deadline=sum(
-            r.case_id in answered and r.open_at(round_.statutory_deadline_at) for r in made
+        # A conditional offer made by the deadline is an answer only this process gives:
+        # the old one waited for results, however early they came. One replaced before the
+        # deadline by a decision that did not settle it (a mediation) was answered by that.
+        answered_conditionally=sum(
+            r.case_id in answered
+            and r.first_released_at is not None
+            and r.first_released_at < deadline
+            and not (r.replaced_at is not None and r.replaced_at < deadline)
+            for r in made
         ),
         met=sum(r.settled == SettledResult.MET for r in made),
         not_met=sum(r.settled == SettledResult.NOT_MET for r in made),

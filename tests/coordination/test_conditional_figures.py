@@ -272,9 +272,9 @@ def test_answered_by_the_deadline_before_after_and_of_decided_cases() -> None:
     # After: the three conditional offers are answers.
     assert figures.answered_by_deadline == 4
     assert figures.answered_share == pytest.approx(4 / 5)
-    # Before: each was still conditional when the deadline ended; only the unconditional
+    # Before: each was answered by a conditional offer; only the unconditional
     # offer was an answer, as the old process, waiting for results, would have reported.
-    assert figures.conditional.conditional_at_deadline == 3
+    assert figures.conditional.answered_conditionally == 3
     assert figures.answered_without_conditional == 1
     assert figures.answered_without_conditional_share == pytest.approx(1 / 5)
     # Every decided case (the undecided one is not) was answered by the deadline.
@@ -336,7 +336,7 @@ def test_a_conditional_offer_made_after_the_deadline_is_no_answer_by_it() -> Non
     figures = round_figures(round_=round_, now=AUTUMN)
     assert figures.cohort == 7
     assert figures.answered_by_deadline == 4
-    assert figures.conditional.conditional_at_deadline == 3  # not the late one
+    assert figures.conditional.answered_conditionally == 3  # not the late one
     assert figures.answered_without_conditional == 1
     # Both are decided (a conditional decision is final, released or not), neither answered.
     assert (figures.answered_decided, figures.decided) == (4, 6)
@@ -367,7 +367,7 @@ def test_an_offer_replaced_before_the_deadline_was_an_answer_before_too() -> Non
     case = _conditional_case(round_)
     _replace(case, at=dt.datetime(2027, 3, 1, 10, tzinfo=LONDON))
     figures = round_figures(round_=round_, now=AUTUMN)
-    assert figures.conditional.conditional_at_deadline == 0
+    assert figures.conditional.answered_conditionally == 0
     assert figures.answered_without_conditional == figures.answered_by_deadline == 1
 
 
@@ -411,7 +411,7 @@ def test_the_figures_page_shows_conditional_offers(client: Client) -> None:
         in html
     )
     assert _dd(html, "answered-before").startswith("20% (1 of 5)")
-    assert _dd(html, "answered-after").startswith("80% (4 of 5); 3 of them conditional")
+    assert _dd(html, "answered-after").startswith("80% (4 of 5); 3 of them by a conditional offer")
     assert _dd(html, "answered-of-decided").startswith("100% (4 of 4)")
     assert _dd(html, "answered-decided-share").startswith("100% (4 of 4")
     assert _dd(html, "conditional-made") == "3"
@@ -454,7 +454,7 @@ def test_the_api_gives_the_conditional_figures(client: Client) -> None:
         "share": pytest.approx(0.8),
         "deadline": "2027-03-31",
         "kent_share": pytest.approx(0.7),
-        "conditional_at_deadline": 3,
+        "answered_conditionally": 3,
         "count_without_conditional": 1,
         "share_without_conditional": pytest.approx(0.2),
         "decided": 4,
@@ -501,3 +501,13 @@ def test_the_schema_describes_the_conditional_figures(client: Client) -> None:
     assert {"count_without_conditional", "share_of_decided"} <= set(
         schemas["Answered"]["properties"]
     )
+
+
+def test_an_offer_settled_before_the_deadline_is_still_no_answer_before() -> None:
+    # A demo (or an early provider confirmation) may settle before 31 March: the young
+    # person was still answered by a conditional offer the old process would not have made.
+    round_, cases = _the_round(settle_since=False)
+    _settle(cases["never"], at=dt.datetime(2027, 3, 1, 10, tzinfo=LONDON), met=True)
+    figures = round_figures(round_=round_, now=AUTUMN)
+    assert figures.conditional.answered_conditionally == 3
+    assert figures.answered_without_conditional == 1

@@ -262,6 +262,8 @@ def test_a_provider_sees_confirms_and_imports_for_its_own_students_only(
     assert [d.case for d in provider_cases(contact)] == [mine]
 
     signed_in(client, contact)
+    home = client.get(reverse("school-home")).content.decode()
+    assert 'id="results-day-link"' in home  # a college's way in
     page = client.get(reverse("offers-results-provider")).content.decode()
     assert mine.reference in page
     assert other.reference not in page

@@ -35,7 +35,10 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     lists = school_list(user=user, now=clock.now())
     shown = [*lists.overdue, *lists.pending, *lists.answered, *lists.withdrawn]
     cases_access_record(request=request, case_ids=[r.consultation.case_id for r in shown])
-    context = {"lists": lists, "settings": settings_of_contact(user=user)}
+    settings = settings_of_contact(user=user)
+    # A college or sixth form also settles post-16 conditional offers on results day.
+    post16 = any(s.serves_post16 for s in settings)
+    context = {"lists": lists, "settings": settings, "post16": post16}
     return render(request, "phasetransfer/consultations/school/home.html", context)
 
 
