@@ -256,6 +256,25 @@ class Decision(models.Model):
     def the_condition(self) -> Condition | None:
         return Condition.from_json(self.condition) if self.condition else None
 
+    @property
+    def named(self) -> str:
+        """What the decision names, in a line for staff: the setting (and programme), both
+        branches of a conditional offer with its condition, or the type of setting."""
+        if self.outcome == Outcome.TYPE_ONLY:
+            return self.get_setting_type_display()
+        if self.setting is None:
+            return ""
+        first = _with_programme(self.setting.name, self.programme)
+        condition = self.the_condition()
+        if not self.is_conditional or condition is None or self.otherwise_setting is None:
+            return first
+        other = _with_programme(self.otherwise_setting.name, self.otherwise_programme)
+        return f"{first} {condition.describe()}; otherwise {other}"
+
+
+def _with_programme(setting: str, programme: str) -> str:
+    return f"{setting} ({programme})" if programme else setting
+
 
 class PanelSettings(models.Model):
     """Round-level panel settings (the core's Round is not ours to change)."""

@@ -290,3 +290,14 @@ def test_a_secondary_round_offers_no_conditional_outcome(client: Client) -> None
     response = client.post(_url(pc), _form(pc))
     assert response.status_code == 400
     assert not Decision.objects.filter(case=pc.case).exists()
+
+
+def test_the_pack_shows_both_branches_and_the_condition(client: Client, post16: Round) -> None:
+    pc = at_panel(post16)
+    _conditional(pc)
+    signed_in(client, pc.session.chair)
+    page = client.get(reverse("panels-pack-case", args=[pc.session_id, pc.case_id])).content
+    text = page.decode()
+    assert "(Level 3 Extended Diploma in IT) if you get 5 GCSEs at grade 4 or above" in text
+    assert "otherwise " in text
+    assert "(Level 2 Diploma in IT)" in text
