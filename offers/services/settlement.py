@@ -31,7 +31,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from offers.models import ExamResult, ProviderConfirmation, SettlementRun
 from panels.models import Decision, Outcome, Settled
@@ -45,12 +45,8 @@ log = logging.getLogger(__name__)
 
 # A conditional offer is settled once it has been decided and approved (before offer day)
 # or published (after it).
-SETTLEABLE = (
-    CaseState.OFFER_APPROVED,
-    CaseState.RELEASED,
-    CaseState.ACCEPTED,
-    CaseState.APPEALED,
-)
+PUBLISHED = (CaseState.RELEASED, CaseState.ACCEPTED, CaseState.APPEALED)
+SETTLEABLE = (CaseState.OFFER_APPROVED, *PUBLISHED)
 
 
 class SettlementRefused(Exception):
@@ -225,19 +221,15 @@ class ConfirmationRefused(Exception):
 
 
 def provider_cases(user: User, round_: Round | None = None) -> QuerySet[Decision]:
-    """The conditional offers naming a setting ``user`` answers for, in either branch: the
-    only young people a provider sees here."""
+    """The published conditional offers naming a setting ``user`` answers for, in either
+    branch: the only young people a provider sees here."""
     settings = Setting.objects.filter(contacts__user=user)
+    # Only offers the family has been told: a provider must not learn a decision first.
     offers = Decision.objects.filter(
         outcome=Outcome.CONDITIONAL,
         superseded_by__isnull=True,
-        case__state__in=SETTLEABLE,
-    ).filter(setting__in=settings) | Decision.objects.filter(
-        outcome=Outcome.CONDITIONAL,
-        superseded_by__isnull=True,
-        case__state__in=SETTLEABLE,
-        otherwise_setting__in=settings,
-    )
+        case__state__in=PUBLISHED,
+    ).filter(Q(setting__in=settings) | Q(otherwise_setting__in=settings))
     if round_ is not None:
         offers = offers.filter(case__round=round_)
     return offers.select_related(

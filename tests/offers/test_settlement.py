@@ -319,3 +319,11 @@ def test_only_a_demo_round_offers_its_demo_results_file(
     assert case.reference in response.content.decode()
     page = client.get(_url(round_)).content.decode()
     assert "download the demo's results file" in page
+
+
+def test_a_provider_does_not_see_an_offer_before_the_family_is_told(round_: Round) -> None:
+    college = SettingFactory(name="Our College")
+    conditional_case(round_, college=college)  # signed off, offer day not yet come for it
+    contact = UserFactory(roles=[Role.SCHOOL_CONTACT])
+    SettingContactFactory(setting=college, user=contact)
+    assert not provider_cases(contact).exists()
