@@ -1,4 +1,4 @@
-"""Forms of the pages after offer day: mediation, appeals and the work queue."""
+"""Forms of the pages after offer day: mediation, appeals, the work queue and results day."""
 
 from __future__ import annotations
 
@@ -127,3 +127,24 @@ class AppealOutcomeForm(UrnMixin):
 
 class FollowUpDoneForm(forms.Form):
     note = forms.CharField(label="Note (optional)", required=False, max_length=500)
+
+
+# Results day (post-16 conditional offers).
+
+
+class ResultsFileForm(forms.Form):
+    file = forms.FileField(
+        label="Results file (CSV)",
+        error_messages={"required": "Choose the results file to import"},
+    )
+
+
+class ResultsDayForm(forms.Form):
+    day = date_field("Results day")
+
+
+class ConfirmForm(forms.Form):
+    met = forms.ChoiceField(
+        choices=[("yes", "Meets the entry requirements"), ("no", "Does not meet them")],
+        error_messages={"required": "Choose whether the entry requirements are met"},
+    )

@@ -1,16 +1,19 @@
 """Reads of offer day: what each family was told (the published releases), the round's
-release progress, who cannot be told, letters to post, and what families answered."""
+release progress, who cannot be told, letters to post, and what families answered; and on
+results day, the post-16 conditional offers standing, settled, and the places freed."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from offers.models import (
     ACTIVE_JOB,
     Appeal,
+    ExamResult,
     FamilyResponse,
     FollowUp,
     LetterKind,
@@ -19,11 +22,15 @@ from offers.models import (
     MediationOutcome,
     OfferDayChange,
     PrintBatch,
+    ProviderConfirmation,
     RehearsalRun,
     Release,
+    SettlementRun,
 )
 from offers.services.letters import add_months, current_letters
-from panels.models import NAMING_OUTCOMES, Decision
+from panels.models import NAMING_OUTCOMES, Decision, Outcome, Settled
+from panels.services.decisions import PUBLISHED
+from phasetransfer.core.conditions import Result, Scale, Settlement, Verdict, settle
 from phasetransfer.core.outbox_selectors import (
     round_email_counts,
     round_notify_letters,
@@ -373,4 +380,138 @@ def places_after_offer_day(round_: Round) -> list[SettingOverCapacity]:
             for pk in over
         ),
         key=lambda row: row.name,
+    )
+
+
+# Results day: post-16 conditional offers ---------------------------------------------
+
+# A conditional offer is settled once it has been decided and approved (before offer day)
+# or published (after it).
+SETTLEABLE = (CaseState.OFFER_APPROVED, *PUBLISHED)
+
+
+def conditional_offers(round_: Round) -> QuerySet[Decision]:
+    """The round's conditional offers still to settle: each case's current decision."""
+    return (
+        Decision.objects.filter(
+            case__round=round_,
+            outcome=Outcome.CONDITIONAL,
+            superseded_by__isnull=True,
+            case__state__in=SETTLEABLE,
+        )
+        .select_related("case__child", "setting", "otherwise_setting", "provider_confirmation")
+        .order_by("case__reference")
+    )
+
+
+def _results(case_ids: list[int]) -> dict[int, list[Result]]:
+    found: dict[int, list[Result]] = defaultdict(list)
+    for case_id, subject, scale, grade in ExamResult.objects.filter(
+        case_id__in=case_ids
+    ).values_list("case_id", "subject", "scale", "grade"):
+        found[case_id].append(Result(subject=subject, grade=grade, scale=Scale(scale)))
+    return found
+
+
+def _confirmation(decision: Decision) -> ProviderConfirmation | None:
+    try:
+        return decision.provider_confirmation
+    except ProviderConfirmation.DoesNotExist:
+        return None
+
+
+def settlement_of(decision: Decision, results: list[Result]) -> Settlement:
+    """Whether ``decision``'s condition is met, by the provider's word or the results."""
+    confirmation = _confirmation(decision)
+    if confirmation is not None:
+        if confirmation.met:
+            return Settlement(Verdict.MET, "the college or sixth form confirmed it")
+        return Settlement(Verdict.NOT_MET, "the college or sixth form confirmed it is not met")
+    condition = decision.the_condition()
+    assert condition is not None  # the database refuses a conditional offer without one
+    return settle(condition, results)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One conditional offer as results day finds it."""
+
+    decision: Decision
+    settlement: Settlement
+
+
+def offers_standing(round_: Round) -> list[Standing]:
+    decisions = list(conditional_offers(round_))
+    results = _results([d.case_id for d in decisions])
+    return [Standing(d, settlement_of(d, results.get(d.case_id, []))) for d in decisions]
+
+
+def settlement_latest(round_: Round) -> SettlementRun | None:
+    return (
+        SettlementRun.objects.filter(round=round_)
+        .select_related("requested_by")
+        .order_by("-requested_at", "-id")
+        .first()
+    )
+
+
+def provider_cases(user: User) -> QuerySet[Decision]:
+    """The published conditional offers naming a setting ``user`` answers for, in either
+    branch: the only young people a provider sees here."""
+    settings = Setting.objects.filter(contacts__user=user)
+    # Only offers the family has been told: a provider must not learn a decision first.
+    offers = Decision.objects.filter(
+        outcome=Outcome.CONDITIONAL,
+        superseded_by__isnull=True,
+        case__state__in=PUBLISHED,
+    ).filter(Q(setting__in=settings) | Q(otherwise_setting__in=settings))
+    return offers.select_related(
+        "case__child", "case__round", "setting", "otherwise_setting"
+    ).order_by("case__reference")
+
+
+@dataclass
+class Freed:
+    setting: Setting
+    places: int = 0
+
+
+@dataclass
+class ResultsDay:
+    standing: list[Standing]
+    settled: list[Decision]
+    freed: list[Freed] = field(default_factory=list)
+
+    @property
+    def ready(self) -> list[Standing]:
+        return [s for s in self.standing if s.settlement.verdict != Verdict.UNSETTLED]
+
+    @property
+    def unsettled(self) -> list[Standing]:
+        return [s for s in self.standing if s.settlement.verdict == Verdict.UNSETTLED]
+
+
+def results_day(round_: Round) -> ResultsDay:
+    """The round's conditional offers: those still to settle (with what settling would do
+    or why it cannot), those settled, and the places freed in the branch not taken."""
+    settled = list(
+        Decision.objects.filter(
+            case__round=round_, superseded_by__isnull=True, settled__in=Settled.values
+        )
+        .select_related(
+            "case__child", "setting", "supersedes__setting", "supersedes__otherwise_setting"
+        )
+        .order_by("case__reference")
+    )
+    freed: dict[int, Freed] = {}
+    for decision in settled:
+        offer = decision.supersedes
+        assert offer is not None  # the database says a settlement supersedes
+        other = offer.otherwise_setting if decision.settled == Settled.MET else offer.setting
+        if other is not None and other.pk != decision.setting_id:
+            freed.setdefault(other.pk, Freed(other)).places += 1
+    return ResultsDay(
+        standing=offers_standing(round_),
+        settled=settled,
+        freed=sorted(freed.values(), key=lambda f: f.setting.name),
     )

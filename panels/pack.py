@@ -15,9 +15,13 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.template.loader import render_to_string
 
 from panels.models import Decision, Ground, PanelCase, PanelSession, Recusal, SettingType
-from phasetransfer.consultations.selectors import consultations_live, ground_labels
+from phasetransfer.consultations.selectors import (
+    ProgrammeRow,
+    consultations_live,
+    ground_labels,
+    programme_rows,
+)
 from phasetransfer.core import clock
-from phasetransfer.core.conditions import Condition
 from phasetransfer.core.csv_safe import csv_text
 from phasetransfer.models import (
     Need,
@@ -36,8 +40,7 @@ class ConsultationLine:
     text: str
     responded_at: Any
     due_at: Any
-    # Post-16: (programme, can meet need, entry requirements in words), as answered.
-    programmes: list[tuple[str, bool, str]] = field(default_factory=list)
+    programmes: tuple[ProgrammeRow, ...] = ()  # a post-16 answer's, as staff read them
 
 
 @dataclass
@@ -109,16 +112,7 @@ def _consultations(case_ids: list[int]) -> dict[int, list[ConsultationLine]]:
                 text=c.response_text,
                 responded_at=c.responded_at,
                 due_at=c.due_at,
-                programmes=[
-                    (
-                        p.name,
-                        p.can_meet_need,
-                        Condition.from_json(p.entry_requirements).describe()
-                        if p.entry_requirements
-                        else "open entry",
-                    )
-                    for p in c.programmes.all()
-                ],
+                programmes=programme_rows(c),
             )
         )
     return found

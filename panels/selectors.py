@@ -29,9 +29,8 @@ from panels.models import (
 )
 from phasetransfer.allocation import codes
 from phasetransfer.allocation.reservation import conditional_reserved
-from phasetransfer.consultations.selectors import programmes_offered
+from phasetransfer.consultations.selectors import entry_requirements_in_words, programmes_offered
 from phasetransfer.core import clock
-from phasetransfer.core.conditions import Condition
 from phasetransfer.core.roles import Role, has_role
 from phasetransfer.models import Case, CaseState, Proposal, Round, Setting, SettingPlaces, User
 
@@ -314,15 +313,10 @@ def programmes_of_case(case: Case) -> list[ProgrammeOffered]:
     )
     if proposal is not None and proposal.setting is not None and proposal.setting not in settings:
         settings.append(proposal.setting)
-    offered = []
-    for setting in settings:
-        for programme in programmes_offered(case, setting):
-            requirements = (
-                Condition.from_json(programme.entry_requirements).describe()
-                if programme.entry_requirements
-                else "Open entry"
-            )
-            offered.append(
-                ProgrammeOffered(setting, programme.name, requirements, programme.can_meet_need)
-            )
-    return offered
+    return [
+        ProgrammeOffered(
+            setting, programme.name, entry_requirements_in_words(programme), programme.can_meet_need
+        )
+        for setting in settings
+        for programme in programmes_offered(case, setting)
+    ]

@@ -13,7 +13,7 @@ import csv
 import io
 import zlib
 
-from offers.services.settlement import conditional_offers
+from offers.selectors import conditional_offers
 from phasetransfer.core.conditions import Condition, grade_rank, grades_on
 from phasetransfer.models import Round
 

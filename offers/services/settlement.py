@@ -17,96 +17,35 @@ offer); the release job then tells the family in an amended release: one email, 
 exactly once (``offers/services/release.py``). The place the other branch held is freed:
 the case's ``ConditionalHold`` goes with the conditional decision.
 
-Settling runs as a worker's job on a claimed row (``SettlementRun``: one at a time per
-round), with its progress on the results-day page. A run is safe to repeat: a case already
-settled is no longer a conditional offer, and one that cannot be settled yet stays listed
-for a caseworker with its reason.
+What results day shows (the offers standing, settled, places freed) is read in
+``offers/selectors.py``. Settling runs as a worker's job on a claimed row
+(``SettlementRun``: one at a time per round), with its progress on the results-day page.
+A run is safe to repeat: a case already settled is no longer a conditional offer, and one
+that cannot be settled yet stays listed for a caseworker with its reason.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import Counter
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
 
-from offers.models import ExamResult, ProviderConfirmation, SettlementRun
+from offers.models import ProviderConfirmation, SettlementRun
+from offers.selectors import offers_standing
 from panels.models import Decision, Outcome, Settled
 from panels.services.decisions import DecisionInput, DecisionRefused, decision_change
 from phasetransfer.core import clock
 from phasetransfer.core.audit import audit_record
-from phasetransfer.core.conditions import Result, Scale, Settlement, Verdict, settle
-from phasetransfer.models import Case, CaseState, Round, RunStatus, Setting, User
+from phasetransfer.core.conditions import Settlement, Verdict
+from phasetransfer.models import Case, Round, RunStatus, User
 
 log = logging.getLogger(__name__)
-
-# A conditional offer is settled once it has been decided and approved (before offer day)
-# or published (after it).
-PUBLISHED = (CaseState.RELEASED, CaseState.ACCEPTED, CaseState.APPEALED)
-SETTLEABLE = (CaseState.OFFER_APPROVED, *PUBLISHED)
 
 
 class SettlementRefused(Exception):
     """Shown to the user as is."""
-
-
-def conditional_offers(round_: Round) -> QuerySet[Decision]:
-    """The round's conditional offers still to settle: each case's current decision."""
-    return (
-        Decision.objects.filter(
-            case__round=round_,
-            outcome=Outcome.CONDITIONAL,
-            superseded_by__isnull=True,
-            case__state__in=SETTLEABLE,
-        )
-        .select_related("case__child", "setting", "otherwise_setting", "provider_confirmation")
-        .order_by("case__reference")
-    )
-
-
-def _results(case_ids: list[int]) -> dict[int, list[Result]]:
-    found: dict[int, list[Result]] = defaultdict(list)
-    for case_id, subject, scale, grade in ExamResult.objects.filter(
-        case_id__in=case_ids
-    ).values_list("case_id", "subject", "scale", "grade"):
-        found[case_id].append(Result(subject=subject, grade=grade, scale=Scale(scale)))
-    return found
-
-
-def _confirmation(decision: Decision) -> ProviderConfirmation | None:
-    try:
-        return decision.provider_confirmation
-    except ProviderConfirmation.DoesNotExist:
-        return None
-
-
-def settlement_of(decision: Decision, results: list[Result]) -> Settlement:
-    """Whether ``decision``'s condition is met, by the provider's word or the results."""
-    confirmation = _confirmation(decision)
-    if confirmation is not None:
-        if confirmation.met:
-            return Settlement(Verdict.MET, "the college or sixth form confirmed it")
-        return Settlement(Verdict.NOT_MET, "the college or sixth form confirmed it is not met")
-    condition = decision.the_condition()
-    assert condition is not None  # the database refuses a conditional offer without one
-    return settle(condition, results)
-
-
-@dataclass(frozen=True)
-class Standing:
-    """One conditional offer as results day finds it."""
-
-    decision: Decision
-    settlement: Settlement
-
-
-def offers_standing(round_: Round) -> list[Standing]:
-    decisions = list(conditional_offers(round_))
-    results = _results([d.case_id for d in decisions])
-    return [Standing(d, settlement_of(d, results.get(d.case_id, []))) for d in decisions]
 
 
 def _settled_input(decision: Decision, settlement: Settlement) -> DecisionInput:
@@ -141,6 +80,12 @@ def settle_one(
     except DecisionRefused as refused:
         log.info("conditional offer %s not settled: %s", decision.pk, refused)
         return None
+
+
+def results_day_set(*, round_: Round, day: dt.date) -> None:
+    """Results day is the day results reach young people; settling may start any time
+    after offer day (``settlement_request``), the figures count what was settled on it."""
+    Round.objects.filter(pk=round_.pk).update(results_day=day)
 
 
 def settlement_request(
@@ -204,37 +149,11 @@ def settlement_execute(*, run_id: int, now: dt.datetime | None = None) -> Settle
     return run
 
 
-def active_settlement(round_: Round) -> SettlementRun | None:
-    return (
-        SettlementRun.objects.filter(round=round_)
-        .select_related("requested_by")
-        .order_by("-requested_at", "-id")
-        .first()
-    )
-
-
 # Provider confirmations ---------------------------------------------------------------
 
 
 class ConfirmationRefused(Exception):
     """Shown to the user as is."""
-
-
-def provider_cases(user: User, round_: Round | None = None) -> QuerySet[Decision]:
-    """The published conditional offers naming a setting ``user`` answers for, in either
-    branch: the only young people a provider sees here."""
-    settings = Setting.objects.filter(contacts__user=user)
-    # Only offers the family has been told: a provider must not learn a decision first.
-    offers = Decision.objects.filter(
-        outcome=Outcome.CONDITIONAL,
-        superseded_by__isnull=True,
-        case__state__in=PUBLISHED,
-    ).filter(Q(setting__in=settings) | Q(otherwise_setting__in=settings))
-    if round_ is not None:
-        offers = offers.filter(case__round=round_)
-    return offers.select_related(
-        "case__child", "case__round", "setting", "otherwise_setting"
-    ).order_by("case__reference")
 
 
 def provider_confirm(
@@ -273,53 +192,3 @@ def provider_confirm(
             now=moment,
         )
     return confirmation
-
-
-# What results day shows ---------------------------------------------------------------
-
-
-@dataclass
-class Freed:
-    setting: Setting
-    places: int = 0
-
-
-@dataclass
-class ResultsDay:
-    standing: list[Standing]
-    settled: list[Decision]
-    freed: list[Freed] = field(default_factory=list)
-
-    @property
-    def ready(self) -> list[Standing]:
-        return [s for s in self.standing if s.settlement.verdict != Verdict.UNSETTLED]
-
-    @property
-    def unsettled(self) -> list[Standing]:
-        return [s for s in self.standing if s.settlement.verdict == Verdict.UNSETTLED]
-
-
-def results_day(round_: Round) -> ResultsDay:
-    """The round's conditional offers: those still to settle (with what settling would do
-    or why it cannot), those settled, and the places freed in the branch not taken."""
-    settled = list(
-        Decision.objects.filter(
-            case__round=round_, superseded_by__isnull=True, settled__in=Settled.values
-        )
-        .select_related(
-            "case__child", "setting", "supersedes__setting", "supersedes__otherwise_setting"
-        )
-        .order_by("case__reference")
-    )
-    freed: dict[int, Freed] = {}
-    for decision in settled:
-        offer = decision.supersedes
-        assert offer is not None  # the database says a settlement supersedes
-        other = offer.otherwise_setting if decision.settled == Settled.MET else offer.setting
-        if other is not None and other.pk != decision.setting_id:
-            freed.setdefault(other.pk, Freed(other)).places += 1
-    return ResultsDay(
-        standing=offers_standing(round_),
-        settled=settled,
-        freed=sorted(freed.values(), key=lambda f: f.setting.name),
-    )

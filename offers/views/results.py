@@ -4,58 +4,31 @@ students only (the conditional offers that name one of their settings)."""
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from offers.forms import ConfirmForm, ResultsDayForm, ResultsFileForm
+from offers.selectors import provider_cases, results_day, settlement_latest
 from offers.services.demo_results import demo_results_csv
 from offers.services.results import results_import
 from offers.services.settlement import (
     ConfirmationRefused,
     SettlementRefused,
-    active_settlement,
-    provider_cases,
     provider_confirm,
-    results_day,
+    results_day_set,
     settlement_request,
 )
 from offers.tasks import settle_round
+from offers.views.officer import OFFICERS
 from panels.models import Decision
 from phasetransfer.core.access import AuthenticatedRequest, role_required
 from phasetransfer.core.csvfile import CsvRejected, ImportReport, read_upload
 from phasetransfer.core.roles import READ_ALL, Role, roles_of
 from phasetransfer.models import Case, Round, RunStatus
 from phasetransfer.security.access_log import case_access_record, cases_access_record
-
-OFFICERS = (Role.CASEWORKER, Role.PANEL_CHAIR, Role.ADMINISTRATOR)
-
-
-class ResultsFileForm(forms.Form):
-    file = forms.FileField(
-        label="Results file (CSV)",
-        error_messages={"required": "Choose the results file to import"},
-    )
-
-
-class ResultsDayForm(forms.Form):
-    day = forms.DateField(
-        label="Results day",
-        help_text="For example 2027-08-19",
-        input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d %m %Y", "%d %B %Y"],
-        error_messages={
-            "required": "Enter the date of results day",
-            "invalid": "Enter the date as year-month-day, like 2027-08-19",
-        },
-    )
-
-
-class ConfirmForm(forms.Form):
-    met = forms.ChoiceField(
-        choices=[("yes", "Meets the entry requirements"), ("no", "Does not meet them")],
-        error_messages={"required": "Choose whether the entry requirements are met"},
-    )
 
 
 def _round(round_id: int) -> Round:
@@ -74,7 +47,7 @@ def _page(
     status: int = 200,
 ) -> HttpResponse:
     day = results_day(round_)
-    run = active_settlement(round_)
+    run = settlement_latest(round_)
     cases_access_record(
         request=request,
         case_ids=[s.decision.case_id for s in day.standing] + [d.case_id for d in day.settled],
@@ -106,7 +79,7 @@ def results_day_page(request: AuthenticatedRequest, round_id: int) -> HttpRespon
 
 
 def _import(
-    request: AuthenticatedRequest, round_: Round, **scope: object
+    request: AuthenticatedRequest, round_: Round, *, within: QuerySet[Case] | None = None
 ) -> tuple[ResultsFileForm, ImportReport | None, str]:
     upload = ResultsFileForm(request.POST, request.FILES)
     if not upload.is_valid():
@@ -116,7 +89,7 @@ def _import(
             round_=round_,
             source=read_upload(upload.cleaned_data["file"]),
             actor=request.user,
-            **scope,  # type: ignore[arg-type]
+            within=within,
         )
     except CsvRejected as rejected:
         return upload, None, str(rejected)
@@ -141,7 +114,7 @@ def results_day_save(request: AuthenticatedRequest, round_id: int) -> HttpRespon
     form = ResultsDayForm(request.POST)
     if not form.is_valid():
         return _page(request, round_, day_form=form, status=400)
-    Round.objects.filter(pk=round_.pk).update(results_day=form.cleaned_data["day"])
+    results_day_set(round_=round_, day=form.cleaned_data["day"])
     messages.success(request, f"Results day is {form.cleaned_data['day']:%-d %B %Y}")
     return redirect("offers-results-day", round_id=round_id)
 

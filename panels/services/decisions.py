@@ -76,6 +76,7 @@ from phasetransfer.consultations.services import (
     ConsultationRefused,
     consultation_add,
     consultation_resend,
+    programme_name_key,
 )
 from phasetransfer.core import clock
 from phasetransfer.core.audit import audit_record
@@ -214,9 +215,9 @@ def _condition(case: Case, data: DecisionInput, named: Setting) -> Condition:
                 "condition_kind",
             )
         return data.condition
-    wanted = data.programme.strip().casefold()
+    wanted = programme_name_key(data.programme)
     for programme in programmes_offered(case, named):
-        if programme.name.strip().casefold() == wanted:
+        if programme_name_key(programme.name) == wanted:
             if programme.entry_requirements is None:
                 raise DecisionRefused(
                     f"{named.name} gave '{programme.name}' as open entry: there is no condition "
@@ -259,7 +260,7 @@ def _conditional(panel_case: PanelCase, data: DecisionInput, named: Setting | No
                 "Both branches name the same setting: name the programme for each",
                 "otherwise_programme" if data.programme.strip() else "programme",
             )
-        if data.programme.strip().casefold() == data.otherwise_programme.strip().casefold():
+        if programme_name_key(data.programme) == programme_name_key(data.otherwise_programme):
             raise DecisionRefused(
                 "The two branches are the same programme at the same setting: make an offer "
                 "without conditions instead.",

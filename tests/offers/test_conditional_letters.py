@@ -17,6 +17,7 @@ from django.test import Client
 from pypdf import PdfReader
 
 from offers.models import Letter, Release
+from offers.selectors import settlement_of
 from offers.services.letter_spec import address_block_lines, check_precompiled
 from offers.services.letters import (
     LetterSpec,
@@ -25,7 +26,7 @@ from offers.services.letters import (
     offer_day_spec,
 )
 from offers.services.release import release_complete, release_due
-from offers.services.settlement import provider_confirm, settle_one, settlement_of
+from offers.services.settlement import provider_confirm, settle_one
 from panels.models import Decision
 from phasetransfer.core.clock import LONDON
 from phasetransfer.core.conditions import Condition, Result, Scale, Settlement, settle

@@ -13,16 +13,14 @@ from django.test import Client
 from django.urls import reverse
 
 from offers.models import ExamResult, ProviderConfirmation, Release, SettlementRun
+from offers.selectors import offers_standing, provider_cases, results_day
 from offers.services.demo_results import demo_results_csv
 from offers.services.release import release_complete, release_due
 from offers.services.results import results_import
 from offers.services.settlement import (
     ConfirmationRefused,
     SettlementRefused,
-    offers_standing,
-    provider_cases,
     provider_confirm,
-    results_day,
     settlement_execute,
     settlement_request,
 )
